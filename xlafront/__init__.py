@@ -1,0 +1,27 @@
+"""xlafront: NumPy's API and JAX's composable transformations over XLA.
+
+    import xlafront as xf
+    import xlafront.numpy as np
+
+    f = xf.jit(lambda a, b: np.tanh(a @ b) + 1)
+    f(np.ones((2, 3)), np.ones((3, 2)))
+"""
+from . import lax, numpy, tree_util  # noqa: F401
+from . import tree_util as tree  # noqa: F401
+from .api import (ShapeDtypeStruct, block_until_ready, default_backend, device_count,  # noqa: F401
+                  device_get, device_put, devices, eval_shape, jit, local_device_count,
+                  local_devices, make_jaxpr, process_count, process_index)
+from .config import config  # noqa: F401
+from .core import ClosedJaxpr, Jaxpr, ShapedArray  # noqa: F401
+from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noqa: F401
+                     TracerBoolConversionError, TracerIntegerConversionError,
+                     UnexpectedTracerError)
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name == "Array":
+        from . import runtime
+        return runtime.array_type()
+    raise AttributeError(f"module 'xlafront' has no attribute {name!r}")

@@ -1,0 +1,55 @@
+"""Global switches: `xf.config.update("enable_x64", True)`, `log_compiles`, `disable_jit`.
+
+The key names follow JAX: "jax_enable_x64" and "enable_x64" name the same switch.
+"""
+
+
+class Config:
+    """Process-wide settings with JAX's names.
+
+    >>> import xlafront as xf
+    >>> xf.config.update("enable_x64", True)
+    >>> xf.config.enable_x64
+    True
+    """
+
+    _defaults = {"enable_x64": False, "log_compiles": False, "disable_jit": False,
+                 "debug_nans": False, "platforms": None, "default_matmul_precision": None,
+                 "numpy_rank_promotion": "allow"}
+
+    def __init__(self):
+        object.__setattr__(self, "_values", dict(self._defaults))
+        object.__setattr__(self, "_hooks", {})
+
+    def _key(self, name):
+        key = name[4:] if name.startswith("jax_") else name
+        if key not in self._values:
+            raise AttributeError(f"config.update: unknown option {name!r}; "
+                                 f"known options are {sorted(self._values)}")
+        return key
+
+    def update(self, name, value):
+        """Sets option `name` (with or without the "jax_" prefix) to `value`."""
+        key = self._key(name)
+        self._values[key] = value
+        for hook in self._hooks.get(key, ()):
+            hook(value)
+
+    def read(self, name):
+        return self._values[self._key(name)]
+
+    def on_change(self, name, hook):
+        """Calls `hook(value)` whenever `name` changes (used by the runtime)."""
+        self._hooks.setdefault(self._key(name), []).append(hook)
+
+    def __getattr__(self, name):
+        try:
+            return self._values[self._key(name)]
+        except AttributeError:
+            raise AttributeError(f"config has no option {name!r}") from None
+
+    def __setattr__(self, name, value):
+        self.update(name, value)
+
+
+config = Config()

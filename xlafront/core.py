@@ -1,0 +1,437 @@
+"""The heart of xlafront: abstract values, primitives, the IR, traces and the interpreter.
+
+Every operation is a `Primitive`. `bind(prim, *args, **params)` hands it to the *current
+trace*: with no transformation active that is the `EvalTrace`, which runs the primitive
+through XLA; under `jit`/`make_jaxpr` a staging trace records it into the IR instead.
+There is one current trace at a time (the "stackless" design): a transformation sets
+itself as current while it runs the user's function and restores the previous one after.
+"""
+import builtins
+import contextlib
+import threading
+
+import numpy as np
+
+from . import dtypes
+from .errors import (ConcretizationTypeError, TracerArrayConversionError,
+                     TracerBoolConversionError, TracerIntegerConversionError,
+                     UnexpectedTracerError)
+
+
+# ---------------------------------------------------------------------------------------
+# Abstract values
+
+class ShapedArray:
+    """The type of an array value: shape, dtype and whether the dtype is weak.
+
+    >>> ShapedArray((2, 3), np.float32).str_short()
+    'f32[2,3]'
+    """
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def update(self, shape=None, dtype=None, weak_type=None):
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype,
+                           self.weak_type if weak_type is None else weak_type)
+
+    def strip_weak_type(self):
+        return ShapedArray(self.shape, self.dtype) if self.weak_type else self
+
+    def __eq__(self, other):
+        return (type(other) is ShapedArray and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def str_short(self):
+        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.str_short()}{weak})"
+
+    def __str__(self):
+        return self.str_short()
+
+
+_python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
+aval_handlers = {}  # type -> function(x) -> ShapedArray, filled by runtime for Array
+
+
+def get_aval(x):
+    """The ShapedArray of any array-like value: Array, Tracer, NumPy array or Python scalar."""
+    handler = aval_handlers.get(type(x))
+    if handler is not None:
+        return handler(x)
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, _python_scalars):
+        dtype = dtypes.python_scalar_dtype(x)
+        if dtype.kind == "i":
+            dtypes.check_python_int(x, dtype)
+        return ShapedArray((), dtype, type(x) is not builtins.bool)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ShapedArray(x.shape, dtypes.canonicalize(x.dtype))
+    if hasattr(x, "__jax_array__"):
+        return get_aval(x.__jax_array__())
+    if hasattr(x, "aval") and isinstance(x.aval, ShapedArray):
+        return x.aval
+    raise TypeError(f"Value {x!r} of type {type(x).__name__} is not a valid array: "
+                    "xlafront accepts xlafront Arrays, NumPy arrays and scalars, and Python "
+                    "bool/int/float/complex")
+
+
+def is_array_like(x):
+    return (type(x) in aval_handlers or isinstance(x, (Tracer, np.ndarray, np.generic))
+            or isinstance(x, _python_scalars) or hasattr(x, "__jax_array__"))
+
+
+# ---------------------------------------------------------------------------------------
+# Primitives and bind
+
+class Primitive:
+    """A named operation. Its rules live beside it as attributes, set by `lax`:
+    `abstract_eval(*avals, **params) -> [aval]`, `lowering(ctx, *operands, **params)`,
+    and (with their own issues) `jvp`, `transpose`, `batch`."""
+
+    def __init__(self, name, multiple_results=False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self.abstract_eval = None
+        self.lowering = None
+        self.impl = None  # None: run through XLA as a one-op program (the default)
+
+    def bind(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return self.name
+
+
+def bind(prim, *args, **params):
+    """Applies `prim` to `args` under the current trace; returns one value or a list."""
+    outs = _trace_state.trace.process_primitive(prim, args, params)
+    return outs if prim.multiple_results else outs[0]
+
+
+# ---------------------------------------------------------------------------------------
+# The IR
+
+class Var:
+    """A variable of the IR, named only when printed."""
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A scalar constant written into the IR."""
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val, aval):
+        self.val = val
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Literal({self.val})"
+
+
+class Eqn:
+    """`outvars = prim[params] inputs`, with the user's source line that created it."""
+    __slots__ = ("prim", "inputs", "outvars", "params", "source_info")
+
+    def __init__(self, prim, inputs, outvars, params, source_info=None):
+        self.prim = prim
+        self.inputs = inputs
+        self.outvars = outvars
+        self.params = params
+        self.source_info = source_info
+
+
+class Jaxpr:
+    """A closed-form program: `{ lambda constvars ; invars . let eqns in outvars }`."""
+    __slots__ = ("constvars", "invars", "eqns", "outvars")
+
+    def __init__(self, constvars, invars, eqns, outvars):
+        self.constvars = list(constvars)
+        self.invars = list(invars)
+        self.eqns = list(eqns)
+        self.outvars = list(outvars)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.outvars]
+
+    def __str__(self):
+        from .pretty import pp_jaxpr
+        return pp_jaxpr(self)
+
+    __repr__ = __str__
+
+    def pretty_print(self):
+        return str(self)
+
+
+class ClosedJaxpr:
+    """A Jaxpr together with the values of its constvars; what `make_jaxpr` returns."""
+    __slots__ = ("jaxpr", "consts")
+
+    def __init__(self, jaxpr, consts):
+        self.jaxpr = jaxpr
+        self.consts = list(consts)
+
+    in_avals = property(lambda self: self.jaxpr.in_avals)
+    out_avals = property(lambda self: self.jaxpr.out_avals)
+    eqns = property(lambda self: self.jaxpr.eqns)
+
+    def __str__(self):
+        from .pretty import pp_jaxpr
+        return pp_jaxpr(self.jaxpr)
+
+    __repr__ = __str__
+
+    def pretty_print(self):
+        return str(self)
+
+
+def eval_jaxpr(jaxpr, consts, *args):
+    """Runs `jaxpr` by binding each equation under the current trace (so it also works as
+    the body of any transformation)."""
+    env = {}
+
+    def read(atom):
+        return atom.val if type(atom) is Literal else env[atom]
+
+    for var, val in zip(jaxpr.constvars, consts):
+        env[var] = val
+    for var, val in zip(jaxpr.invars, args):
+        env[var] = val
+    for eqn in jaxpr.eqns:
+        outs = _trace_state.trace.process_primitive(
+            eqn.prim, [read(x) for x in eqn.inputs], eqn.params)
+        for var, val in zip(eqn.outvars, outs):
+            env[var] = val
+    return [read(x) for x in jaxpr.outvars]
+
+
+def typecheck_jaxpr(jaxpr):
+    """Checks that every variable is defined before use and every equation's output types
+    are what its primitive's abstract evaluation says; raises TypeError otherwise."""
+    defined = set(jaxpr.constvars) | set(jaxpr.invars)
+    for i, eqn in enumerate(jaxpr.eqns):
+        for x in eqn.inputs:
+            if type(x) is Var and x not in defined:
+                raise TypeError(f"typecheck: equation {i} ({eqn.prim}) reads an undefined "
+                                f"variable of type {x.aval.str_short()}")
+        expected = eqn.prim.abstract_eval(*[x.aval for x in eqn.inputs], **eqn.params)
+        got = [v.aval for v in eqn.outvars]
+        if [a.strip_weak_type() for a in expected] != [a.strip_weak_type() for a in got]:
+            raise TypeError(f"typecheck: equation {i} ({eqn.prim}) produces "
+                            f"{[a.str_short() for a in got]} but its inputs give "
+                            f"{[a.str_short() for a in expected]}")
+        defined.update(eqn.outvars)
+    for x in jaxpr.outvars:
+        if type(x) is Var and x not in defined:
+            raise TypeError("typecheck: an output variable is never defined")
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# Traces and tracers
+
+class Trace:
+    """A transformation's interpreter: receives every primitive bound while it is current."""
+    valid = True
+
+    def process_primitive(self, prim, args, params):
+        raise NotImplementedError  # each concrete trace defines it
+
+
+class EvalTrace(Trace):
+    """No transformation: run the primitive now, on device."""
+
+    def process_primitive(self, prim, args, params):
+        for x in args:
+            if isinstance(x, Tracer):
+                raise escaped_tracer_error(x, prim)
+        if prim.impl is not None:
+            return prim.impl(*args, **params)
+        return apply_primitive(prim, args, params)
+
+
+def apply_primitive(prim, args, params):
+    """Eager execution: compile the one-op program once per (prim, params, avals)."""
+    from .dispatch import apply_primitive as apply  # dispatch imports the runtime lazily
+    return apply(prim, args, params)
+
+
+class _TraceState(threading.local):
+    def __init__(self):
+        self.trace = eval_trace
+
+
+eval_trace = EvalTrace()
+_trace_state = _TraceState()
+trace_change_hooks = []  # called with is_eval whenever the current trace changes
+
+
+def current_trace():
+    return _trace_state.trace
+
+
+@contextlib.contextmanager
+def set_current_trace(trace):
+    prev = _trace_state.trace
+    _trace_state.trace = trace
+    if trace_change_hooks:
+        for hook in trace_change_hooks:
+            hook(trace is eval_trace)
+    try:
+        yield trace
+    finally:
+        _trace_state.trace = prev
+        for hook in trace_change_hooks:
+            hook(prev is eval_trace)
+
+
+class Tracer:
+    """A value seen by a transformation: it has an aval but (in general) no concrete value.
+    The array methods (operators, .shape, .sum(), ...) are shared with Array."""
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self):
+        raise NotImplementedError  # each tracer type stores or derives its aval
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: self.aval.ndim)
+    size = property(lambda self: self.aval.size)
+    weak_type = property(lambda self: self.aval.weak_type)
+
+    def concrete_value(self):
+        """The concrete value, if this transformation knows it; None otherwise."""
+        return None
+
+    def _concretize(self, what, error_class=ConcretizationTypeError):
+        value = self.concrete_value()
+        if value is not None:
+            return value
+        raise error_class(concretization_message(self, what))
+
+    def __bool__(self):
+        return builtins.bool(self._concretize("bool", TracerBoolConversionError))
+
+    def __int__(self):
+        return builtins.int(self._concretize("int", TracerIntegerConversionError))
+
+    def __index__(self):
+        return self._concretize("index", TracerIntegerConversionError).__index__()
+
+    def __float__(self):
+        return builtins.float(self._concretize("float"))
+
+    def __complex__(self):
+        return builtins.complex(self._concretize("complex"))
+
+    def __array__(self, dtype=None, copy=None):
+        raise TracerArrayConversionError(
+            f"The numpy.ndarray conversion method __array__() was called on a traced array "
+            f"{self.aval.str_short()}. Use xlafront.numpy functions inside transformed "
+            f"functions instead of the real NumPy, or mark the argument static."
+            + provenance(self))
+
+    def __hash__(self):
+        raise TypeError(f"unhashable type: traced array {self.aval.str_short()}")
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+
+
+def provenance(tracer):
+    """A sentence on where a traced value comes from, supplied by its trace."""
+    describe = getattr(tracer._trace, "describe_tracer", None)
+    return describe(tracer) if describe is not None else ""
+
+
+def concretization_message(tracer, what):
+    hints = {
+        "bool": "Python control flow (`if`, `while`, `and`/`or`) on a traced value needs "
+                "lax.cond / lax.while_loop / jnp.where instead",
+        "int": "`int()`, `range()` and shapes need concrete integers",
+        "index": "`range()`, list indexing and shapes need concrete integers",
+        "shape": "array shapes must be concrete Python integers",
+    }
+    hint = hints.get(what, f"`{what}()` needs a concrete value")
+    return (f"Abstract tracer value encountered where a concrete value is expected: the "
+            f"`{what}` conversion of a traced array {tracer.aval.str_short()}. {hint}; or mark "
+            f"the argument static with static_argnums / static_argnames so its value is known "
+            f"while tracing." + provenance(tracer))
+
+
+def escaped_tracer_error(tracer, prim=None):
+    where = f" (passed to `{prim}`)" if prim is not None else ""
+    return UnexpectedTracerError(
+        f"Encountered an unexpected tracer{where}: a value {tracer.aval.str_short()} traced by "
+        f"{type(tracer._trace).__name__} escaped its transformation, e.g. it was stored in a "
+        f"global or an object attribute inside a jitted function and used after the function "
+        f"returned. Return it as an output instead." + provenance(tracer))
+
+
+def concrete_or_error(x, what):
+    """x as a concrete value (Python or NumPy), or a ConcretizationTypeError naming `what`."""
+    if isinstance(x, Tracer):
+        return x._concretize(what)
+    return x
+
+
+def concrete_shape(shape, op):
+    """Normalizes a shape argument: an int or a sequence of concrete non-negative ints."""
+    if isinstance(shape, Tracer) or not np.iterable(shape):
+        shape = (shape,)
+    dims = []
+    for d in shape:
+        if isinstance(d, Tracer):
+            d = d._concretize("shape")
+        try:
+            d = d.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"{op}: shape entries must be integers, got {d!r} of type "
+                            f"{type(d).__name__} in shape {tuple(shape)}") from None
+        if d < 0:
+            raise ValueError(f"{op}: negative dimension {d} in shape {tuple(shape)}")
+        dims.append(d)
+    return tuple(dims)

@@ -1,0 +1,242 @@
+"""Dtypes: the canonical set, JAX's promotion lattice with weak types, and the x64 switch.
+
+A *weak* type is the type of a Python scalar: `x_f16 * 2.0` stays float16 because 2.0 is
+a weakly typed float. With x64 off (the default) 64-bit types canonicalize to 32 bits.
+"""
+import builtins
+import functools
+
+import ml_dtypes
+import numpy as np
+
+from .config import config
+
+bool_ = np.dtype(np.bool_)
+int8, int16, int32, int64 = map(np.dtype, (np.int8, np.int16, np.int32, np.int64))
+uint8, uint16, uint32, uint64 = map(np.dtype, (np.uint8, np.uint16, np.uint32, np.uint64))
+float16, float32, float64 = map(np.dtype, (np.float16, np.float32, np.float64))
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
+complex64, complex128 = np.dtype(np.complex64), np.dtype(np.complex128)
+float8_names = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+                "float8_e4m3b11fnuz", "float8_e3m4", "float8_e4m3", "float8_e8m0fnu")
+float8_dtypes = tuple(np.dtype(getattr(ml_dtypes, n)) for n in float8_names
+                      if hasattr(ml_dtypes, n))
+globals().update({d.name: d for d in float8_dtypes})
+
+signed_ints = (int8, int16, int32, int64)
+unsigned_ints = (uint8, uint16, uint32, uint64)
+floats = (*float8_dtypes, bfloat16, float16, float32, float64)
+complexes = (complex64, complex128)
+all_dtypes = (bool_, *signed_ints, *unsigned_ints, *floats, *complexes)
+_supported = frozenset(all_dtypes)
+
+_to_32 = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
+
+
+def x64_enabled():
+    return config.read("enable_x64")
+
+
+def kind(dtype):
+    """'b', 'i', 'u', 'f' or 'c'; the ml_dtypes floats count as 'f'."""
+    dtype = np.dtype(dtype)
+    return "f" if dtype in floats else dtype.kind
+
+
+def is_float(dtype):
+    return kind(dtype) == "f"
+
+
+def is_inexact(dtype):
+    return kind(dtype) in "fc"
+
+
+def is_integer(dtype):
+    return kind(dtype) in "iu"
+
+
+def canonicalize(dtype):
+    """The dtype arrays of `dtype` really get: 64-bit types become 32-bit with x64 off."""
+    dtype = np.dtype(dtype)
+    if dtype not in _supported:
+        raise TypeError(f"dtype {dtype} is not supported by xlafront; supported dtypes "
+                        f"are {', '.join(d.name for d in all_dtypes)}")
+    if not x64_enabled():
+        return _to_32.get(dtype, dtype)
+    return dtype
+
+
+def check_dtype(dtype, op="astype"):
+    """Resolves a user-supplied dtype (None, Python type, string, np.dtype) or raises TypeError."""
+    if dtype is None:
+        return None
+    if dtype is builtins.int:
+        return default_int()
+    if dtype is builtins.float:
+        return default_float()
+    if dtype is builtins.complex:
+        return default_complex()
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a valid dtype; pass a NumPy dtype such as "
+                        "'float32', np.int32 or xlafront.numpy.bfloat16") from None
+    return canonicalize(dtype)
+
+
+def default_int():
+    return int64 if x64_enabled() else int32
+
+
+def default_uint():
+    return uint64 if x64_enabled() else uint32
+
+
+def default_float():
+    return float64 if x64_enabled() else float32
+
+
+def default_complex():
+    return complex128 if x64_enabled() else complex64
+
+
+_python_scalar_kind = {builtins.bool: bool_, builtins.int: "i", builtins.float: "f",
+                       builtins.complex: "c"}
+
+
+def python_scalar_dtype(x):
+    """The weak dtype JAX gives a Python scalar (bool is strongly typed)."""
+    t = type(x)
+    if t is builtins.bool:
+        return bool_
+    if t is builtins.int or isinstance(x, builtins.int) and not isinstance(x, builtins.bool):
+        return default_int()
+    if t is builtins.float or isinstance(x, builtins.float):
+        return default_float()
+    return default_complex()
+
+
+def check_python_int(x, dtype):
+    """Raises OverflowError, as JAX does, when a Python int does not fit its dtype."""
+    info = np.iinfo(dtype)
+    if not info.min <= x <= info.max:
+        raise OverflowError(f"Python int {x} too large to convert to {dtype.name}; "
+                            f"use an explicit dtype such as np.int64 with x64 enabled")
+
+
+# JAX's promotion lattice: each type maps to the types just above it. "i*", "f*", "c*" are
+# the weak (Python scalar) kinds.
+def _lattice():
+    i_, f_, c_ = "i*", "f*", "c*"
+    return {
+        bool_: [i_], i_: [uint8, int8],
+        uint8: [int16, uint16], uint16: [int32, uint32], uint32: [int64, uint64],
+        uint64: [f_], int8: [int16], int16: [int32], int32: [int64], int64: [f_],
+        f_: [*float8_dtypes, bfloat16, float16, c_], **{t: [] for t in float8_dtypes},
+        bfloat16: [float32], float16: [float32], float32: [float64, complex64],
+        float64: [complex128], c_: [complex64], complex64: [complex128], complex128: [],
+    }
+
+
+@functools.lru_cache(None)
+def _upper_bounds():
+    lattice = _lattice()
+    bounds = {}
+
+    def walk(node):
+        if node not in bounds:
+            ups = {node}
+            for parent in lattice[node]:
+                ups |= walk(parent)
+            bounds[node] = frozenset(ups)
+        return bounds[node]
+
+    for node in lattice:
+        walk(node)
+    return bounds
+
+
+def _node(dtype, weak):
+    if weak:
+        k = kind(dtype)
+        if k in "iu":
+            return "i*"
+        if k in "fc":
+            return k + "*"
+    return np.dtype(dtype)
+
+
+_weak_defaults = {"i*": default_int, "f*": default_float, "c*": default_complex}
+
+
+@functools.lru_cache(4096)
+def _lub(nodes, x64):
+    bounds = _upper_bounds()
+    common = functools.reduce(frozenset.intersection, (bounds[n] for n in nodes))
+    # The least upper bound is the common bound that is below every other common bound.
+    for candidate in common:
+        if all(candidate == other or other in bounds[candidate] for other in common):
+            return candidate
+    raise TypeError(f"no common dtype for {nodes}")
+
+
+def promote_types(*dtypes_and_weak):
+    """JAX's `result_type` over (dtype, weak_type) pairs: returns (dtype, weak_type)."""
+    if len(dtypes_and_weak) == 1:
+        d, w = dtypes_and_weak[0]
+        return canonicalize(d), w
+    nodes = tuple(sorted({_node(d, w) for d, w in dtypes_and_weak}, key=str))
+    all_weak = all(w for _, w in dtypes_and_weak)
+    if all_weak and len({np.dtype(d) for d, _ in dtypes_and_weak}) == 1:
+        return canonicalize(dtypes_and_weak[0][0]), True
+    lub = _lub(nodes, x64_enabled())
+    if isinstance(lub, str):
+        return _weak_defaults[lub](), all_weak
+    return canonicalize(lub), all_weak
+
+
+def result_type(*args):
+    """NumPy-style `result_type` for arrays, scalars and dtypes, following JAX's lattice."""
+    from .core import get_aval  # dtypes must stay importable before core
+    pairs = []
+    for a in args:
+        if isinstance(a, (np.dtype, type, str)) and not isinstance(a, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
+            pairs.append((check_dtype(a, "result_type"), False))
+        else:
+            aval = get_aval(a)
+            pairs.append((aval.dtype, aval.weak_type))
+    return promote_types(*pairs)[0]
+
+
+def issubdtype(a, b):
+    """Like np.issubdtype, with bfloat16 and the float8 types counted as floating."""
+    a = np.dtype(a) if not isinstance(a, type) or not issubclass(a, np.generic) else np.dtype(a)
+    if isinstance(b, type) and issubclass(b, np.generic) and b in (np.floating, np.inexact, np.number, np.generic):
+        if a in floats:
+            return True
+    return np.issubdtype(a, b)
+
+
+def finfo(dtype):
+    dtype = np.dtype(dtype)
+    return ml_dtypes.finfo(dtype) if dtype in floats else np.finfo(dtype)
+
+
+def iinfo(dtype):
+    return np.iinfo(np.dtype(dtype))
+
+
+_short = {"b": "bool", "i": "i", "u": "u", "f": "f", "c": "c"}
+
+
+def short_name(dtype):
+    """f32, i32, u8, bool, bf16, c64: the names the IR printer uses."""
+    dtype = np.dtype(dtype)
+    if dtype == bool_:
+        return "bool"
+    if dtype == bfloat16:
+        return "bf16"
+    if dtype in float8_dtypes:
+        return dtype.name.replace("float", "f")
+    k = kind(dtype)
+    return f"{k}{dtype.itemsize * 8}"

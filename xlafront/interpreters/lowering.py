@@ -1,0 +1,193 @@
+"""Lowering: IR -> a StableHLO module, built with the MLIR Python bindings inside jaxlib.
+
+Each primitive's lowering rule sits beside the primitive in `lax/` and has the signature
+`rule(ctx, *operands, **params) -> [ir.Value]`, where `ctx.avals_in` / `ctx.avals_out`
+are the abstract values of the equation. Every operation carries the user's source
+location (file:line), so XLA's messages and the `as_text(debug_info=True)` dump point
+at user code. The MLIR modules are imported on first use (they cost ~50 ms).
+"""
+import numpy as np
+
+from .. import dtypes
+from ..core import Literal
+
+ir = hlo = chlo = func = None  # the MLIR modules, set by _init()
+_context = None
+
+
+def _init():
+    global ir, hlo, chlo, func, _context
+    if _context is not None:
+        return _context
+    from jaxlib.mlir import ir as ir_
+    from jaxlib.mlir.dialects import chlo as chlo_, func as func_, stablehlo as hlo_
+    from jaxlib.mlir._mlir_libs import _jax_mlir_ext
+    registry = ir_.DialectRegistry()
+    _jax_mlir_ext.register_dialects(registry)
+    context = ir_.Context()
+    context.append_dialect_registry(registry)
+    context.load_all_available_dialects()
+    hlo_.register_dialect(context)
+    chlo_.register_dialect(context)
+    ir, hlo, chlo, func = ir_, hlo_, chlo_, func_
+    _context = context
+    return context
+
+
+def ir_element_type(dtype):
+    dtype = np.dtype(dtype)
+    if dtype == dtypes.bool_:
+        return ir.IntegerType.get_signless(1)
+    kind = dtypes.kind(dtype)
+    bits = dtype.itemsize * 8
+    if kind == "i":
+        return ir.IntegerType.get_signless(bits)
+    if kind == "u":
+        return ir.IntegerType.get_unsigned(bits)
+    if kind == "c":
+        return ir.ComplexType.get(ir_element_type(np.float32 if bits == 64 else np.float64))
+    if dtype == dtypes.bfloat16:
+        return ir.BF16Type.get()
+    named = {"float16": ir.F16Type, "float32": ir.F32Type, "float64": ir.F64Type,
+             "float8_e4m3fn": ir.Float8E4M3FNType, "float8_e5m2": ir.Float8E5M2Type,
+             "float8_e4m3fnuz": ir.Float8E4M3FNUZType, "float8_e5m2fnuz": ir.Float8E5M2FNUZType,
+             "float8_e4m3b11fnuz": ir.Float8E4M3B11FNUZType}
+    named.update({n: getattr(ir, t) for n, t in (
+        ("float8_e3m4", "Float8E3M4Type"), ("float8_e4m3", "Float8E4M3Type"),
+        ("float8_e8m0fnu", "Float8E8M0FNUType")) if hasattr(ir, t)})
+    return named[dtype.name].get()
+
+
+def ir_type(aval):
+    return ir.RankedTensorType.get(aval.shape, ir_element_type(aval.dtype))
+
+
+def constant(value, dtype=None):
+    """A stablehlo.constant holding `value` (a NumPy array or scalar)."""
+    array = np.asarray(value, dtype=dtype)
+    element = ir_element_type(array.dtype)
+    shape = array.shape
+    if array.dtype == dtypes.bool_:
+        data = np.packbits(array, bitorder="little")
+        attr = ir.DenseElementsAttr.get(data, type=element, shape=shape)
+    elif array.dtype in dtypes.floats and array.dtype.itemsize < 4 and array.dtype not in (dtypes.float16,):
+        # bfloat16 and the float8 types travel as raw bits of the same width
+        bits = array.view(np.dtype(f"uint{array.dtype.itemsize * 8}"))
+        attr = ir.DenseElementsAttr.get(np.ascontiguousarray(bits), type=element, shape=shape)
+    else:
+        attr = ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=element, shape=shape)
+    return hlo.constant(attr)
+
+
+def full_like_aval(value, aval):
+    """A constant of `aval`'s shape and dtype filled with `value`."""
+    scalar = constant(np.array(value, aval.dtype))
+    if aval.shape == ():
+        return scalar
+    return hlo.broadcast_in_dim(ir_type(aval), scalar, dense_i64([]))
+
+
+def dense_i64(values):
+    return ir.DenseI64ArrayAttr.get([int(v) for v in values])
+
+
+def dense_bool(values):
+    return ir.DenseBoolArrayAttr.get([bool(v) for v in values])
+
+
+def i64_attr(value):
+    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(value))
+
+
+class LoweringContext:
+    """What a lowering rule knows about its equation."""
+    __slots__ = ("avals_in", "avals_out")
+
+    def __init__(self, avals_in, avals_out):
+        self.avals_in = avals_in
+        self.avals_out = avals_out
+
+
+def _location(eqn):
+    info = eqn.source_info
+    if info is None:
+        return ir.Location.name(eqn.prim.name)
+    filename, line, _ = info
+    return ir.Location.name(eqn.prim.name, childLoc=ir.Location.file(filename, line, 0))
+
+
+def lower_jaxpr_body(jaxpr, consts, args):
+    """Emits the equations of `jaxpr` at the current insertion point; returns its outputs."""
+    env = {}
+
+    def read(atom):
+        if type(atom) is Literal:
+            return constant(np.asarray(atom.val, atom.aval.dtype))
+        return env[atom]
+
+    env.update(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, args))
+    for eqn in jaxpr.eqns:
+        rule = eqn.prim.lowering
+        if rule is None:
+            raise NotImplementedError(f"primitive {eqn.prim.name} has no lowering rule")
+        ctx = LoweringContext([x.aval for x in eqn.inputs], [v.aval for v in eqn.outvars])
+        with _location(eqn):
+            outs = rule(ctx, *[read(x) for x in eqn.inputs], **eqn.params)
+        env.update(zip(eqn.outvars, outs))
+    return [read(x) for x in jaxpr.outvars]
+
+
+def _donation_attrs(in_avals, out_avals, donated):
+    """Per-argument attributes: donated inputs alias an output of the same type when one is
+    free (XLA then reuses the buffer), else they are marked as donors."""
+    free = list(range(len(out_avals)))
+    attrs = []
+    for i, aval in enumerate(in_avals):
+        entry = {}
+        if i in donated:
+            match = next((j for j in free if out_avals[j] == aval), None)
+            if match is not None:
+                free.remove(match)
+                entry["tf.aliasing_output"] = ir.IntegerAttr.get(
+                    ir.IntegerType.get_signless(32), match)
+            else:
+                entry["jax.buffer_donor"] = ir.BoolAttr.get(True)
+        attrs.append(ir.DictAttr.get(entry))
+    return attrs
+
+
+def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None):
+    """The StableHLO module of a ClosedJaxpr: its consts become constants, its inputs the
+    arguments of the public `main`."""
+    context = _init()
+    jaxpr = closed.jaxpr
+    in_avals, out_avals = jaxpr.in_avals, jaxpr.out_avals
+    module_loc = ir.Location.unknown(context)
+    if source_info is not None:
+        module_loc = ir.Location.file(source_info[0], source_info[1], 0, context)
+    with context, module_loc:
+        module = ir.Module.create()
+        module.operation.attributes["sym_name"] = ir.StringAttr.get(_symbol(name))
+        fn_type = ir.FunctionType.get([ir_type(a) for a in in_avals],
+                                      [ir_type(a) for a in out_avals])
+        with ir.InsertionPoint(module.body):
+            fn = func.FuncOp("main", fn_type)
+            fn.attributes["sym_visibility"] = ir.StringAttr.get("public")
+            if donated:
+                fn.arg_attrs = ir.ArrayAttr.get(_donation_attrs(in_avals, out_avals, set(donated)))
+            block = fn.add_entry_block()
+            with ir.InsertionPoint(block):
+                consts = [constant(np.asarray(c)) for c in closed.consts]
+                outs = lower_jaxpr_body(jaxpr, consts, list(block.arguments))
+                func.ReturnOp(outs)
+    return module
+
+
+def _symbol(name):
+    cleaned = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
+    return "jit_" + (cleaned or "fun")
+
+
+def module_text(module, debug_info=False):
+    return module.operation.get_asm(enable_debug_info=debug_info, large_elements_limit=32)

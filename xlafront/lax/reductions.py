@@ -1,0 +1,269 @@
+"""Reductions (one rule for the whole family), argmax/argmin, dot_general and sort."""
+import numpy as np
+
+from .. import dtypes
+from ..core import bind, get_aval
+from ..interpreters import lowering as L
+from .base import check_kinds, check_same_dtypes, normalize_axes, normalize_axis, out, primitive
+from .elementwise import _compare_type
+
+
+def _scalar_type(dtype):
+    return L.ir.RankedTensorType.get([], L.ir_element_type(dtype))
+
+
+def _compare(x, y, direction, dtype):
+    return L.hlo.compare(x, y, L.hlo.ComparisonDirectionAttr.get(direction),
+                         compare_type=L.hlo.ComparisonTypeAttr.get(_compare_type(dtype)))
+
+
+# reduce_{sum,prod,max,min,and,or,xor} ---------------------------------------------------
+
+def _identity(name, dtype):
+    if name == "sum" or name in ("or", "xor"):
+        return 0 if dtype != dtypes.bool_ else False
+    if name == "prod":
+        return 1
+    if name == "and":  # all bits set
+        if dtype == dtypes.bool_:
+            return True
+        return np.iinfo(dtype).max if dtypes.kind(dtype) == "u" else -1
+    big = name == "min"
+    if dtypes.kind(dtype) == "f":
+        return np.inf if big else -np.inf
+    if dtype == dtypes.bool_:
+        return big
+    info = np.iinfo(dtype)
+    return info.max if big else info.min
+
+
+def reduction(name, combine, kinds):
+    def abstract_eval(x, axes):
+        check_kinds(f"reduce_{name}", x, kinds)
+        shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+        return out(shape, x.dtype, x.weak_type)
+
+    def lower(ctx, x, axes):
+        dtype = ctx.avals_in[0].dtype
+        init = L.constant(np.array(_identity(name, dtype), dtype))
+        op = L.hlo.ReduceOp([L.ir_type(ctx.avals_out[0])], [x], [init], L.dense_i64(axes))
+        block = op.regions[0].blocks.append(_scalar_type(dtype), _scalar_type(dtype))
+        with L.ir.InsertionPoint(block):
+            L.hlo.return_([combine(*block.arguments)])
+        return list(op.results)
+
+    prim = primitive(f"reduce_{name}", abstract_eval, lower)
+
+    def op(x, axes):
+        axes = normalize_axes(f"reduce_{name}", axes, get_aval(x).ndim)
+        return bind(prim, x, axes=tuple(sorted(axes)))
+
+    op.__name__ = f"reduce_{name}"
+    op.__doc__ = f"Reduces x over `axes` with {name}."
+    return prim, op
+
+
+def _lazy(fn_name):
+    return lambda x, y: getattr(L.hlo, fn_name)(x, y)
+
+
+reduce_sum_p, reduce_sum = reduction("sum", _lazy("add"), "biufc")
+reduce_prod_p, reduce_prod = reduction("prod", _lazy("multiply"), "biufc")
+reduce_max_p, reduce_max = reduction("max", _lazy("maximum"), "biuf")
+reduce_min_p, reduce_min = reduction("min", _lazy("minimum"), "biuf")
+reduce_and_p, reduce_and = reduction("and", _lazy("and_"), "biu")
+reduce_or_p, reduce_or = reduction("or", _lazy("or_"), "biu")
+reduce_xor_p, reduce_xor = reduction("xor", _lazy("xor"), "biu")
+
+
+# argmax / argmin -------------------------------------------------------------------------
+
+def arg_reduction(name, direction):
+    def abstract_eval(x, axes, index_dtype):
+        check_kinds(name, x, "biuf")
+        if x.shape[axes[0]] == 0:
+            raise ValueError(f"{name}: attempt to get {name} of an empty axis {axes[0]} of "
+                             f"shape {x.shape}")
+        shape = tuple(n for i, n in enumerate(x.shape) if i != axes[0])
+        return out(shape, index_dtype)
+
+    def lower(ctx, x, axes, index_dtype):
+        aval = ctx.avals_in[0]
+        axis = axes[0]
+        idx_aval = aval.update(dtype=index_dtype, weak_type=False)
+        indices = L.hlo.iota(L.ir_type(idx_aval), axis)
+        value_init = L.constant(np.array(_identity("max" if direction == "GT" else "min",
+                                                   aval.dtype), aval.dtype))
+        index_init = L.constant(np.array(0, index_dtype))
+        out_aval = ctx.avals_out[0]
+        op = L.hlo.ReduceOp([L.ir_type(out_aval.update(dtype=aval.dtype)), L.ir_type(out_aval)],
+                            [x, indices], [value_init, index_init], L.dense_i64([axis]))
+        vt, it = _scalar_type(aval.dtype), _scalar_type(index_dtype)
+        block = op.regions[0].blocks.append(vt, it, vt, it)
+        with L.ir.InsertionPoint(block):
+            v1, i1, v2, i2 = block.arguments
+            # Pick (v1, i1) when v1 is strictly better, or NaN, or equal with a smaller index:
+            # NumPy's first-occurrence rule with NaN winning.
+            better = _compare(v1, v2, direction, aval.dtype)
+            if dtypes.kind(aval.dtype) == "f":
+                better = L.hlo.or_(better, _compare(v1, v1, "NE", aval.dtype))
+            equal = _compare(v1, v2, "EQ", aval.dtype)
+            first = L.hlo.and_(equal, _compare(i1, i2, "LT", index_dtype))
+            pick1 = L.hlo.or_(better, first)
+            L.hlo.return_([L.hlo.select(pick1, v1, v2), L.hlo.select(pick1, i1, i2)])
+        return [op.results[1]]
+
+    prim = primitive(name, abstract_eval, lower)
+
+    def op(x, axis, index_dtype):
+        axis = normalize_axis(name, axis, get_aval(x).ndim)
+        return bind(prim, x, axes=(axis,), index_dtype=dtypes.check_dtype(index_dtype))
+
+    op.__name__ = name
+    return prim, op
+
+
+argmax_p, argmax = arg_reduction("argmax", "GT")
+argmin_p, argmin = arg_reduction("argmin", "LT")
+
+
+# dot_general -----------------------------------------------------------------------------
+
+def _dot_general_abstract(lhs, rhs, dimension_numbers, precision, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    check_same_dtypes("dot_general", (lhs, rhs))
+    for dims, aval, which in ((lc, lhs, "lhs"), (lb, lhs, "lhs"), (rc, rhs, "rhs"), (rb, rhs, "rhs")):
+        if any(not 0 <= d < aval.ndim for d in dims):
+            raise ValueError(f"dot_general: {which} dimension numbers {dims} out of range for "
+                             f"shape {aval.shape}")
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise TypeError(f"dot_general: contracting/batch dimension lists differ in length: "
+                        f"{dimension_numbers}")
+    for a, b in zip(lc, rc):
+        if lhs.shape[a] != rhs.shape[b]:
+            raise TypeError(f"dot_general: contracting dimensions must match: lhs shape "
+                            f"{lhs.shape} dim {a} vs rhs shape {rhs.shape} dim {b}")
+    for a, b in zip(lb, rb):
+        if lhs.shape[a] != rhs.shape[b]:
+            raise TypeError(f"dot_general: batch dimensions must match: lhs shape {lhs.shape} "
+                            f"dim {a} vs rhs shape {rhs.shape} dim {b}")
+    batch = tuple(lhs.shape[d] for d in lb)
+    lhs_free = tuple(n for i, n in enumerate(lhs.shape) if i not in lc and i not in lb)
+    rhs_free = tuple(n for i, n in enumerate(rhs.shape) if i not in rc and i not in rb)
+    dtype = preferred_element_type or lhs.dtype
+    return out(batch + lhs_free + rhs_free, dtype, lhs.weak_type and rhs.weak_type)
+
+
+def _dot_general_lowering(ctx, lhs, rhs, dimension_numbers, precision, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    dnums = L.hlo.DotDimensionNumbers.get(
+        lhs_batching_dimensions=list(lb), rhs_batching_dimensions=list(rb),
+        lhs_contracting_dimensions=list(lc), rhs_contracting_dimensions=list(rc))
+    precision_config = None
+    if precision is not None:
+        precision_config = L.ir.ArrayAttr.get(
+            [L.hlo.PrecisionAttr.get(precision)] * 2)
+    return [L.hlo.dot_general(L.ir_type(ctx.avals_out[0]), lhs, rhs, dnums,
+                              precision_config=precision_config)]
+
+
+dot_general_p = primitive("dot_general", _dot_general_abstract, _dot_general_lowering)
+
+_precisions = {None: None, "default": "DEFAULT", "high": "HIGH", "highest": "HIGHEST",
+               "DEFAULT": "DEFAULT", "HIGH": "HIGH", "HIGHEST": "HIGHEST"}
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """Generalized dot: dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch)); the result is batch + lhs free + rhs free dimensions."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    dnums = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
+    if isinstance(precision, (tuple, list)):
+        precision = precision[0]
+    precision = getattr(precision, "name", precision)
+    if precision not in _precisions:
+        raise ValueError(f"dot_general: unknown precision {precision!r}; use None, 'default', "
+                         "'high' or 'highest'")
+    pref = None if preferred_element_type is None else dtypes.check_dtype(preferred_element_type)
+    return bind(dot_general_p, lhs, rhs, dimension_numbers=dnums,
+                precision=_precisions[precision], preferred_element_type=pref)
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+    """Vector/matrix products: contracts the last axis of lhs with the first of rhs."""
+    lhs_ndim, rhs_ndim = get_aval(lhs).ndim, get_aval(rhs).ndim
+    if not (1 <= lhs_ndim <= 2 and 1 <= rhs_ndim <= 2):
+        raise TypeError(f"dot: operands must be vectors or matrices, got ranks {lhs_ndim} "
+                        f"and {rhs_ndim}; use dot_general for higher ranks")
+    return dot_general(lhs, rhs, (((lhs_ndim - 1,), (0,)), ((), ())), precision,
+                       preferred_element_type)
+
+
+# sort ------------------------------------------------------------------------------------
+
+def _sort_abstract(*operands, dimension, is_stable, num_keys):
+    shapes = {x.shape for x in operands}
+    if len(shapes) != 1:
+        raise TypeError(f"sort: all operands must have the same shape, got "
+                        f"{[x.shape for x in operands]}")
+    if not 1 <= num_keys <= len(operands):
+        raise ValueError(f"sort: num_keys={num_keys} must be between 1 and the number of "
+                         f"operands {len(operands)}")
+    for x in operands[:num_keys]:
+        check_kinds("sort", x, "biuf")
+    return list(operands)
+
+
+def _sort_lowering(ctx, *operands, dimension, is_stable, num_keys):
+    avals = ctx.avals_in
+    op = L.hlo.SortOp([L.ir_type(a) for a in avals], list(operands), dimension=dimension,
+                      is_stable=is_stable)
+    types = []
+    for a in avals:
+        types += [_scalar_type(a.dtype)] * 2
+    block = op.regions[0].blocks.append(*types)
+    with L.ir.InsertionPoint(block):
+        args = block.arguments
+        # Lexicographic "less than" over the keys; floats use a total order so NaNs go last.
+        result = None
+        for k in reversed(range(num_keys)):
+            a, b, dtype = args[2 * k], args[2 * k + 1], avals[k].dtype
+            ctype = "TOTALORDER" if dtypes.kind(dtype) == "f" else _compare_type(dtype)
+            if dtypes.kind(dtype) == "f":
+                a, b = _canonical_float_key(a, dtype), _canonical_float_key(b, dtype)
+            less = L.hlo.compare(a, b, L.hlo.ComparisonDirectionAttr.get("LT"),
+                                 compare_type=L.hlo.ComparisonTypeAttr.get(ctype))
+            if result is None:
+                result = less
+            else:
+                equal = L.hlo.compare(a, b, L.hlo.ComparisonDirectionAttr.get("EQ"),
+                                      compare_type=L.hlo.ComparisonTypeAttr.get(ctype))
+                result = L.hlo.or_(less, L.hlo.and_(equal, result))
+        L.hlo.return_([result])
+    return list(op.results)
+
+
+def _canonical_float_key(x, dtype):
+    """x with -0.0 made 0.0 and every NaN made the positive quiet NaN, so that the total order
+    treats them as NumPy does: zeros equal, NaNs of either sign last."""
+    zero, nan = L.constant(np.array(0, dtype)), L.constant(np.array(np.nan, dtype))
+    x = L.hlo.select(_compare(x, zero, "EQ", dtype), zero, x)
+    return L.hlo.select(_compare(x, x, "NE", dtype), nan, x)
+
+
+sort_p = primitive("sort", _sort_abstract, _sort_lowering, multiple_results=True)
+
+
+def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+    """Sorts along `dimension`. With a sequence of operands, sorts them all by the first
+    `num_keys` of them (lexicographically) and returns the list."""
+    single = not isinstance(operand, (tuple, list))
+    operands = [operand] if single else list(operand)
+    dimension = normalize_axis("sort", dimension, get_aval(operands[0]).ndim)
+    outs = bind(sort_p, *operands, dimension=dimension, is_stable=bool(is_stable),
+                num_keys=int(num_keys))
+    return outs[0] if single else outs
+
+
+def sort_key_val(keys, values, dimension=-1, is_stable=True):
+    return tuple(sort([keys, values], dimension, is_stable, 1))

@@ -1,0 +1,200 @@
+"""Reductions: sum, prod, max, min, all, any (one maker), mean, var, std, argmax, argmin,
+and comparisons of whole arrays (allclose, array_equal)."""
+import builtins
+
+import numpy as np
+
+from .. import dtypes, lax
+from ..core import concrete_or_error, get_aval
+from ..errors import api_boundary
+from ._util import (aval_or_error, broadcast_to_shape, canonical_axes, canonical_axis, convert,
+                    promote_inexact)
+
+
+def _as_array_like(op, a):
+    if isinstance(a, (list, tuple)):
+        a = np.asarray(a)
+    return a, aval_or_error(op, a)
+
+
+def _keep(x, axes, ndim):
+    shape = list(get_aval(x).shape)
+    for ax in sorted(axes):
+        shape.insert(ax, 1)
+    return lax.reshape(x, tuple(shape))
+
+
+def _reduction(name, lax_reduce, identity, sum_like=False, bool_out=False, no_empty=False):
+    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        if out is not None:
+            raise TypeError(f"{name}: the `out` argument is not supported: xlafront arrays are "
+                            "immutable; use the return value")
+        a, aval = _as_array_like(name, a)
+        axes = canonical_axes(name, axis, aval.ndim)
+        if bool_out:
+            target = dtypes.bool_
+        elif dtype is not None:
+            target = dtypes.check_dtype(dtype, name)
+        elif sum_like and dtypes.kind(aval.dtype) in "bi":
+            target = dtypes.default_int() if aval.dtype.itemsize < dtypes.default_int().itemsize or aval.dtype == dtypes.bool_ else aval.dtype
+        elif sum_like and dtypes.kind(aval.dtype) == "u":
+            target = dtypes.default_uint() if aval.dtype.itemsize < dtypes.default_uint().itemsize else aval.dtype
+        else:
+            target = aval.dtype
+        x = convert(name, a, aval, target, False) if target != aval.dtype else a
+        if bool_out and aval.dtype != dtypes.bool_:
+            x = lax.ne(a, np.zeros((), aval.dtype))
+        if no_empty and initial is None and builtins.any(aval.shape[ax] == 0 for ax in axes):
+            raise ValueError(f"{name}: zero-size array to reduction operation {name} which has no "
+                             f"identity (shape {aval.shape}, axis {axis}); pass `initial`")
+        if where is not None:
+            fill = identity(target) if initial is None else initial
+            from ._manip import where as where_
+            x = where_(where, x, np.asarray(fill, target))
+        result = lax_reduce(x, axes)
+        if initial is not None:
+            from ._ufuncs import maximum, minimum, add, multiply
+            combine = {"sum": add, "prod": multiply, "max": maximum, "amax": maximum,
+                       "min": minimum, "amin": minimum}[name]
+            result = combine(result, np.asarray(initial, target))
+        if keepdims:
+            result = _keep(result, axes, aval.ndim)
+        return result
+
+    reduce.__name__ = name
+    reduce.__doc__ = f"NumPy's `{name}` over `axis` (all axes if None)."
+    return api_boundary(reduce)
+
+
+def _max_identity(dtype):
+    return -np.inf if dtypes.kind(dtype) == "f" else (np.iinfo(dtype).min if dtypes.kind(dtype) in "iu" else False)
+
+
+def _min_identity(dtype):
+    return np.inf if dtypes.kind(dtype) == "f" else (np.iinfo(dtype).max if dtypes.kind(dtype) in "iu" else True)
+
+
+sum = _reduction("sum", lax.reduce_sum, lambda d: 0, sum_like=True)  # noqa: A001
+prod = _reduction("prod", lax.reduce_prod, lambda d: 1, sum_like=True)
+max = amax = _reduction("max", lax.reduce_max, _max_identity, no_empty=True)  # noqa: A001
+min = amin = _reduction("min", lax.reduce_min, _min_identity, no_empty=True)  # noqa: A001
+all = _reduction("all", lax.reduce_and, lambda d: True, bool_out=True)  # noqa: A001
+any = _reduction("any", lax.reduce_or, lambda d: False, bool_out=True)  # noqa: A001
+
+
+def _where_count(aval, axes, axis, where, keepdims, dtype):
+    """How many elements a reduction over `axes` sees: all of them, or those `where` selects
+    (then an array of the reduction's result shape)."""
+    if where is None:
+        n = 1
+        for ax in axes:
+            n *= aval.shape[ax]
+        return np.array(n, dtype)
+    where, _ = _as_array_like("where", where)
+    where = broadcast_to_shape(where, aval.shape)
+    return sum(where, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@api_boundary
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    """Arithmetic mean; integer inputs average in the default float type."""
+    a, aval = _as_array_like("mean", a)
+    axes = canonical_axes("mean", axis, aval.ndim)
+    target = dtypes.check_dtype(dtype) if dtype is not None else (
+        aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.default_float())
+    total = sum(a, axis=axis, dtype=target, keepdims=keepdims, where=where)
+    return lax.div(total, _where_count(aval, axes, axis, where, keepdims, target))
+
+
+@api_boundary
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, correction=None):
+    """Variance: mean of squared deviations, divided by N - ddof."""
+    if correction is not None:
+        ddof = correction
+    a, aval = _as_array_like("var", a)
+    axes = canonical_axes("var", axis, aval.ndim)
+    target = dtypes.check_dtype(dtype) if dtype is not None else (
+        aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.default_float())
+    x = convert("var", a, aval, target, False)
+    centered = lax.sub(x, broadcast_to_shape(mean(x, axis=axis, keepdims=True, where=where),
+                                             aval.shape))
+    if dtypes.kind(target) == "c":
+        squared = lax.real(lax.mul(centered, lax.conj(centered)))
+    else:
+        squared = lax.mul(centered, centered)
+    total = sum(squared, axis=axis, keepdims=keepdims, where=where)
+    real_dtype = get_aval(total).dtype
+    count = _where_count(aval, axes, axis, where, keepdims, real_dtype)
+    return lax.div(total, lax.sub(count, np.array(ddof, real_dtype)))
+
+
+@api_boundary
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, correction=None):
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where, correction))
+
+
+def _arg_reduction(name, lax_fn):
+    def reduce(a, axis=None, out=None, keepdims=False):
+        a, aval = _as_array_like(name, a)
+        if aval.size == 0:
+            raise ValueError(f"{name}: attempt to get {name} of an empty sequence")
+        if axis is None:
+            flat = lax.reshape(a, (aval.size,))
+            result = lax_fn(flat, 0, dtypes.default_int())
+            return lax.reshape(result, (1,) * aval.ndim) if keepdims else result
+        ax = canonical_axis(name, axis, aval.ndim)
+        result = lax_fn(a, ax, dtypes.default_int())
+        return _keep(result, (ax,), aval.ndim) if keepdims else result
+
+    reduce.__name__ = name
+    reduce.__doc__ = f"Index of the {name[3:]}imum along `axis` (of the flattened array if None)."
+    return api_boundary(reduce)
+
+
+argmax = _arg_reduction("argmax", lax.argmax)
+argmin = _arg_reduction("argmin", lax.argmin)
+
+
+@api_boundary
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b| where both are finite; infinities are close only to
+    themselves, NaNs to nothing (unless equal_nan). Integers compare as floats, as in NumPy."""
+    from ._ufuncs import isfinite, isnan, logical_and, logical_or
+    a, b = promote_inexact("isclose", a, b, full_broadcast=True)
+    diff = lax.abs(lax.sub(a, b))
+    real_dtype = get_aval(diff).dtype
+    tol = lax.add(np.array(atol, real_dtype), lax.mul(np.array(rtol, real_dtype), lax.abs(b)))
+    finite = logical_and(isfinite(a), isfinite(b))
+    close = lax.select(finite, lax.le(diff, tol), lax.eq(a, b))
+    if equal_nan:
+        close = logical_or(close, logical_and(isnan(a), isnan(b)))
+    return close
+
+
+@api_boundary
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+@api_boundary
+def array_equal(a1, a2, equal_nan=False):
+    s1, s2 = np.shape(a1) if isinstance(a1, (list, tuple)) else get_aval(a1).shape, \
+        np.shape(a2) if isinstance(a2, (list, tuple)) else get_aval(a2).shape
+    if s1 != s2:
+        from ._creation import asarray
+        return asarray(False)
+    from ._ufuncs import equal, isnan, logical_and, logical_or
+    eq = equal(a1, a2)
+    if equal_nan:
+        eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))
+    return all(eq)
+
+
+@api_boundary
+def count_nonzero(a, axis=None, keepdims=False):
+    a, aval = _as_array_like("count_nonzero", a)
+    return sum(lax.ne(a, np.zeros((), aval.dtype)), axis=axis, keepdims=keepdims)
+
+
+def _concrete_int(x, what):
+    return int(concrete_or_error(x, what))

@@ -1,0 +1,289 @@
+"""Elementwise NumPy functions. Each family shares one maker: promote the arguments with
+JAX's lattice and broadcasting, then call the lax primitive."""
+import builtins
+
+import numpy as np
+
+from .. import dtypes, lax
+from ..core import get_aval
+from ..errors import api_boundary
+from ..lax.base import is_array_value
+from ._creation import asarray
+from ._util import _python_scalars, aval_or_error, convert, promote_args, promote_inexact
+
+
+def _binary(name, lax_fn, kinds=None, inexact=False):
+    promote = promote_inexact if inexact else promote_args
+
+    def ufunc(x1, x2):
+        x, y = promote(name, x1, x2)
+        if kinds is not None:
+            kind = dtypes.kind(get_aval(x).dtype)
+            if kind not in kinds:
+                raise TypeError(f"{name}: unsupported dtypes {get_aval(x1).dtype.name if not isinstance(x1, _python_scalars) else type(x1).__name__} and "
+                                f"{get_aval(x2).dtype.name if not isinstance(x2, _python_scalars) else type(x2).__name__}; "
+                                f"{name} accepts {_kind_text(kinds)} inputs only")
+        return lax_fn(x, y)
+
+    ufunc.__name__ = name
+    ufunc.__doc__ = f"NumPy's `{name}`, elementwise with broadcasting and JAX's type promotion."
+    return api_boundary(ufunc)
+
+
+def _unary(name, lax_fn, inexact=False, kinds=None):
+    def ufunc(x):
+        aval = aval_or_error(name, x)
+        if kinds is not None and dtypes.kind(aval.dtype) not in kinds:
+            raise TypeError(f"{name}: unsupported dtype {aval.dtype.name}; {name} accepts "
+                            f"{_kind_text(kinds)} inputs only")
+        if inexact and not dtypes.is_inexact(aval.dtype):
+            x = convert(name, x, aval, dtypes.default_float(), aval.weak_type)
+        elif isinstance(x, (list, tuple)):
+            x = np.asarray(x)
+        result = lax_fn(x)
+        return result if is_array_value(result) else asarray(result)  # identities on NumPy input
+
+    ufunc.__name__ = name
+    ufunc.__doc__ = f"NumPy's `{name}`, elementwise."
+    return api_boundary(ufunc)
+
+
+def _kind_text(kinds):
+    names = {"b": "boolean", "i": "integer", "u": "integer", "f": "floating", "c": "complex"}
+    return " or ".join(dict.fromkeys(names[k] for k in kinds))
+
+
+# binary arithmetic ------------------------------------------------------------------------
+
+add = _binary("add", lambda x, y: lax.add(x, y) if get_aval(x).dtype != dtypes.bool_ else lax.bitwise_or(x, y))
+subtract = _binary("subtract", lax.sub, kinds="iufc")
+multiply = _binary("multiply", lambda x, y: lax.mul(x, y) if get_aval(x).dtype != dtypes.bool_ else lax.bitwise_and(x, y))
+true_divide = divide = _binary("true_divide", lax.div, inexact=True)
+maximum = _binary("maximum", lax.max)
+minimum = _binary("minimum", lax.min)
+arctan2 = _binary("arctan2", lax.atan2, inexact=True)
+nextafter = _binary("nextafter", lax.nextafter, inexact=True)
+bitwise_and = _binary("bitwise_and", lax.bitwise_and, kinds="biu")
+bitwise_or = _binary("bitwise_or", lax.bitwise_or, kinds="biu")
+bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor, kinds="biu")
+left_shift = _binary("left_shift", lax.shift_left, kinds="iu")
+right_shift = _binary("right_shift", lambda x, y: (
+    lax.shift_right_logical if dtypes.kind(get_aval(x).dtype) == "u" else lax.shift_right_arithmetic)(x, y),
+    kinds="iu")
+equal = _binary("equal", lax.eq)
+not_equal = _binary("not_equal", lax.ne)
+less = _binary("less", lax.lt)
+less_equal = _binary("less_equal", lax.le)
+greater = _binary("greater", lax.gt)
+greater_equal = _binary("greater_equal", lax.ge)
+
+
+def _to_bool(x):
+    return lax.ne(x, np.zeros((), get_aval(x).dtype)) if get_aval(x).dtype != dtypes.bool_ else x
+
+
+logical_and = _binary("logical_and", lambda x, y: lax.bitwise_and(_to_bool(x), _to_bool(y)))
+logical_or = _binary("logical_or", lambda x, y: lax.bitwise_or(_to_bool(x), _to_bool(y)))
+logical_xor = _binary("logical_xor", lambda x, y: lax.bitwise_xor(_to_bool(x), _to_bool(y)))
+
+
+def _floor_divide(x, y):
+    dtype = get_aval(x).dtype
+    if dtypes.kind(dtype) in "iu":
+        quotient = lax.div(x, y)
+        if dtypes.kind(dtype) == "u":
+            return quotient
+        # C division truncates; NumPy floors: step down where signs differ and rest != 0
+        zero = np.zeros((), dtype)
+        rest = lax.rem(x, y)
+        fix = lax.bitwise_and(lax.ne(rest, zero), lax.ne(lax.lt(x, zero), lax.lt(y, zero)))
+        return lax.select(fix, lax.sub(quotient, np.ones((), dtype)), quotient)
+    return lax.floor(lax.div(x, y))
+
+
+def _remainder(x, y):
+    dtype = get_aval(x).dtype
+    rest = lax.rem(x, y)
+    if dtypes.kind(dtype) == "u":
+        return rest
+    zero = np.zeros((), dtype)
+    fix = lax.bitwise_and(lax.ne(rest, zero), lax.ne(lax.lt(rest, zero), lax.lt(y, zero)))
+    return lax.select(fix, lax.add(rest, y), rest)
+
+
+floor_divide = _binary("floor_divide", _floor_divide, kinds="iuf")
+remainder = mod = _binary("remainder", _remainder, kinds="iuf")
+fmod = _binary("fmod", lax.rem, kinds="iuf")
+
+
+def _int_power(x, y):
+    """x ** y for integer arrays by square-and-multiply over the bits of y."""
+    dtype = get_aval(x).dtype
+    one, zero = np.ones((), dtype), np.zeros((), dtype)
+    ones = lax.add(lax.mul(x, zero), one)  # ones of x's shape
+    acc = ones
+    if dtypes.kind(dtype) == "i":  # a negative exponent gives 0, as in JAX (NumPy raises)
+        acc = lax.select(lax.lt(y, zero), lax.mul(ones, zero), ones)
+    base = x
+    for _ in range(dtype.itemsize * 8):
+        bit = lax.ne(lax.bitwise_and(y, one), np.zeros((), dtype))
+        acc = lax.select(bit, lax.mul(acc, base), acc)
+        base = lax.mul(base, base)
+        y = lax.shift_right_logical(y, one)
+    return acc
+
+
+@api_boundary
+def power(x1, x2):
+    """x1 ** x2 elementwise; a static Python int exponent uses repeated multiplication (and,
+    as in JAX, integers to a negative static power raise TypeError)."""
+    if isinstance(x2, builtins.int) and not isinstance(x2, builtins.bool) and not isinstance(x1, _python_scalars):
+        aval_or_error("power", x1)
+        x1 = np.asarray(x1) if isinstance(x1, (list, tuple)) else x1
+        return lax.integer_pow(x1, x2)
+    x, y = promote_args("power", x1, x2, full_broadcast=True)
+    kind = dtypes.kind(get_aval(x).dtype)
+    if kind in "iu":
+        return _int_power(x, y)
+    if kind == "b":
+        raise TypeError("power: boolean inputs are not supported")
+    return lax.pow(x, y)
+
+
+float_power = _binary("float_power", lax.pow, inexact=True)
+
+# unary ------------------------------------------------------------------------------------
+
+sin, cos, tan = (_unary(n, getattr(lax, n), inexact=True) for n in ("sin", "cos", "tan"))
+arcsin, arccos, arctan = (_unary("arc" + n[1:], getattr(lax, n), inexact=True)
+                          for n in ("asin", "acos", "atan"))
+sinh, cosh, tanh = (_unary(n, getattr(lax, n), inexact=True) for n in ("sinh", "cosh", "tanh"))
+arcsinh, arccosh, arctanh = (_unary("arc" + n[1:], getattr(lax, n), inexact=True)
+                             for n in ("asinh", "acosh", "atanh"))
+exp, exp2, log, log1p, expm1, sqrt, cbrt = (
+    _unary(n, getattr(lax, n), inexact=True)
+    for n in ("exp", "exp2", "log", "log1p", "expm1", "sqrt", "cbrt"))
+negative = _unary("negative", lambda x: lax.neg(x) if get_aval(x).dtype != dtypes.bool_ else _bool_error("negative"))
+positive = _unary("positive", lambda x: x)
+sign = _unary("sign", lambda x: lax.sign(x) if get_aval(x).dtype != dtypes.bool_ else x)
+floor = _unary("floor", lambda x: lax.floor(x) if dtypes.is_inexact(get_aval(x).dtype) else x)
+ceil = _unary("ceil", lambda x: lax.ceil(x) if dtypes.is_inexact(get_aval(x).dtype) else x)
+trunc = fix = _unary("trunc", lambda x: lax.select(
+    lax.lt(x, np.zeros((), get_aval(x).dtype)), lax.ceil(x), lax.floor(x))
+    if dtypes.is_inexact(get_aval(x).dtype) else x)
+rint = _unary("rint", lambda x: lax.round(x, 1), inexact=True)
+absolute = abs = _unary("absolute", lambda x: lax.abs(x) if dtypes.kind(get_aval(x).dtype) not in "bu" else x)
+fabs = _unary("fabs", lax.abs, inexact=True)
+square = _unary("square", lax.square)
+reciprocal = _unary("reciprocal", lambda x: lax.div(np.ones((), get_aval(x).dtype), x))
+bitwise_not = invert = bitwise_invert = _unary("bitwise_not", lax.bitwise_not, kinds="biu")
+logical_not = _unary("logical_not", lambda x: lax.bitwise_not(_to_bool(x)))
+
+
+def _isfinite(x):
+    kind = dtypes.kind(get_aval(x).dtype)
+    if kind == "c":
+        return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
+    return lax.is_finite(x) if kind == "f" else _full_like(x, True)
+
+
+def _isinf(x):
+    kind = dtypes.kind(get_aval(x).dtype)
+    if kind == "c":
+        return lax.bitwise_or(_isinf(lax.real(x)), _isinf(lax.imag(x)))
+    if kind == "f":
+        return lax.eq(lax.abs(x), np.array(np.inf, get_aval(x).dtype))
+    return _full_like(x, False)
+
+
+isfinite = _unary("isfinite", _isfinite)
+isinf = _unary("isinf", _isinf)
+isnan = _unary("isnan", lambda x: lax.ne(x, x) if dtypes.is_inexact(get_aval(x).dtype)
+               else _full_like(x, False))
+signbit = _unary("signbit", lambda x: lax.lt(x, np.zeros((), get_aval(x).dtype))
+                 if dtypes.kind(get_aval(x).dtype) != "f" else
+                 lax.ne(lax.shift_right_logical(lax.bitcast_convert_type(x, _uint_of(x)),
+                                                np.array(get_aval(x).dtype.itemsize * 8 - 1, _uint_of(x))),
+                        np.zeros((), _uint_of(x))))
+real = _unary("real", lambda x: lax.real(x) if dtypes.kind(get_aval(x).dtype) == "c" else x)
+imag = _unary("imag", lambda x: lax.imag(x) if dtypes.kind(get_aval(x).dtype) == "c"
+              else _full_like(x, 0))
+conjugate = conj = _unary("conjugate", lambda x: lax.conj(x) if dtypes.kind(get_aval(x).dtype) == "c" else x)
+
+
+def _uint_of(x):
+    return np.dtype(f"uint{get_aval(x).dtype.itemsize * 8}")
+
+
+def _full_like(x, value):
+    """`value` in x's shape; a bool for bool values, else of x's dtype."""
+    aval = get_aval(x)
+    scalar = np.array(value, dtypes.bool_ if isinstance(value, builtins.bool) else aval.dtype)
+    return lax.broadcast_in_dim(scalar, aval.shape, ())
+
+
+def _bool_error(name):
+    raise TypeError(f"{name}: boolean inputs are not supported; use logical_not / ~ instead")
+
+
+@api_boundary
+def round(a, decimals=0):  # noqa: A001
+    """Rounds half to even, like NumPy, to `decimals` places."""
+    aval = aval_or_error("round", a)
+    if not dtypes.is_inexact(aval.dtype):
+        return asarray(a)
+    if decimals == 0:
+        return lax.round(a, 1)
+    factor = np.array(10.0 ** decimals, aval.dtype)
+    return lax.div(lax.round(lax.mul(a, factor), 1), factor)
+
+
+around = round
+
+
+@api_boundary
+def deg2rad(x):
+    return multiply(x, np.pi / 180)
+
+
+@api_boundary
+def rad2deg(x):
+    return multiply(x, 180 / np.pi)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+@api_boundary
+def angle(z, deg=False):
+    """The complex argument; 0 or pi for real inputs."""
+    result = arctan2(imag(z), real(z))
+    return rad2deg(result) if deg else result
+
+
+@api_boundary
+def hypot(x1, x2):
+    x, y = promote_inexact("hypot", x1, x2)
+    return lax.sqrt(lax.add(lax.mul(x, x), lax.mul(y, y)))
+
+
+@api_boundary
+def logaddexp(x1, x2):
+    x, y = promote_inexact("logaddexp", x1, x2)
+    big = lax.max(x, y)
+    return lax.add(big, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x, y))))))
+
+
+@api_boundary
+def heaviside(x1, x2):
+    x, h0 = promote_inexact("heaviside", x1, x2, full_broadcast=True)
+    dtype = get_aval(x).dtype
+    zero, one = np.zeros((), dtype), np.ones((), dtype)
+    step = lax.select(lax.gt(x, zero), lax.add(lax.mul(h0, zero), one), lax.mul(h0, zero))
+    return lax.select(lax.eq(x, zero), h0, step)
+
+
+@api_boundary
+def copysign(x1, x2):
+    x, y = promote_inexact("copysign", x1, x2, full_broadcast=True)
+    return lax.select(signbit(y), lax.neg(lax.abs(x)), lax.abs(x))

@@ -1,0 +1,80 @@
+"""The IR pretty-printer, in JAX's jaxpr notation:
+
+    { lambda ; a:f32[3]. let
+        b:f32[3] = sin a
+        c:f32[3] = mul b 2.0:f32[]
+      in (c,) }
+"""
+import string
+
+import numpy as np
+
+from .core import ClosedJaxpr, Jaxpr, Literal
+
+
+def _names():
+    letters = string.ascii_lowercase
+    n = 0
+    while True:
+        name, k = "", n
+        while True:
+            name = letters[k % 26] + name
+            k = k // 26
+            if k == 0:
+                break
+        yield name
+        n += 1
+
+
+class _Namer:
+    def __init__(self):
+        self.names = {}
+        self.fresh = _names()
+
+    def __call__(self, atom):
+        if type(atom) is Literal:
+            val = atom.val
+            text = repr(val.item() if isinstance(val, (np.ndarray, np.generic)) else val)
+            return f"{text}:{atom.aval.str_short()}"
+        if atom not in self.names:
+            self.names[atom] = next(self.fresh)
+        return self.names[atom]
+
+    def binder(self, var):
+        return f"{self(var)}:{var.aval.str_short()}"
+
+
+def _param_text(value, namer, indent):
+    if isinstance(value, (Jaxpr, ClosedJaxpr)):
+        jaxpr = value.jaxpr if isinstance(value, ClosedJaxpr) else value
+        return _pp(jaxpr, _Namer(), indent + 4)
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, (tuple, list)) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
+        return "(" + " ".join(_param_text(v, namer, indent) for v in value) + ")"
+    return str(value)
+
+
+def _pp(jaxpr, namer, indent):
+    pad = " " * indent
+    consts = " ".join(namer.binder(v) for v in jaxpr.constvars)
+    args = " ".join(namer.binder(v) for v in jaxpr.invars)
+    lines = [f"{{ lambda {consts}; {args}. let"]
+    for eqn in jaxpr.eqns:
+        outs = " ".join(namer.binder(v) for v in eqn.outvars)
+        params = ""
+        if eqn.params:
+            items = " ".join(f"{k}={_param_text(v, namer, indent + 4)}"
+                             for k, v in sorted(eqn.params.items()))
+            params = f"[{items}]"
+        ins = " ".join(namer(x) for x in eqn.inputs)
+        lines.append(f"{pad}    {outs} = {eqn.prim.name}{params} {ins}".rstrip())
+    outs = " ".join(namer(x) + "," if len(jaxpr.outvars) == 1 else namer(x)
+                    for x in jaxpr.outvars)
+    lines.append(f"{pad}  in ({outs}) }}")
+    return "\n".join(lines)
+
+
+def pp_jaxpr(jaxpr):
+    """The text of `jaxpr`: one line per equation, `b:f32[] = log a`."""
+    return _pp(jaxpr, _Namer(), 0)
