@@ -157,8 +157,9 @@ def clean_env():
     return env
 
 
-def run_worker(python, which, cfg):
-    cmd = [python, os.path.abspath(__file__), "--worker", which, "--cfg", json.dumps(cfg)]
+def run_worker(python, which, cfg, script=__file__):
+    """Runs `script --worker which` under `python`; returns its JSON result or None."""
+    cmd = [python, os.path.abspath(script), "--worker", which, "--cfg", json.dumps(cfg)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(),
                               cwd=os.path.dirname(os.path.abspath(__file__)))

@@ -145,9 +145,6 @@ def test_methods(method, ref):
     assert_close(out, expected, dtype=canonical(expected.dtype))
 
 
-@pytest.mark.xfail(strict=True, reason="array_methods.py _astype calls lax.convert_element_type, "
-                   "which keeps only the real part: complex -> bool must be `x != 0` (JAX's "
-                   "jnp.astype special-cases it)")
 def test_astype_complex_to_bool():
     x = xnp.asarray(onp.array([1j, 0, 1], onp.complex64))
     assert x.astype(bool).tolist() == [True, False, True]

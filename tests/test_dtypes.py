@@ -119,10 +119,6 @@ def test_promotion_table_weak_types(x64_mode):
     assert not wrong, wrong
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dtypes.promote_types sets weak_type only when every input is weak; JAX makes the result "
-    "weak whenever the least upper bound is a weak type (i*, f*, c*), e.g. bool + 1, "
-    "int32 + 1.5, uint64 + int64"))
 def test_weak_result_of_strong_inputs(x64_mode):
     wrong = [f"{a}+{b}" for a, b, _, weak, _, got_weak in _promotions(x64_mode)
              if weak and not (a in _WEAK_SCALARS and b in _WEAK_SCALARS) and not got_weak]
@@ -191,7 +187,6 @@ def test_promotion_examples(fn, dtype, weak):
     assert out.weak_type == weak
 
 
-@pytest.mark.xfail(strict=True, reason="dtypes.promote_types: see test_weak_result_of_strong_inputs")
 @pytest.mark.parametrize("fn", [lambda: xnp.ones(2, bool) + 1, lambda: xnp.arange(3) + 1.5],
                          ids=["bool_plus_int", "int32_plus_float"])
 def test_weak_result_examples(fn):
@@ -252,10 +247,6 @@ def test_x64_key_alias():
         xf.config.update("enable_x64", previous)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "api.py _JitInfo.cache_miss keys its Python cache on (in_tree, avals, statics, device) "
-    "without the x64 state: after a switch the C++ dispatcher misses but the stale float32 "
-    "executable is reused"))
 def test_jit_cache_respects_x64():
     f = xf.jit(lambda: xnp.arange(3.0))
     assert f().dtype == onp.float32

@@ -605,6 +605,128 @@ rec("sort", lambda k1, k2, v: tuple(lax.sort([k1, k2, v], 0, num_keys=2)), _np_l
     _lex_gen, (f32, i32, bool_), name="sort_num_keys_2")
 
 # ---------------------------------------------------------------------------------------
+# gather and the scatters (lax/slicing.py), cumulative reductions (lax/cumulative.py)
+
+_GD, _SD = lax.GatherDimensionNumbers, lax.ScatterDimensionNumbers
+_rows_dn = _GD(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,))
+_rows_sdn = _SD(update_window_dims=(1,), inserted_window_dims=(0,),
+                scatter_dims_to_operand_dims=(0,))
+_ROWS = onp.array([[3], [0], [5], [-1], [3]], onp.int32)  # 5 and -1 are out of bounds for 4
+
+
+def _default_fill(dtype):
+    """gather's fill for out-of-bounds windows (mode "fill"), as in JAX."""
+    if dtype.kind in "fc" or dtype in LOW_PRECISION:
+        return onp.nan
+    if dtype.kind in "iu":
+        return onp.iinfo(dtype).min if dtype.kind == "i" else onp.iinfo(dtype).max
+    return True
+
+
+def _np_gather_rows(mode, fill=None):
+    def ref(x):
+        i = _ROWS[:, 0]
+        out = x[onp.clip(i, 0, x.shape[0] - 1)]
+        if mode == "fill":
+            out = out.copy()
+            out[(i < 0) | (i >= x.shape[0])] = fill
+        return out
+    return ref
+
+
+for _mode in ("clip", "fill"):
+    rec("gather", lambda x, m=_mode: lax.gather(x, _ROWS, _rows_dn, (1, 3), mode=m),
+        lambda x, m=_mode: _np_gather_rows(m, _default_fill(x.dtype))(x),
+        unary_gen(shape=(4, 3)), (f32, bf16, c64, i8, u8, bool_) if _mode == "fill" else ALL_C,
+        name="gather_rows" if _mode == "clip" else "gather_rows_fill")
+rec("gather", lambda x: lax.gather(x, _ROWS, _rows_dn, (1, 3), mode="fill", fill_value=7),
+    _np_gather_rows("fill", 7), unary_gen(shape=(4, 3)), (f32, i32, u8),
+    name="gather_fill_value")
+_POINTS = onp.array([[0, 1], [3, 2], [1, 0]], onp.int32)
+rec("gather", lambda x: lax.gather(x, _POINTS, _GD((1,), (0,), (0, 1)), (1, 2)),
+    lambda x: onp.stack([x[r, c:c + 2] for r, c in _POINTS]), unary_gen(shape=(4, 4)),
+    (f32, i32), name="gather_windows")
+rec("gather", lambda x, i: lax.gather(x, i, _GD((), (1,), (1,), (0,), (0,)), (1, 1)),
+    lambda x, i: x[onp.arange(3)[:, None], i[..., 0]],
+    lambda rng, dtype: [rand(rng, (3, 5), dtype),
+                        rng.integers(0, 5, (3, 2, 1)).astype(onp.int32)],
+    (f32, i8), name="gather_batching_dims")
+
+
+def _np_scatter_rows(kind, mode, rows):
+    def ref(x, u):
+        x = x.copy()
+        for r, row in zip(rows[:, 0], u):
+            if mode == "clip":
+                r = min(max(r, 0), x.shape[0] - 1)
+            elif not 0 <= r < x.shape[0]:
+                continue
+            x[r] = {"scatter": lambda a, b: b, "scatter_add": onp.add,
+                    "scatter_mul": onp.multiply, "scatter_min": onp.minimum,
+                    "scatter_max": onp.maximum}[kind](x[r], row)
+        return x
+    return ref
+
+
+# plain scatter needs distinct in-bounds rows (which of two updates wins is unspecified)
+_UNIQUE_ROWS = onp.array([[3], [0], [5], [-1], [2]], onp.int32)
+for _kind in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
+    _rows = _UNIQUE_ROWS if _kind == "scatter" else _ROWS
+    for _mode in ("drop",) if _kind == "scatter" else ("drop", "clip"):
+        rec(_kind, lambda x, u, k=_kind, m=_mode, i=_rows: getattr(lax, k)(x, i, u, _rows_sdn,
+                                                                            mode=m),
+            _np_scatter_rows(_kind, _mode, _rows), args_of(("small", (4, 3)), ("small", (5, 3))),
+            (f32, i32) + ((bf16, u8) if _kind in ("scatter_add", "scatter_max") else ())
+            + ((c64,) if _kind in ("scatter_add", "scatter_mul") else ()),
+            name=f"{_kind}_{_mode}")
+
+
+def _np_scatter_batched(x, i, u):
+    x = x.copy()
+    for b in range(x.shape[0]):
+        onp.add.at(x[b], i[b, :, 0], u[b])
+    return x
+
+
+rec("scatter_add", lambda x, i, u: lax.scatter_add(x, i, u, _SD((), (1,), (1,), (0,), (0,))),
+    _np_scatter_batched,
+    lambda rng, dtype: [rand(rng, (3, 5), dtype),
+                        rng.integers(0, 5, (3, 2, 1)).astype(onp.int32), rand(rng, (3, 2), dtype)],
+    (f32, i32), name="scatter_add_batching_dims")
+
+
+def _np_cumulative(np_accumulate):
+    def ref(axis, reverse):
+        def f(x):
+            x = onp.flip(x, axis) if reverse else x
+            wide = onp.float64 if x.dtype.kind == "f" else x.dtype
+            out = np_accumulate(x.astype(wide), axis=axis).astype(x.dtype)
+            return onp.flip(out, axis) if reverse else out
+        return f
+    return ref
+
+
+_cumulative = [
+    ("cumsum", onp.cumsum, NUM_C + (i8,), "small"),
+    ("cumprod", onp.cumprod, (f32, bf16, i32, c64), "small"),
+    ("cummax", onp.maximum.accumulate, (f32, bf16, i32, u8, f16), "normal"),
+    ("cummin", onp.minimum.accumulate, (f32, bf16, i32, u8, f16), "normal"),
+    ("cumlogsumexp", onp.logaddexp.accumulate, (f32, bf16, f16), "normal"),
+]
+for _prim, _np_fn, _dtypes, _kind in _cumulative:
+    for _axis, _reverse in [(0, False), (1, True), (-1, False)]:
+        rec(_prim, lambda x, p=_prim, a=_axis, r=_reverse: getattr(lax, p)(x, a, reverse=r),
+            _np_cumulative(_np_fn)(_axis, _reverse), unary_gen(_kind, (3, 5)),
+            _dtypes if _axis == 0 else _dtypes[:1],
+            name=_prim if _axis == 0 else f"{_prim}_{_axis}{'_reverse' if _reverse else ''}")
+    rec(_prim, lambda x, p=_prim: getattr(lax, p)(x, 0), lambda x: x,
+        unary_gen(shape=(0, 3)), (f32,), name=f"{_prim}_empty")
+rec("cummax", lambda x: lax.cummax(x, 1), lambda x: onp.maximum.accumulate(x, 1),
+    _with_specials, (f32,), name="cummax_nan")
+rec("cumlogsumexp", lambda x: lax.cumlogsumexp(x, 1), lambda x: onp.logaddexp.accumulate(x, 1),
+    _with_specials, (f32,), name="cumlogsumexp_specials")
+
+# ---------------------------------------------------------------------------------------
 # pjit: a jitted function called inside a transformation
 
 
@@ -668,7 +790,15 @@ def test_record_binds_its_primitive(r):
 
 # Every primitive needs a record; list a name here (with the reason) only when it cannot
 # have one.
-EXEMPT = {}
+# Primitives tested in their own files (they carry IR or need a named axis, which a plain
+# op record cannot express).
+EXEMPT = {
+    "cond": "tests/test_control_flow.py", "while": "tests/test_control_flow.py",
+    "scan": "tests/test_control_flow.py",
+    "psum": "tests/test_parallel.py", "pmax": "tests/test_parallel.py",
+    "pmin": "tests/test_parallel.py", "all_gather": "tests/test_parallel.py",
+    "axis_index": "tests/test_parallel.py",
+}
 
 
 def all_primitives():
@@ -770,6 +900,21 @@ _errors = [
     ("sort_shapes", lambda: lax.sort([_f, onp.ones(3, onp.float32)]), TypeError, "shape"),
     ("sort_num_keys", lambda: lax.sort([_f, _f], num_keys=3), ValueError, "num_keys"),
     ("sort_complex_key", lambda: lax.sort(_f.astype(onp.complex64)), TypeError, "complex"),
+    ("gather_float_indices", lambda: lax.gather(_f, onp.zeros((2, 1), onp.float32),
+                                                _rows_dn, (1, 3)), TypeError, "integer"),
+    ("gather_slice_sizes", lambda: lax.gather(_f, onp.zeros((2, 1), onp.int32), _rows_dn,
+                                              (1, 4)), TypeError, "slice_sizes"),
+    ("gather_index_vector", lambda: lax.gather(_f, onp.zeros((2, 2), onp.int32), _rows_dn,
+                                               (1, 3)), TypeError, "start_index_map"),
+    ("gather_mode", lambda: lax.gather(_f, onp.zeros((2, 1), onp.int32), _rows_dn, (1, 3),
+                                       mode="wrap"), ValueError, "mode"),
+    ("scatter_dtypes", lambda: lax.scatter_add(_f, onp.zeros((2, 1), onp.int32), _i[:2],
+                                               _rows_sdn), TypeError, "same dtype"),
+    ("scatter_updates_shape", lambda: lax.scatter(_f, onp.zeros((1, 1), onp.int32), _f,
+                                                  _rows_sdn), TypeError, "scatter dimensions"),
+    ("cumsum_bool", lambda: lax.cumsum(_f > 0), TypeError, "bool"),
+    ("cummax_complex", lambda: lax.cummax(_f.astype(onp.complex64)), TypeError, "complex"),
+    ("cumsum_axis", lambda: lax.cumsum(_f, 2), ValueError, "out of bounds"),
 ]
 
 
@@ -779,19 +924,11 @@ def test_errors(fn, error, match):
         fn()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "partial_eval/lowering: a NumPy float64 constant captured under jit gets a canonical "
-    "float32 aval but is lowered from its float64 value (lower_closed_jaxpr: "
-    "constant(np.asarray(c)) should use the constvar's aval dtype), so XLA rejects the module"))
 def test_jit_float64_numpy_constant():
     out = xf.jit(lambda x: lax.add(x, onp.ones(2)))(onp.ones(2, onp.float32))
     assert_close(out, onp.full(2, 2, onp.float32))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "interpreters/lowering.py constant(): bool arrays are packed with np.packbits, but this "
-    "jaxlib's DenseElementsAttr.get packs bools itself; bool array constants come out wrong "
-    "(<= 8 elements) or fail to build (> 8)"))
 def test_jit_bool_numpy_constant():
     mask = onp.array([True, False, True])
     out = xf.jit(lambda x: lax.bitwise_and(x, mask))(onp.ones(3, bool))

@@ -457,11 +457,7 @@ same("array_equal", lambda rng, dtype: [onp.array([1.0, onp.nan], dtype)] * 2, (
 # the tests
 
 # Known bugs in files this suite's authors may not edit: case id -> reason.
-KNOWN_BUGS = {
-    "asarray_bool_list-float32-jit": "interpreters/lowering.py constant() packs bool arrays "
-                                     "with np.packbits, but jaxlib's DenseElementsAttr.get "
-                                     "packs them itself: bool array constants come out wrong",
-}
+KNOWN_BUGS = {}
 
 
 def _cases():

@@ -163,8 +163,6 @@ def test_flatten_with_path_and_keystr():
     assert labelled == {"a": ["['a'][0]=1", "['a'][1]=2"]}
 
 
-@pytest.mark.xfail(strict=True, reason="tree.py registers OrderedDict without keys: its paths "
-                   "are flat indices ([<flat index 0>]) where JAX gives DictKey (['z'])")
 def test_ordered_dict_paths_are_dict_keys():
     pairs, _ = tu.tree_flatten_with_path(collections.OrderedDict([("z", 1)]))
     assert tu.keystr(pairs[0][0]) == "['z']"
@@ -179,16 +177,11 @@ def test_tree_module_aliases():
     assert tree.map_with_path is tu.tree_map_with_path
 
 
-@pytest.mark.xfail(strict=True, reason="xlafront/__init__.py binds `xf.tree` to tree_util "
-                   "(`from . import tree_util as tree`), which lacks JAX's jax.tree aliases "
-                   "(map, leaves, ...); `from . import tree` would expose them")
 def test_xf_tree_map_alias():
     assert xf.tree.map(lambda x: x + 1, [1, (2,)]) == [2, (3,)]
     assert xf.tree.leaves({"a": 1}) == [1]
 
 
-@pytest.mark.xfail(strict=True, reason="tree.py flattens defaultdict in insertion order; JAX "
-                   "sorts its keys as for dict")
 def test_defaultdict_keys_are_sorted():
     assert tu.tree_leaves(collections.defaultdict(list, {"b": 1, "a": 2})) == [2, 1]
 

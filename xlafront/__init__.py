@@ -6,12 +6,14 @@
     f = xf.jit(lambda a, b: np.tanh(a @ b) + 1)
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
-from . import lax, numpy, tree_util  # noqa: F401
-from . import tree_util as tree  # noqa: F401
+from . import lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
 from .api import (ShapeDtypeStruct, block_until_ready, default_backend, device_count,  # noqa: F401
-                  device_get, device_put, devices, eval_shape, jit, local_device_count,
-                  local_devices, make_jaxpr, process_count, process_index)
+                  device_get, device_put, devices, eval_shape, grad, hessian, jacfwd, jacobian,
+                  jacrev, jit, jvp, linearize, local_device_count, local_devices,
+                  make_jaxpr, process_count, process_index, value_and_grad, vjp, vmap)
 from .config import config  # noqa: F401
+from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
+                                 custom_vjp, remat)
 from .core import ClosedJaxpr, Jaxpr, ShapedArray  # noqa: F401
 from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noqa: F401
                      TracerBoolConversionError, TracerIntegerConversionError,

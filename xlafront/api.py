@@ -8,9 +8,10 @@ from . import core, dtypes, runtime
 from .config import config
 from .core import ShapedArray, bind, get_aval
 from .errors import api_boundary
-from .interpreters import lowering
-from .interpreters.partial_eval import convert_constvars, debug_info, trace_to_jaxpr
-from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+from .interpreters import ad, lowering
+from .interpreters.partial_eval import (convert_constvars, debug_info, partial_eval_call,
+                                        trace_to_jaxpr)
+from .tree import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
 class ShapeDtypeStruct:
     """A shape and dtype standing in for an array (for make_jaxpr, eval_shape, lower)."""
@@ -157,6 +158,45 @@ def _pjit_lowering(ctx, *args, jaxpr, name):
 pjit_p.lowering = _pjit_lowering
 
 
+def _pjit_jvp(primals, tangents, jaxpr, name):
+    nonzeros = [type(t) is not ad.Zero for t in tangents]
+    new_jaxpr, consts, out_nonzeros = ad.jvp_jaxpr(jaxpr, nonzeros)
+    outs = bind(pjit_p, *consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
+                jaxpr=new_jaxpr, name=name)
+    n = len(jaxpr.outvars)
+    touts = iter(outs[n:])
+    return outs[:n], [next(touts) if nz else ad.Zero(ad.tangent_aval(a))
+                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
+
+
+def _pjit_transpose(cts, *invals, jaxpr, name):
+    linear = [ad.is_undefined(x) for x in invals]
+    ct_nonzeros = [type(ct) is not ad.Zero for ct in cts]
+    new_jaxpr, consts = ad.transpose_jaxpr(jaxpr, linear, ct_nonzeros)
+    outs = iter(bind(pjit_p, *consts, *[x for x in invals if not ad.is_undefined(x)],
+                     *[ct for ct in cts if type(ct) is not ad.Zero],
+                     jaxpr=new_jaxpr, name=f"transpose({name})"))
+    return [next(outs) if lin else None for lin in linear]
+
+
+pjit_p.jvp = _pjit_jvp
+pjit_p.transpose = _pjit_transpose
+pjit_p.partial_eval = lambda trace, args, **params: partial_eval_call(trace, pjit_p, args, params)
+
+
+def _pjit_batch(trace, vals, dims, jaxpr, name):
+    from .interpreters import batching
+    if all(d is None for d in dims) and trace.axis_name is None:
+        return (core.bind_in(trace.parent, pjit_p, vals, dict(jaxpr=jaxpr, name=name)),
+                [None] * len(jaxpr.outvars))
+    new_jaxpr, consts, out_dims = batching.batch_jaxpr(jaxpr, dims, trace.axis_size,
+                                                       trace.axis_name)
+    return bind(pjit_p, *consts, *vals, jaxpr=new_jaxpr, name=name), out_dims
+
+
+pjit_p.batch_with_trace = _pjit_batch
+
+
 # ---------------------------------------------------------------------------------------
 # jit
 
@@ -177,7 +217,8 @@ class _JitInfo:
         self.static_argnames = static_argnames
         self.donate_argnums = donate_argnums
         self.device = device
-        self.cache = {}
+        self.cache = {}   # signature -> compiled program (called eagerly)
+        self.traced = {}  # signature -> (IR, consts, out_tree), bound under transformations
 
     def _donated_leaves(self, args, kwargs):
         if not self.donate_argnums:
@@ -213,9 +254,9 @@ class _JitInfo:
     def _explain_miss(self, key):
         if not self.cache:
             return "first call"
-        in_tree, avals, statics, device = key
+        in_tree, avals, statics, device, x64 = key
         reasons = []
-        for old_tree, old_avals, old_statics, old_device in self.cache:
+        for old_tree, old_avals, old_statics, old_device, old_x64 in self.cache:
             diff = []
             if old_tree != in_tree:
                 diff.append(f"argument structure changed from {old_tree} to {in_tree}")
@@ -227,24 +268,44 @@ class _JitInfo:
                 diff.append(f"static arguments changed from {old_statics} to {statics}")
             if old_device != device:
                 diff.append(f"device changed from {old_device} to {device}")
+            if old_x64 != x64:
+                diff.append(f"enable_x64 changed from {old_x64} to {x64}")
             reasons.append("; ".join(diff) or "cache evicted")
         return min(reasons, key=len)
 
+    def call_traced(self, args, kwargs):
+        """Under a transformation: bind pjit with the function's IR, traced once per
+        signature (unless it captured traced values), so the transformations of the same
+        IR are cached too."""
+        dyn_args, dyn_kwargs, statics = _split_args(
+            args, kwargs, self.static_argnums, self.static_argnames, self.name)
+        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        key = (in_tree, tuple(_arg_aval(x, f"#{i}", self.name) for i, x in enumerate(leaves)),
+               statics, dtypes.x64_enabled())
+        hit = self.traced.get(key)
+        if hit is None:
+            closed, out_tree = _trace(self.fun, args, kwargs, self.static_argnums,
+                                      self.static_argnames, "jit")[:2]
+            hit = (*convert_constvars(closed), out_tree)
+            if not any(isinstance(c, core.Tracer) for c in hit[1]):
+                self.traced[key] = hit
+        jaxpr, consts, out_tree = hit
+        outs = bind(pjit_p, *consts, *leaves, jaxpr=jaxpr, name=self.name)
+        return tree_unflatten(out_tree, outs)
+
     def cache_miss(self, *args, **kwargs):
-        leaves_and_tree = None
         trace = core.current_trace()
-        if trace is not core.eval_trace or any(isinstance(x, core.Tracer) for x in tree_leaves((args, kwargs))):
-            closed, out_tree, leaves, _, _, _ = _trace(
-                self.fun, args, kwargs, self.static_argnums, self.static_argnames, "jit")
-            jaxpr, consts = convert_constvars(closed)
-            outs = bind(pjit_p, *consts, *leaves, jaxpr=jaxpr, name=self.name)
-            return tree_unflatten(out_tree, outs), None, False
+        if trace is not core.eval_trace or any(isinstance(x, core.Tracer)
+                                               for x in tree_leaves((args, kwargs))):
+            return self.call_traced(args, kwargs), None, False
         dyn_args, dyn_kwargs, statics = _split_args(
             args, kwargs, self.static_argnums, self.static_argnames, self.name)
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
         avals = tuple(_arg_aval(x, f"#{i}", self.name) for i, x in enumerate(leaves))
         device = self._device_for(leaves)
-        key = (in_tree, avals, statics, device)
+        # The x64 switch changes what tracing produces (canonical dtypes), so it is part of
+        # the key: the C++ dispatcher misses after a switch and must not find a stale entry.
+        key = (in_tree, avals, statics, device, dtypes.x64_enabled())
         entry = self.cache.get(key)
         if entry is None:
             reason = self._explain_miss(key)
@@ -347,6 +408,7 @@ def _jit_eval_shape(self, *args, **kwargs):
 
 def _jit_clear_cache(self):
     self._xf_jit.cache.clear()
+    self._xf_jit.traced.clear()
     self._clear_cache()
 
 
@@ -509,3 +571,481 @@ def block_until_ready(x):
     if arrays:
         runtime.block_until_ready(arrays)
     return x
+
+
+# ---------------------------------------------------------------------------------------
+# Automatic differentiation: jvp, linearize, vjp, grad, value_and_grad
+
+def _flatten_fun(fun, in_tree, store, what="function", has_aux=False):
+    """`fun` of pytrees as a function of flat leaves; the output tree lands in store. With
+    has_aux, fun returns (output, aux): the array leaves of aux follow the output leaves
+    (so transformations lift them out like outputs), counted in store["num_aux"]."""
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, list(leaves)))
+        aux_arrays = []
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{what}: has_aux=True requires the function to return a pair "
+                                f"(output, auxiliary data), got {type(out).__name__}")
+            out, aux = out
+            store["aux_leaves"], store["aux_tree"] = tree_flatten(aux)
+            aux_arrays = [x for x in store["aux_leaves"] if core.is_array_like(x)]
+        out_leaves, store["out_tree"] = tree_flatten(out)
+        for leaf in out_leaves:
+            if not core.is_array_like(leaf):
+                raise TypeError(f"{what}: the function returned a value of type "
+                                f"{type(leaf).__name__} ({leaf!r}), which is not an array")
+        store["num_aux"] = len(aux_arrays)
+        return out_leaves + aux_arrays
+    return flat
+
+
+def _split_aux_outputs(store, outs):
+    """(the function's outputs, its aux tree rebuilt from the lifted aux arrays)."""
+    n = len(outs) - store.get("num_aux", 0)
+    if "aux_tree" not in store:
+        return outs, None
+    lifted = iter(outs[n:])
+    leaves = [next(lifted) if core.is_array_like(x) else x for x in store["aux_leaves"]]
+    return outs[:n], tree_unflatten(store["aux_tree"], leaves)
+
+
+def _check_tangent(op, i, primal, tangent):
+    p_aval, t_aval = get_aval(primal), get_aval(tangent)
+    expected = ad.tangent_aval(p_aval)
+    if t_aval.shape != p_aval.shape:
+        raise ValueError(f"{op}: primal and tangent at position {i} must have the same shape, "
+                         f"got primal shape {p_aval.shape} and tangent shape {t_aval.shape}")
+    if t_aval.dtype != expected.dtype:
+        raise TypeError(f"{op}: the tangent at position {i} must have dtype "
+                        f"{expected.dtype.name if expected.dtype != dtypes.float0 else 'float0'}"
+                        f" for a primal of dtype {p_aval.dtype.name}, got {t_aval.dtype.name}")
+
+
+def _zero_tangent_output(aval):
+    return ad.zeros_like_aval(ad.tangent_aval(aval))
+
+
+@api_boundary
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward-mode derivative: (fun(*primals), the directional derivative along tangents).
+
+    >>> jvp(np.sin, (0.5,), (1.0,))   # (sin 0.5, cos 0.5)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"jvp: primals and tangents must be tuples or lists, got "
+                        f"{type(primals).__name__} and {type(tangents).__name__}")
+    p_leaves, p_tree = tree_flatten(tuple(primals))
+    t_leaves, t_tree = tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise TypeError(f"jvp: primal and tangent arguments must have the same tree structure, "
+                        f"got {p_tree} and {t_tree}")
+    tans = []
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        _check_tangent("jvp", i, p, t)
+        tans.append(ad.Zero(get_aval(t)) if get_aval(t).dtype == dtypes.float0 else t)
+    store = {}
+    flat = _flatten_fun(fun, p_tree, store, "jvp", has_aux)
+    outs, touts = ad.jvp_flat(flat, p_leaves, tans)
+    outs, aux = _split_aux_outputs(store, outs)
+    touts = [ad.instantiate(t) for t in touts[:len(outs)]]
+    out_tree = store["out_tree"]
+    result = tree_unflatten(out_tree, outs), tree_unflatten(out_tree, touts)
+    return (*result, aux) if has_aux else result
+
+
+def _linearize(fun, primals, has_aux, op):
+    p_leaves, in_tree = tree_flatten(tuple(primals))
+    for i, leaf in enumerate(p_leaves):
+        _arg_aval(leaf, f"#{i}", op)
+    store = {}
+    flat = _flatten_fun(fun, in_tree, store, op, has_aux)
+    outs, linear, in_mask, out_mask = ad.linearize_flat(
+        flat, p_leaves, lambda: store.get("num_aux", 0))
+    outs, store["aux"] = _split_aux_outputs(store, outs)
+    return p_leaves, in_tree, outs, store, linear, in_mask, out_mask
+
+
+@api_boundary
+def linearize(fun, *primals, has_aux=False):
+    """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the jvp at `primals` from a
+    staged linear program (primal work is not repeated).
+
+    >>> y, f_jvp = linearize(np.sin, 0.5); f_jvp(1.0)   # cos(0.5)
+    """
+    p_leaves, in_tree, outs, store, linear, in_mask, out_mask = _linearize(
+        fun, primals, has_aux, "linearize")
+    out_tree = store["out_tree"]
+    out_avals = [get_aval(o) for o in outs]
+
+    def f_jvp(*tangents):
+        t_leaves, t_tree = tree_flatten(tuple(tangents))
+        if t_tree != in_tree:
+            raise TypeError(f"linearize: the tangents must have the structure of the primals "
+                            f"{in_tree}, got {t_tree}")
+        for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+            _check_tangent("linearize", i, p, t)
+        touts = iter(core.eval_jaxpr(linear.jaxpr, linear.consts,
+                                     *[t for t, m in zip(t_leaves, in_mask) if m]))
+        return tree_unflatten(out_tree, [next(touts) if m else _zero_tangent_output(a)
+                                         for m, a in zip(out_mask, out_avals)])
+
+    result = tree_unflatten(out_tree, outs), f_jvp
+    return (*result, store["aux"]) if has_aux else result
+
+
+@api_boundary
+def vjp(fun, *primals, has_aux=False):
+    """(fun(*primals), f_vjp) where f_vjp(cotangent) pulls a cotangent of the output back
+    to a tuple of cotangents of the inputs (reverse mode).
+
+    >>> y, f_vjp = vjp(lambda x: x ** 2, 3.0); f_vjp(1.0)   # (6.0,)
+    """
+    p_leaves, in_tree, outs, store, linear, in_mask, out_mask = _linearize(
+        fun, primals, has_aux, "vjp")
+    out_tree = store["out_tree"]
+    out_avals = [get_aval(o) for o in outs]
+    in_avals = [get_aval(p) for p in p_leaves]
+
+    def f_vjp(cotangent):
+        ct_leaves, ct_tree = tree_flatten(cotangent)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp: the cotangent must have the structure of the function's "
+                            f"output {out_tree}, got {ct_tree}")
+        for i, (o, ct) in enumerate(zip(out_avals, ct_leaves)):
+            ct_aval = get_aval(ct)
+            if ct_aval.shape != o.shape or (ct_aval.dtype != ad.tangent_aval(o).dtype
+                                            and ct_aval.dtype != dtypes.float0):
+                raise ValueError(f"vjp: the cotangent at output position {i} must have shape "
+                                 f"{o.shape} and dtype {ad.tangent_aval(o).dtype.name}, got "
+                                 f"{ct_aval.str_short()}")
+        cts = ad.backward_pass(linear.jaxpr, linear.consts,
+                               [ct for ct, m in zip(ct_leaves, out_mask) if m])
+        cts = iter(cts)
+        return tree_unflatten(in_tree, [ad.instantiate(next(cts)) if m else
+                                        _zero_tangent_output(a)
+                                        for m, a in zip(in_mask, in_avals)])
+
+    result = tree_unflatten(out_tree, outs), f_vjp
+    return (*result, store["aux"]) if has_aux else result
+
+
+def _argnums_partial(op, fun, argnums, args, kwargs):
+    multiple = not isinstance(argnums, int)
+    nums = tuple(argnums) if multiple else (argnums,)
+    if not nums and multiple:
+        raise ValueError(f"{op}: argnums must not be empty")
+    for n in nums:
+        if not isinstance(n, int) or not -len(args) <= n < len(args):
+            raise TypeError(f"{op}: argnums {argnums!r} out of range for a call with "
+                            f"{len(args)} positional arguments")
+    nums = tuple(n % len(args) for n in nums)
+
+    def partial(*dyn):
+        full = list(args)
+        for n, d in zip(nums, dyn):
+            full[n] = d
+        return fun(*full, **kwargs)
+    return partial, tuple(args[n] for n in nums), multiple
+
+
+def _check_inputs(op, dyn, holomorphic, allow_int):
+    for leaf in tree_leaves(dyn):
+        dtype = _arg_aval(leaf, "", op).dtype
+        if holomorphic:
+            if dtypes.kind(dtype) != "c":
+                raise TypeError(f"{op} with holomorphic=True requires inputs with complex "
+                                f"dtype, but got {dtype.name}")
+        elif not dtypes.is_inexact(dtype) and not allow_int:
+            raise TypeError(f"{op} requires real- or complex-valued inputs (input dtype that "
+                            f"is a sub-dtype of np.inexact), but got {dtype.name}. If you want "
+                            f"to use integer or boolean inputs, use vjp or set allow_int=True.")
+
+
+def _check_scalar_output(op, ans, holomorphic):
+    aval = get_aval(ans)
+    if aval.shape != ():
+        raise TypeError(f"{op}: gradient only defined for scalar-output functions. Output had "
+                        f"shape {aval.shape} ({aval.str_short()}); use jacrev or vjp for "
+                        "non-scalar outputs")
+    if holomorphic:
+        if dtypes.kind(aval.dtype) != "c":
+            raise TypeError(f"{op} with holomorphic=True requires outputs with complex dtype, "
+                            f"but got {aval.dtype.name}")
+    elif dtypes.kind(aval.dtype) != "f":
+        raise TypeError(f"{op} requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but got {aval.dtype.name}. For holomorphic "
+                        "differentiation pass holomorphic=True; for complex outputs in "
+                        "general use vjp.")
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
+                   reduce_axes=()):
+    """A function returning (fun(*args), the gradient of fun with respect to argnums).
+
+    >>> value_and_grad(lambda x: (x ** 2).sum())(np.arange(3.0))   # (5.0, [0., 2., 4.])
+    """
+    name = getattr(fun, "__name__", "fun")
+
+    @api_boundary
+    @functools.wraps(fun)
+    def value_and_grad_f(*args, **kwargs):
+        partial, dyn, multiple = _argnums_partial("grad", fun, argnums, args, kwargs)
+        _check_inputs("grad", dyn, holomorphic, allow_int)
+        out = vjp(partial, *dyn, has_aux=has_aux)
+        ans, f_vjp = out[0], out[1]
+        _check_scalar_output(f"grad of {name}", ans, holomorphic)
+        g = f_vjp(np.ones((), get_aval(ans).dtype))
+        g = g if multiple else g[0]
+        return ((ans, out[2]), g) if has_aux else (ans, g)
+
+    return value_and_grad_f
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """The gradient of scalar-valued `fun` with respect to the arguments at argnums.
+
+    >>> grad(lambda x: np.sin(x))(0.0)   # 1.0
+    """
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    @functools.wraps(fun)
+    def grad_f(*args, **kwargs):
+        (_, aux), g = value_and_grad_f(*args, **kwargs) if has_aux else (
+            (None, None), value_and_grad_f(*args, **kwargs)[1])
+        return (g, aux) if has_aux else g
+
+    return grad_f
+
+
+# ---------------------------------------------------------------------------------------
+# vmap
+
+class _NoAxis:
+    """Stands for `None` in an axes tree (where None would be an empty subtree)."""
+
+
+def _flatten_axes(what, treedef, axis_tree):
+    """One axis (int or None) per leaf of `treedef`, from an axes tree that is a prefix of
+    it (an int or None applies to a whole subtree)."""
+    proxy = _NoAxis()
+    dummy = tree_unflatten(treedef, [object()] * treedef.num_leaves)
+    axes = []
+    replaced = tree_map(lambda a: proxy if a is None else a, axis_tree,
+                        is_leaf=lambda a: a is None)
+    try:
+        tree_map(lambda axis, sub: axes.extend([axis] * len(tree_leaves(sub))), replaced, dummy,
+                 is_leaf=lambda a: a is proxy)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what} specification must be a tree prefix of the corresponding "
+                         f"value, got specification {axis_tree!r} for value tree {treedef}. "
+                         f"({e})") from None
+    result = []
+    for a in axes:
+        if a is proxy:
+            result.append(None)
+        elif isinstance(a, int) and not isinstance(a, bool):
+            result.append(a)
+        else:
+            raise TypeError(f"{what} must be ints or None, got {a!r}")
+    return result
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+    """Vectorizes `fun` over the axes `in_axes` of its arguments: the result stacks the
+    outputs of every example along `out_axes`.
+
+    >>> vmap(lambda row: row.sum())(np.ones((3, 4)))   # [4., 4., 4.]
+    """
+    if isinstance(in_axes, list):
+        raise TypeError(f"vmap: in_axes must be an int, None, or a tuple of entries for the "
+                        f"positional arguments, got the list {in_axes!r}; use a tuple")
+    if not callable(fun):
+        raise TypeError(f"vmap: expected a callable, got {fun!r}")
+    from .interpreters import batching
+
+    @api_boundary
+    @functools.wraps(fun)
+    def vmap_f(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(f"vmap: in_axes has {len(in_axes)} entries {in_axes!r} but the "
+                             f"function was called with {len(args)} positional arguments")
+        leaves, in_tree = tree_flatten((args, kwargs))
+        dims = _flatten_axes("vmap in_axes", in_tree, (in_axes, 0))
+        names = debug_info(fun, "vmap", args, kwargs).arg_names
+        if len(names) != len(leaves):
+            names = [f"argument {i}" for i in range(len(leaves))]
+        sizes = []
+        for i, (x, d) in enumerate(zip(leaves, dims)):
+            if d is None:
+                continue
+            aval = _arg_aval(x, names[i], "vmap")
+            if not -aval.ndim <= d < aval.ndim:
+                raise ValueError(f"vmap was requested to map its argument {names[i]} along axis "
+                                 f"{d}, which implies that its rank should be at least "
+                                 f"{d + 1 if d >= 0 else -d}, but is only {aval.ndim} (its "
+                                 f"shape is {aval.shape})")
+            dims[i] = d % aval.ndim
+            sizes.append((names[i], dims[i], aval))
+        size = axis_size
+        found = {aval.shape[d] for _, d, aval in sizes}
+        if len(found) > 1 or (axis_size is not None and found and found != {axis_size}):
+            lines = "\n".join(f"  * {name} has size {aval.shape[d]} along axis {d} (shape "
+                              f"{aval.shape})" for name, d, aval in sizes)
+            raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped:\n"
+                             f"{lines}" + (f"\n  * axis_size is {axis_size}"
+                                           if axis_size is not None else ""))
+        if found:
+            size = found.pop()
+        elif size is None:
+            raise ValueError("vmap must have at least one non-None value in in_axes, or be "
+                             "given axis_size")
+        store = {}
+        flat = _flatten_fun(lambda a, k: fun(*a, **k), in_tree, store, "vmap")
+        outs = batching.vmap_flat(
+            flat, leaves, dims,
+            lambda n: _flatten_axes("vmap out_axes", store["out_tree"], out_axes),
+            size, axis_name)
+        return tree_unflatten(store["out_tree"], outs)
+
+    return vmap_f
+
+
+# ---------------------------------------------------------------------------------------
+# Jacobians and Hessians
+
+def _std_basis(leaves):
+    """The identity of the flattened inputs, one row per scalar input: a matrix (N, N)
+    split into a (N, *leaf.shape) block per leaf."""
+    from . import numpy as xnp
+    avals = [get_aval(x) for x in leaves]
+    sizes = [a.size for a in avals]
+    total = sum(sizes)
+    dtype = dtypes.result_type(*[a.dtype for a in avals]) if avals else dtypes.float32
+    eye = xnp.eye(total, dtype=dtype)
+    blocks, start = [], 0
+    for a, n in zip(avals, sizes):
+        blocks.append(eye[:, start:start + n].reshape((total,) + a.shape).astype(a.dtype))
+        start += n
+    return blocks
+
+
+def _unravel(jac_leaf, leaves, out_shape):
+    """Splits a Jacobian block (*out_shape, N), N the flattened inputs, into one array per
+    input leaf, of shape out_shape + leaf.shape."""
+    results, start = [], 0
+    for leaf in leaves:
+        aval = get_aval(leaf)
+        results.append(jac_leaf[..., start:start + aval.size].reshape(out_shape + aval.shape))
+        start += aval.size
+    return results
+
+
+def _jac_result(out_tree, per_out, in_tree, multiple):
+    """The output tree whose leaves are input trees (JAX's Jacobian layout)."""
+    def inner(blocks):
+        args = tree_unflatten(in_tree, blocks)
+        return args if multiple else args[0]
+    return tree_unflatten(out_tree, [inner(b) for b in per_out])
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Jacobian of `fun` by forward mode (one jvp per input element, vectorized).
+
+    >>> jacfwd(lambda x: x ** 2)(np.arange(3.0))   # diag([0., 2., 4.])
+    """
+    @api_boundary
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        partial, dyn, multiple = _argnums_partial("jacfwd", fun, argnums, args, kwargs)
+        _check_inputs("jacfwd", dyn, holomorphic, False)
+        leaves, in_tree = tree_flatten(dyn)
+        store = {}
+        flat = _flatten_fun(partial, in_tree, store, "jacfwd", has_aux)
+        sizes = {}
+
+        def push(*basis):
+            outs, touts = ad.jvp_flat(flat, leaves, list(basis))
+            n = len(outs) - store["num_aux"]
+            sizes["out"], sizes["aux"] = n, store["num_aux"]
+            return list(outs) + [ad.instantiate(t) for t in touts[:n]]
+
+        from .interpreters import batching
+        basis = _std_basis(leaves)
+        results = batching.vmap_flat(
+            push, basis, [0] * len(basis),
+            lambda n: [None] * (sizes["out"] + sizes["aux"]) + [-1] * sizes["out"],
+            basis[0].shape[0] if basis else 0)
+        outs = results[:sizes["out"]]
+        jacs = results[sizes["out"] + sizes["aux"]:]
+        _check_real_outputs("jacfwd", outs, holomorphic)
+        per_out = [_unravel(j, leaves, get_aval(o).shape) for o, j in zip(outs, jacs)]
+        jac = _jac_result(store["out_tree"], per_out, in_tree, multiple)
+        if has_aux:
+            return jac, _split_aux_outputs(store, results[:sizes["out"] + sizes["aux"]])[1]
+        return jac
+
+    return jacfun
+
+
+def _check_real_outputs(op, outs, holomorphic):
+    for o in outs:
+        dtype = get_aval(o).dtype
+        if holomorphic and dtypes.kind(dtype) != "c":
+            raise TypeError(f"{op} with holomorphic=True requires outputs with complex dtype, "
+                            f"but got {dtype.name}")
+        if not holomorphic and not dtypes.is_inexact(dtype):
+            raise TypeError(f"{op} requires real- or complex-valued outputs (output dtype that "
+                            f"is a sub-dtype of np.inexact), but got {dtype.name}")
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The Jacobian of `fun` by reverse mode (one vjp per output element, vectorized).
+
+    >>> jacrev(lambda x: x ** 2)(np.arange(3.0))   # diag([0., 2., 4.])
+    """
+    @api_boundary
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        partial, dyn, multiple = _argnums_partial("jacrev", fun, argnums, args, kwargs)
+        _check_inputs("jacrev", dyn, holomorphic, allow_int)
+        out = vjp(partial, *dyn, has_aux=has_aux)
+        y, f_vjp = out[0], out[1]
+        out_leaves, out_tree = tree_flatten(y)
+        _check_real_outputs("jacrev", out_leaves, holomorphic)
+        from .interpreters import batching
+        in_leaves, in_tree = tree_flatten(dyn)
+        basis = _std_basis(out_leaves)
+        total = basis[0].shape[0] if basis else 0
+
+        def pull(*cts):
+            return tree_leaves(f_vjp(tree_unflatten(out_tree, list(cts))))
+
+        cols = batching.vmap_flat(pull, basis, [0] * len(basis),
+                                  lambda n: [0] * n, total)  # one (M, *in_shape) per input
+        per_out = [[] for _ in out_leaves]
+        for col, leaf in zip(cols, in_leaves):
+            in_shape = get_aval(leaf).shape
+            start = 0
+            for k, o in enumerate(out_leaves):
+                o_shape = get_aval(o).shape
+                m = get_aval(o).size
+                per_out[k].append(col[start:start + m].reshape(o_shape + in_shape))
+                start += m
+        jac = _jac_result(out_tree, per_out, in_tree, multiple)
+        return (jac, out[2]) if has_aux else jac
+
+    return jacfun
+
+
+def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Alias of jacrev."""
+    return jacrev(fun, argnums, has_aux, holomorphic, allow_int)
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Hessian of scalar `fun`: jacfwd(jacrev(fun)).
+
+    >>> hessian(lambda x: (x ** 3).sum())(np.arange(3.0))   # diag(6x)
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

@@ -48,7 +48,12 @@ def _transpose(self, *axes):
 
 def _astype(self, dtype, copy=False, device=None):
     from . import dtypes, lax
-    return lax.convert_element_type(self, dtypes.check_dtype(dtype, "astype"))
+    dtype = dtypes.check_dtype(dtype, "astype")
+    if dtype == dtypes.bool_ and dtypes.kind(self.dtype) == "c":
+        # convert_element_type drops the imaginary part (right for complex -> real float);
+        # complex -> bool must be `x != 0`, as in JAX's jnp.astype.
+        return lax.ne(self, np.zeros((), self.dtype))
+    return lax.convert_element_type(self, dtype)
 
 
 def _setitem(self, index, value):
@@ -103,6 +108,8 @@ _shared = {
     "min": _forward("min"), "mean": _forward("mean"), "var": _forward("var"),
     "std": _forward("std"), "all": _forward("all"), "any": _forward("any"),
     "argmax": _forward("argmax"), "argmin": _forward("argmin"),
+    "take": _forward("take"), "cumsum": _forward("cumsum"), "cumprod": _forward("cumprod"),
+    "nonzero": _forward("nonzero"),
     "nbytes": property(lambda self: self.size * self.dtype.itemsize),
     "itemsize": property(lambda self: self.dtype.itemsize),
     "__array_priority__": 100,

@@ -8,7 +8,9 @@ itself as current while it runs the user's function and restores the previous on
 """
 import builtins
 import contextlib
+import functools
 import threading
+import weakref
 
 import numpy as np
 
@@ -114,6 +116,12 @@ class Primitive:
         self.abstract_eval = None
         self.lowering = None
         self.impl = None  # None: run through XLA as a one-op program (the default)
+        # Transformation rules, set beside the primitive in lax/ (see interpreters/):
+        self.jvp = None            # (primals, tangents, **params) -> (primals_out, tangents_out)
+        self.transpose = None      # (cts, *invals, **params) -> input cotangents
+        self.batch = None          # (vals, dims, **params) -> (outs, out_dims)
+        self.batch_with_trace = None  # (trace, vals, dims, **params): collectives, IR calls
+        self.partial_eval = None   # (trace, args, **params) -> outs; for IR-carrying prims
 
     def bind(self, *args, **params):
         return bind(self, *args, **params)
@@ -126,6 +134,14 @@ def bind(prim, *args, **params):
     """Applies `prim` to `args` under the current trace; returns one value or a list."""
     outs = _trace_state.trace.process_primitive(prim, args, params)
     return outs if prim.multiple_results else outs[0]
+
+
+def bind_in(trace, prim, args, params):
+    """Applies `prim` under `trace` (made current while its rules run); returns a list."""
+    if _trace_state.trace is trace:
+        return trace.process_primitive(prim, args, params)
+    with set_current_trace(trace):
+        return trace.process_primitive(prim, args, params)
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,7 +184,7 @@ class Eqn:
 
 class Jaxpr:
     """A closed-form program: `{ lambda constvars ; invars . let eqns in outvars }`."""
-    __slots__ = ("constvars", "invars", "eqns", "outvars")
+    __slots__ = ("constvars", "invars", "eqns", "outvars", "__weakref__")
 
     def __init__(self, constvars, invars, eqns, outvars):
         self.constvars = list(constvars)
@@ -234,6 +250,74 @@ def eval_jaxpr(jaxpr, consts, *args):
         for var, val in zip(eqn.outvars, outs):
             env[var] = val
     return [read(x) for x in jaxpr.outvars]
+
+
+_fingerprints = weakref.WeakKeyDictionary()
+
+
+def jaxpr_fingerprint(jaxpr):
+    """A digest of `jaxpr`'s structure (primitives, params, types, literal values, nested
+    IR): equal for programs that compile to the same code."""
+    digest = _fingerprints.get(jaxpr)
+    if digest is None:
+        import hashlib
+        names = {}
+
+        def atom(x):
+            if type(x) is Literal:
+                value = np.asarray(x.val)
+                return ("lit", x.aval, value.dtype.str, value.shape, value.tobytes())
+            return names.setdefault(x, len(names))
+
+        def param(v):
+            if type(v) is Jaxpr:
+                return jaxpr_fingerprint(v)
+            if type(v) is tuple:
+                return tuple(param(x) for x in v)
+            return v
+
+        parts = [[(atom(v), v.aval) for v in jaxpr.constvars + jaxpr.invars]]
+        for eqn in jaxpr.eqns:
+            parts.append((eqn.prim.name, id(eqn.prim), [atom(x) for x in eqn.inputs],
+                          [(atom(v), v.aval) for v in eqn.outvars],
+                          sorted((k, param(v)) for k, v in eqn.params.items())))
+        parts.append([atom(x) for x in jaxpr.outvars])
+        digest = _fingerprints[jaxpr] = "jaxpr:" + hashlib.sha1(
+            repr(parts).encode()).hexdigest()
+    return digest
+
+
+def cache_by_jaxpr(transform):
+    """Memoizes `transform(jaxpr, *args, **kwargs)` per jaxpr object (held weakly) and
+    arguments, so that transforming the same program twice (an eager loop calling grad of a
+    jitted function) yields the same program, which then compiles once. Results holding
+    traced values are not kept."""
+    cache = weakref.WeakKeyDictionary()
+
+    def key_part(a):
+        return tuple(key_part(x) for x in a) if isinstance(a, (list, tuple)) else a
+
+    @functools.wraps(transform)
+    def cached(jaxpr, *args, **kwargs):
+        key = (key_part(args), key_part(sorted(kwargs.items())), dtypes.x64_enabled())
+        per_jaxpr = cache.setdefault(jaxpr, {})
+        try:
+            return per_jaxpr[key]
+        except KeyError:
+            pass
+        result = transform(jaxpr, *args, **kwargs)
+        if not any(isinstance(x, Tracer) for x in _flat_values(result)):
+            per_jaxpr[key] = result
+        return result
+    return cached
+
+
+def _flat_values(x):
+    if isinstance(x, (list, tuple)):
+        for y in x:
+            yield from _flat_values(y)
+    else:
+        yield x
 
 
 def typecheck_jaxpr(jaxpr):
@@ -391,8 +475,10 @@ def concretization_message(tracer, what):
     hints = {
         "bool": "Python control flow (`if`, `while`, `and`/`or`) on a traced value needs "
                 "lax.cond / lax.while_loop / jnp.where instead",
-        "int": "`int()`, `range()` and shapes need concrete integers",
-        "index": "`range()`, list indexing and shapes need concrete integers",
+        "int": "`int()`, `range()` and shapes need concrete integers (a loop over a traced "
+               "count needs lax.fori_loop or lax.while_loop)",
+        "index": "`range()`, list indexing and shapes need concrete integers (a loop over a "
+                 "traced count needs lax.fori_loop or lax.while_loop)",
         "shape": "array shapes must be concrete Python integers",
     }
     hint = hints.get(what, f"`{what}()` needs a concrete value")

@@ -1,9 +1,18 @@
 """Eager execution: with no transformation active, a primitive runs as a one-op program,
 compiled once per (primitive, params, input types) and called through the same C++ jit
-dispatcher as user `jit` functions."""
-from .core import bind
+dispatcher as user `jit` functions. IR carried as a param (pjit, cond, scan ...) counts by
+its structure, not its identity, so re-deriving the same program does not recompile."""
+from .core import Jaxpr, bind, jaxpr_fingerprint
 
 _callables = {}
+
+
+def _param_key(value):
+    if type(value) is Jaxpr:
+        return jaxpr_fingerprint(value)
+    if type(value) is tuple:
+        return tuple(_param_key(v) for v in value)
+    return value
 
 
 def _prim_callable(prim, params):
@@ -17,7 +26,7 @@ def _prim_callable(prim, params):
 
 
 def apply_primitive(prim, args, params):
-    key = (prim, *params.items()) if params else prim
+    key = (prim, *((k, _param_key(v)) for k, v in params.items())) if params else prim
     try:
         fn = _callables[key]
     except KeyError:

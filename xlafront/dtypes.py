@@ -33,6 +33,10 @@ _supported = frozenset(all_dtypes)
 _to_32 = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
 
 
+# The dtype of tangents of integer and boolean values (as in JAX): zero bytes per element.
+float0 = np.dtype([("float0", np.void, 0)])
+
+
 def x64_enabled():
     return config.read("enable_x64")
 
@@ -58,6 +62,8 @@ def is_integer(dtype):
 def canonicalize(dtype):
     """The dtype arrays of `dtype` really get: 64-bit types become 32-bit with x64 off."""
     dtype = np.dtype(dtype)
+    if dtype == float0:  # tangent type of integers: host-only, never on a device
+        return dtype
     if dtype not in _supported:
         raise TypeError(f"dtype {dtype} is not supported by xlafront; supported dtypes "
                         f"are {', '.join(d.name for d in all_dtypes)}")
@@ -185,14 +191,23 @@ def promote_types(*dtypes_and_weak):
     if len(dtypes_and_weak) == 1:
         d, w = dtypes_and_weak[0]
         return canonicalize(d), w
-    nodes = tuple(sorted({_node(d, w) for d, w in dtypes_and_weak}, key=str))
     all_weak = all(w for _, w in dtypes_and_weak)
     if all_weak and len({np.dtype(d) for d, _ in dtypes_and_weak}) == 1:
         return canonicalize(dtypes_and_weak[0][0]), True
+    if all_weak:
+        # As in JAX: bound the strong counterparts, then make the result weak (this avoids
+        # non-canonical weak types such as a weak int16 becoming the default int).
+        nodes = tuple(sorted({np.dtype(d) for d, _ in dtypes_and_weak}, key=str))
+    else:
+        nodes = tuple(sorted({_node(d, w) for d, w in dtypes_and_weak}, key=str))
     lub = _lub(nodes, x64_enabled())
+    # The result is weak whenever the least upper bound is a weak node (i*, f*, c*), even
+    # for strong inputs: bool + 1 -> weak int32, int32 + 1.5 -> weak float32.
     if isinstance(lub, str):
-        return _weak_defaults[lub](), all_weak
-    return canonicalize(lub), all_weak
+        out, weak = _weak_defaults[lub](), True
+    else:
+        out, weak = canonicalize(lub), all_weak
+    return out, weak and out != bool_
 
 
 def result_type(*args):
@@ -234,6 +249,8 @@ def short_name(dtype):
     dtype = np.dtype(dtype)
     if dtype == bool_:
         return "bool"
+    if dtype == float0:
+        return "float0"
     if dtype == bfloat16:
         return "bf16"
     if dtype in float8_dtypes:

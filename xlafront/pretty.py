@@ -34,7 +34,11 @@ class _Namer:
     def __call__(self, atom):
         if type(atom) is Literal:
             val = atom.val
-            text = repr(val.item() if isinstance(val, (np.ndarray, np.generic)) else val)
+            if np.ndim(val):  # an array constant inlined into the IR
+                text = np.array2string(np.asarray(val), threshold=6, separator=",")
+                text = " ".join(text.split())
+            else:
+                text = repr(val.item() if isinstance(val, (np.ndarray, np.generic)) else val)
             return f"{text}:{atom.aval.str_short()}"
         if atom not in self.names:
             self.names[atom] = next(self.fresh)
@@ -50,6 +54,8 @@ def _param_text(value, namer, indent):
         return _pp(jaxpr, _Namer(), indent + 4)
     if isinstance(value, np.dtype):
         return value.name
+    if callable(value) and hasattr(value, "__name__"):  # rules and policies carried as params
+        return value.__name__
     if isinstance(value, (tuple, list)) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
         return "(" + " ".join(_param_text(v, namer, indent) for v in value) + ")"
     return str(value)

@@ -280,6 +280,11 @@ def pytree_registry():
     return rt.registry
 
 
+def dict_key(key):
+    """jaxlib's pytree DictKey for `key` (the path entry of a dict-like node)."""
+    return _state().jax.pytree.DictKey(key)
+
+
 def treedef_tuple(registry, treedefs):
     return _state().jax.pytree.treedef_tuple(registry, treedefs)
 

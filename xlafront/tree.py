@@ -148,13 +148,28 @@ class Partial(functools.partial):
 register_pytree_node(
     Partial, lambda p: ((p.args, p.keywords), p.func),
     lambda func, xs: Partial(func, *xs[0], **xs[1]))
+# As in JAX: OrderedDict keeps its insertion order, defaultdict sorts its keys like dict;
+# both have DictKey path entries.
 register_pytree_node(
-    collections.OrderedDict, lambda d: (list(d.values()), list(d.keys())),
-    lambda keys, values: collections.OrderedDict(zip(keys, values)))
+    collections.OrderedDict, lambda d: (tuple(d.values()), tuple(d.keys())),
+    lambda keys, values: collections.OrderedDict(zip(keys, values)),
+    lambda d: (tuple((runtime.dict_key(k), v) for k, v in d.items()), tuple(d.keys())))
+
+
+def _defaultdict_flatten(d):
+    keys = tuple(sorted(d))
+    return tuple(d[k] for k in keys), (d.default_factory, keys)
+
+
+def _defaultdict_flatten_with_keys(d):
+    keys = tuple(sorted(d))
+    return tuple((runtime.dict_key(k), d[k]) for k in keys), (d.default_factory, keys)
+
+
 register_pytree_node(
-    collections.defaultdict,
-    lambda d: (list(d.values()), (d.default_factory, list(d.keys()))),
-    lambda aux, values: collections.defaultdict(aux[0], zip(aux[1], values)))
+    collections.defaultdict, _defaultdict_flatten,
+    lambda aux, values: collections.defaultdict(aux[0], zip(aux[1], values)),
+    _defaultdict_flatten_with_keys)
 
 # `xf.tree.map(...)` style aliases
 flatten, unflatten, leaves, structure, map, reduce, all = (

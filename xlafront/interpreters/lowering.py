@@ -67,10 +67,9 @@ def constant(value, dtype=None):
     array = np.asarray(value, dtype=dtype)
     element = ir_element_type(array.dtype)
     shape = array.shape
-    if array.dtype == dtypes.bool_:
-        data = np.packbits(array, bitorder="little")
-        attr = ir.DenseElementsAttr.get(data, type=element, shape=shape)
-    elif array.dtype in dtypes.floats and array.dtype.itemsize < 4 and array.dtype not in (dtypes.float16,):
+    # Bool arrays go in unpacked: jaxlib's DenseElementsAttr.get packs an i1 buffer itself
+    # (packing with np.packbits first would pack twice).
+    if array.dtype in dtypes.floats and array.dtype.itemsize < 4 and array.dtype not in (dtypes.float16,):
         # bfloat16 and the float8 types travel as raw bits of the same width
         bits = array.view(np.dtype(f"uint{array.dtype.itemsize * 8}"))
         attr = ir.DenseElementsAttr.get(np.ascontiguousarray(bits), type=element, shape=shape)
@@ -178,7 +177,10 @@ def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None):
                 fn.arg_attrs = ir.ArrayAttr.get(_donation_attrs(in_avals, out_avals, set(donated)))
             block = fn.add_entry_block()
             with ir.InsertionPoint(block):
-                consts = [constant(np.asarray(c)) for c in closed.consts]
+                # A captured NumPy constant may hold a non-canonical value (float64 with x64
+                # off): lower it with the dtype of its constvar's aval.
+                consts = [constant(np.asarray(c), v.aval.dtype)
+                          for v, c in zip(jaxpr.constvars, closed.consts)]
                 outs = lower_jaxpr_body(jaxpr, consts, list(block.arguments))
                 func.ReturnOp(outs)
     return module

@@ -68,6 +68,7 @@ class StagingTrace(core.Trace):
     Values that are not its own tracers (arrays, outer tracers) become constants."""
 
     def __init__(self, debug=None):
+        self.outer = core.current_trace()  # the enclosing trace (for named-axis lookups)
         self.debug = debug
         self.invars = []
         self.eqns = []
@@ -156,3 +157,169 @@ def dce_jaxpr(jaxpr, used_outputs=None):
             kept.append(eqn)
             live.update(x for x in eqn.inputs if type(x) is Var)
     return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], outvars)
+
+
+# ---------------------------------------------------------------------------------------
+# Partial evaluation: known values are computed now, unknown ones are staged
+
+class PartialEvalTrace(StagingTrace):
+    """A staging trace that stages only what depends on its own (unknown) tracers: a
+    primitive whose inputs are all known runs on the parent trace right away. Known values
+    read by staged equations become the staged program's constants (the residuals).
+    Linearize runs the jvp under it: primal work happens now, tangent work is staged."""
+
+    def __init__(self, parent, debug=None):
+        super().__init__(debug)
+        self.parent = parent
+
+    def is_unknown(self, x):
+        return isinstance(x, StagingTracer) and x._trace is self
+
+    def process_primitive(self, prim, args, params):
+        if not any(self.is_unknown(x) for x in args):
+            return core.bind_in(self.parent, prim, args, params)
+        if prim.partial_eval is not None:
+            return prim.partial_eval(self, args, **params)
+        return self.stage(prim, args, params)
+
+    def stage(self, prim, args, params):
+        return StagingTrace.process_primitive(self, prim, args, params)
+
+
+@core.cache_by_jaxpr
+def partial_eval_jaxpr(jaxpr, in_unknowns, instantiate=(), saveable=None):
+    """Splits `jaxpr` (without constvars) into a known part, which runs now, and an unknown
+    part, which is staged:
+
+        known(known inputs) -> known outputs + residuals
+        unknown(residuals + unknown inputs) -> unknown outputs
+
+    Returns (known, unknown, out_unknowns, num_residuals). It runs the jaxpr under a
+    PartialEvalTrace, so primitives carrying IR split themselves by their own rules. Outputs
+    marked in `instantiate` are unknown even if computable now. `saveable(eqn)`, when given
+    (checkpointing), says which known equations may hand their outputs over as residuals;
+    the others are recomputed in the unknown part."""
+    instantiate = list(instantiate) + [False] * (len(jaxpr.outvars) - len(instantiate))
+    store = {}
+
+    def known_fun(*known_args):
+        pe = PartialEvalTrace(core.current_trace())
+        known_iter = iter(known_args)
+        args = [pe.new_arg(v.aval) if u else next(known_iter)
+                for v, u in zip(jaxpr.invars, in_unknowns)]
+        try:
+            with set_current_trace(pe):
+                outs = core.eval_jaxpr(jaxpr, [], *args)
+            out_uk = [pe.is_unknown(o) or inst for o, inst in zip(outs, instantiate)]
+            unknown = pe.to_closed_jaxpr([o for o, u in zip(outs, out_uk) if u])
+        finally:
+            pe.valid = False
+        store.update(unknown=unknown.jaxpr, out_uk=out_uk, num_res=len(unknown.consts))
+        return [o for o, u in zip(outs, out_uk) if not u] + list(unknown.consts)
+
+    known = inline_consts(trace_to_jaxpr(
+        known_fun, [v.aval for v, u in zip(jaxpr.invars, in_unknowns) if not u]))
+    unknown, num_res = store["unknown"], store["num_res"]
+    unknown = Jaxpr([], unknown.constvars + unknown.invars, unknown.eqns, unknown.outvars)
+    if saveable is not None:
+        known, unknown, num_res = _recompute_unsaveable(known, unknown, num_res, saveable)
+    return known, unknown, store["out_uk"], num_res
+
+
+def inline_consts(closed):
+    """The Jaxpr of a ClosedJaxpr whose constants are all concrete, as literals."""
+    literals = {v: Literal(c, v.aval) for v, c in zip(closed.jaxpr.constvars, closed.consts)}
+    for c in closed.consts:
+        if isinstance(c, Tracer):
+            raise AssertionError("inline_consts: a traced constant")  # internal invariant
+    return substitute(closed.jaxpr, literals, constvars=[])
+
+
+def substitute(jaxpr, mapping, invars=None, constvars=None):
+    """`jaxpr` with the atoms in `mapping` replaced (and, if given, new invars/constvars)."""
+    def sub(x):
+        return mapping.get(x, x) if type(x) is Var else x
+    eqns = [Eqn(e.prim, [sub(x) for x in e.inputs], e.outvars, e.params, e.source_info)
+            for e in jaxpr.eqns]
+    return Jaxpr(jaxpr.constvars if constvars is None else constvars,
+                 jaxpr.invars if invars is None else invars, eqns,
+                 [sub(x) for x in jaxpr.outvars])
+
+
+def _recompute_unsaveable(known, unknown, num_res, saveable):
+    """Moves the computation of residuals that `saveable` refuses from the known part into
+    the unknown part (checkpointing): the unknown part recomputes them from saveable ones."""
+    num_known_out = len(known.outvars) - num_res
+    res_atoms = known.outvars[num_known_out:]
+    producer = {v: eqn for eqn in known.eqns for v in eqn.outvars}
+    kept, recompute, seen = [], set(), set()
+
+    def need(x):
+        if type(x) is not Var or x in seen:
+            return
+        seen.add(x)
+        eqn = producer.get(x)
+        if eqn is None or saveable(eqn):
+            kept.append(x)
+        elif id(eqn) not in recompute:
+            recompute.add(id(eqn))
+            for y in eqn.inputs:
+                need(y)
+
+    for x in res_atoms:
+        need(x)
+    # the unknown part reads residual i as its invar i: point those reads at the known vars
+    mapping = dict(zip(unknown.invars[:num_res], res_atoms))
+    body = substitute(unknown, mapping)
+    unknown = Jaxpr([], kept + unknown.invars[num_res:],
+                    [e for e in known.eqns if id(e) in recompute] + body.eqns, body.outvars)
+    known = dce_jaxpr(Jaxpr([], known.invars, known.eqns, known.outvars[:num_known_out] + kept))
+    return known, unknown, len(kept)
+
+
+def partial_eval_call(trace, prim, args, params, saveable=None):
+    """The partial_eval rule of a primitive carrying its body as params["jaxpr"] (pjit,
+    checkpoint): the known part runs now as one call, the unknown part is staged as one.
+    Residuals that are known inputs (or constants) are handed over directly rather than
+    through the known call's outputs."""
+    unknowns = [trace.is_unknown(x) for x in args]
+    known, unknown, out_unknowns, num_res = partial_eval_jaxpr(
+        params["jaxpr"], unknowns, saveable=saveable)
+    known_args = [x for x, u in zip(args, unknowns) if not u]
+    num_known_out = len(known.outvars) - num_res
+    res_atoms = known.outvars[num_known_out:]
+    arg_of = dict(zip(known.invars, known_args))
+    passed = [r for r in res_atoms if type(r) is Var and r not in arg_of]
+    known = Jaxpr([], known.invars, known.eqns, known.outvars[:num_known_out] + passed)
+    known_outs = core.bind_in(trace.parent, prim, known_args, dict(params, jaxpr=known))
+    computed = iter(known_outs[num_known_out:])
+    residuals = [r.val if type(r) is Literal else arg_of[r] if r in arg_of else next(computed)
+                 for r in res_atoms]
+    staged = trace.stage(prim, residuals + [x for x, u in zip(args, unknowns) if u],
+                         dict(params, jaxpr=unknown))
+    known_iter, staged_iter = iter(known_outs[:num_known_out]), iter(staged)
+    return [next(staged_iter) if u else next(known_iter) for u in out_unknowns]
+
+
+def trace_jaxpr_fun(fun, in_avals):
+    """(Jaxpr without consts, consts): `fun` staged, its captured constants turned into
+    leading inputs, ready to be carried by a call primitive."""
+    return convert_constvars(trace_to_jaxpr(fun, in_avals))
+
+
+def trace_pytree_fun(fun, in_tree, in_avals, what="function"):
+    """(jaxpr, consts, out_tree): `fun` of pytrees (given by in_tree and the leaves' avals)
+    staged, its captured constants turned into leading inputs."""
+    from ..tree import tree_flatten, tree_unflatten
+    store = {}
+
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, list(leaves)))
+        out_leaves, store["out_tree"] = tree_flatten(out)
+        for leaf in out_leaves:
+            if not core.is_array_like(leaf):
+                raise TypeError(f"{what}: the function returned a value of type "
+                                f"{type(leaf).__name__} ({leaf!r}), which is not an array")
+        return out_leaves
+    jaxpr, consts = trace_jaxpr_fun(flat, in_avals)
+    return jaxpr, consts, store["out_tree"]

@@ -14,12 +14,23 @@ from .structural import (broadcast, broadcast_in_dim, broadcast_in_dim_p,  # noq
                          broadcast_to_rank, broadcasted_iota, concatenate, concatenate_p,
                          dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                          dynamic_update_slice_p, expand_dims, iota, iota_p, pad, pad_p, reshape,
-                         reshape_p, rev, rev_p, slice, slice_p, squeeze, squeeze_p, transpose,
-                         transpose_p)
+                         reshape_p, rev, rev_p, slice, slice_in_dim, slice_p, squeeze, squeeze_p,
+                         transpose, transpose_p)
 from .reductions import (argmax, argmax_p, argmin, argmin_p, dot, dot_general,  # noqa: F401
                          dot_general_p, reduce_and, reduce_and_p, reduce_max, reduce_max_p,
                          reduce_min, reduce_min_p, reduce_or, reduce_or_p, reduce_prod,
                          reduce_prod_p, reduce_sum, reduce_sum_p, reduce_xor, reduce_xor_p, sort,
                          sort_key_val, sort_p)
+from .slicing import (GatherDimensionNumbers, GatherScatterMode,  # noqa: F401
+                      ScatterDimensionNumbers, gather, gather_p, scatter, scatter_add,
+                      scatter_add_p, scatter_max, scatter_max_p, scatter_min, scatter_min_p,
+                      scatter_mul, scatter_mul_p, scatter_p)
+from .cumulative import (cumlogsumexp, cumlogsumexp_p, cummax, cummax_p,  # noqa: F401
+                         cummin, cummin_p, cumprod, cumprod_p, cumsum, cumsum_p)
+from .control_flow import (associative_scan, cond, cond_p, fori_loop, map,  # noqa: F401
+                           scan, scan_p, switch, while_loop, while_p)
+from .parallel import (all_gather, all_gather_p, axis_index, axis_index_p, pmax,  # noqa: F401
+                       pmax_p, pmean, pmin, pmin_p, psum, psum_p)
+from ..custom_derivatives import stop_gradient  # noqa: F401,E402
 
 globals().update(_elementwise.ops)  # add, sub, sin, eq, bitwise_and, ...

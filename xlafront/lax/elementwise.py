@@ -44,7 +44,8 @@ def unary(name, lower_fn, kinds, out_dtype=None):
     """An elementwise unary primitive and its public wrapper."""
     def abstract_eval(x):
         check_kinds(name, x, kinds)
-        return out(x.shape, out_dtype(x.dtype) if out_dtype else x.dtype, x.weak_type)
+        dtype = out_dtype(x.dtype) if out_dtype else x.dtype
+        return out(x.shape, dtype, x.weak_type and dtype != dtypes.bool_)
 
     prim = primitive(name, abstract_eval, lambda ctx, x: [lower_fn(ctx, x)])
 
@@ -469,3 +470,350 @@ bitcast_convert_type_p = primitive(
 
 def bitcast_convert_type(x, new_dtype):
     return bind(bitcast_convert_type_p, x, new_dtype=dtypes.check_dtype(new_dtype))
+
+
+# ---------------------------------------------------------------------------------------
+# Differentiation rules (jvp; transpose for the linear ones), following JAX's
+# conventions: no conjugation in the transposes of complex ops, ties of max/min split
+# evenly, piecewise-constant and integer-valued ops have zero tangents.
+
+from ..interpreters import ad  # noqa: E402
+
+unary_jvps = {}  # unary name -> (derivative, uses the primal output), for defjvp/defjvp2
+
+
+def _shape_of(x):
+    return get_aval(x).shape
+
+
+def _bcast_to(x, shape):
+    """x (rank-0 or of `shape`) at `shape`."""
+    if _shape_of(x) == shape:
+        return x
+    from .structural import broadcast_in_dim
+    return broadcast_in_dim(x, shape, ())
+
+
+def _zeros_of(x):
+    """Zeros of x's shape and dtype."""
+    return ad.zeros_like_aval(get_aval(x).update(weak_type=False))
+
+
+def _where_or_zero(pred, g):
+    """g where pred, else 0, at the shape of pred and g (either may be rank-0)."""
+    shape = _shape_of(pred) or _shape_of(g)
+    g = _bcast_to(g, shape)
+    return select_n(pred, _zeros_of(g), g)
+
+
+def _c(x, value):
+    """The constant `value` for a binary op with x: a Python scalar (the op's wrappers give
+    it x's dtype, weakly typed as x is) unless x is one too (a primal passed to a transform
+    as a Python scalar), then a NumPy scalar of x's dtype."""
+    return np.array(value, get_aval(x).dtype) if isinstance(x, python_scalars) else value
+
+
+def _replace_zero(x):
+    return select_n(eq(x, _c(x, 0)), x, _bcast_to(np.ones((), get_aval(x).dtype), _shape_of(x)))
+
+
+def _one_minus_square(x):
+    return sub(1, square(x))
+
+
+def _trigamma(x):
+    """polygamma(1, x) from lax ops (there is no polygamma primitive): the recurrence
+    psi1(z) = 1/z**2 + psi1(z + 1) up to w = z + 6, then the asymptotic series in 1/w;
+    reflection psi1(x) = pi**2 / sin(pi x)**2 - psi1(1 - x) for x <= 0. Each branch gets
+    inputs safe for it, so the unused branch puts no NaN into derivatives."""
+    dtype = get_aval(x).dtype
+    if dtype.itemsize < 4:  # float16/bfloat16: compute in float32
+        return convert_element_type(_trigamma(convert_element_type(x, np.float32)), dtype,
+                                    weak_type=get_aval(x).weak_type)
+    reflect = le(x, _c(x, 0))
+    z = select_n(reflect, x, sub(_c(x, 1), x))
+    acc = None
+    for k in range(6):
+        term = div(1, square(add(z, float(k)) if k else z))
+        acc = term if acc is None else add(acc, term)
+    r = div(1, add(z, 6.0))
+    r2 = square(r)
+    series = 7.0 / 6.0
+    for c in (-691.0 / 2730.0, 5.0 / 66.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0):
+        series = add(c, mul(r2, series))
+    series = add(r, mul(r2, add(0.5, mul(r, add(1.0 / 6.0, mul(r2, series))))))
+    positive = add(acc, series)
+    safe = select_n(reflect, _bcast_to(np.full((), 0.5, dtype), _shape_of(x)), x)
+    s = sin(mul(np.pi, safe))
+    reflected = sub(div(np.pi ** 2, square(s)), positive)
+    return select_n(reflect, positive, reflected)
+
+
+def _abs_jvp(g, ans, x):
+    if dtypes.kind(get_aval(x).dtype) == "c":
+        denom = _replace_zero(convert_element_type(ans, get_aval(x).dtype))
+        return real(mul(g, div(conj(x), denom)))
+    return select_n(ge(x, _c(x, 0)), neg(g), g)
+
+
+_SQRT_PI = float(np.sqrt(np.pi))
+unary_jvps.update({
+    "sin": (lambda g, x: mul(g, cos(x)), False),
+    "cos": (lambda g, x: neg(mul(g, sin(x))), False),
+    "tan": (lambda g, ans, x: mul(g, add(1, square(ans))), True),
+    "asin": (lambda g, x: mul(g, rsqrt(_one_minus_square(x))), False),
+    "acos": (lambda g, x: mul(g, neg(rsqrt(_one_minus_square(x)))), False),
+    "atan": (lambda g, x: div(g, add(1, square(x))), False),
+    "sinh": (lambda g, x: mul(g, cosh(x)), False),
+    "cosh": (lambda g, x: mul(g, sinh(x)), False),
+    "asinh": (lambda g, x: mul(g, rsqrt(add(square(x), 1))), False),
+    "acosh": (lambda g, x: mul(g, rsqrt(sub(square(x), 1))), False),
+    "atanh": (lambda g, x: mul(div(1, add(_c(x, 1), x)), div(g, sub(_c(x, 1), x))), False),
+    "exp": (lambda g, ans, x: mul(g, ans), True),
+    "exp2": (lambda g, ans, x: mul(float(np.log(2)), mul(g, ans)), True),
+    "log": (lambda g, x: div(g, x), False),
+    "log1p": (lambda g, x: div(g, add(x, _c(x, 1))), False),
+    "expm1": (lambda g, ans, x: mul(g, add(ans, 1)), True),
+    "tanh": (lambda g, ans, x: mul(add(g, mul(g, ans)), sub(1, ans)), True),
+    "logistic": (lambda g, ans, x: mul(g, mul(ans, sub(1, ans))), True),
+    "sqrt": (lambda g, ans, x: mul(g, div(0.5, ans)), True),
+    "rsqrt": (lambda g, ans, x: mul(g, mul(-0.5, div(ans, x))), True),
+    "cbrt": (lambda g, ans, x: mul(g, mul(1.0 / 3.0, integer_pow(ans, -2))), True),
+    "square": (lambda g, x: mul(g, mul(_c(x, 2), x)), False),
+    "abs": (_abs_jvp, True),
+    "erf": (lambda g, x: mul(2.0 / _SQRT_PI, mul(g, exp(neg(square(x))))), False),
+    "erfc": (lambda g, x: mul(-2.0 / _SQRT_PI, mul(g, exp(neg(square(x))))), False),
+    "erf_inv": (lambda g, ans, x: mul(_SQRT_PI / 2.0, mul(g, exp(square(ans)))), True),
+    "lgamma": (lambda g, x: mul(g, digamma(x)), False),
+    "digamma": (lambda g, x: mul(g, _trigamma(x)), False),
+})
+for _name, (_deriv, _uses_ans) in unary_jvps.items():
+    (ad.defjvp2 if _uses_ans else ad.defjvp)(unary_prims[_name], _deriv)
+
+for _name in ("sign", "floor", "ceil", "is_finite", "not", "population_count", "clz"):
+    ad.defzero(unary_prims[_name])
+for _name in ("nextafter", "and", "or", "xor", "shift_left", "shift_right_arithmetic",
+              "shift_right_logical"):
+    ad.defzero(binary_prims[_name])
+for _prim in compare_prims.values():
+    ad.defzero(_prim)
+ad.defzero(round_p)
+ad.defzero(bitcast_convert_type_p)
+
+
+# linear unary ops: neg, real, imag, conj
+ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
+ad.deflinear(unary_prims["real"],
+             lambda ct, x: [complex(ct, np.zeros((), get_aval(ct).dtype))])
+ad.deflinear(unary_prims["imag"],
+             lambda ct, x: [complex(np.zeros((), get_aval(ct).dtype), neg(ct))])
+ad.deflinear(unary_prims["conj"], lambda ct, x: [conj(ct)])
+
+
+# add, sub, complex: linear, without instantiating the zero tangent of either operand
+def _linear_binary_jvp(prim, only_x, only_y):
+    """jvp of a binary op linear in both operands; only_x(tx) / only_y(ty) give the output
+    tangent when the other operand's tangent is zero (before broadcasting)."""
+    def rule(primals, tangents):
+        out = bind(prim, *primals)
+        out_aval = get_aval(out)
+        tx, ty = tangents
+        if type(tx) is ad.Zero and type(ty) is ad.Zero:
+            t = ad.Zero(ad.tangent_aval(out_aval))
+        elif type(ty) is ad.Zero:
+            t = ad.broadcast_to_aval(only_x(tx), out_aval)
+        elif type(tx) is ad.Zero:
+            t = ad.broadcast_to_aval(only_y(ty), out_aval)
+        else:
+            t = bind(prim, tx, ty)
+        return [out], [t]
+    return rule
+
+
+def _linear_binary_transpose(x_ct, y_ct):
+    def rule(ct, x, y):
+        if type(ct) is ad.Zero:
+            return [ad.Zero(x.aval) if ad.is_undefined(x) else None,
+                    ad.Zero(y.aval) if ad.is_undefined(y) else None]
+        return [ad.unbroadcast(x.aval, x_ct(ct)) if ad.is_undefined(x) else None,
+                ad.unbroadcast(y.aval, y_ct(ct)) if ad.is_undefined(y) else None]
+    return rule
+
+
+def _identity(t):
+    return t
+
+
+def _complex_of_imag(ty):
+    return complex(np.zeros((), get_aval(ty).dtype), ty)
+
+
+def _complex_of_real(tx):
+    return complex(tx, np.zeros((), get_aval(tx).dtype))
+
+
+for _prim, _only_x, _only_y, _x_ct, _y_ct in [
+        (add_p, _identity, _identity, _identity, _identity),
+        (sub_p, _identity, neg, _identity, neg),
+        (binary_prims["complex"], _complex_of_real, _complex_of_imag, real,
+         lambda ct: imag(neg(ct)))]:
+    _prim.jvp = _linear_binary_jvp(_prim, _only_x, _only_y)
+    _prim.transpose = _linear_binary_transpose(_x_ct, _y_ct)
+
+ad.defbilinear(mul_p, lambda ct, x, y: ad.unbroadcast(x.aval, mul(ct, y)),
+               lambda ct, x, y: ad.unbroadcast(y.aval, mul(x, ct)))
+
+
+def _div_transpose(ct, x, y):
+    if ad.is_undefined(y):
+        raise NotImplementedError("div is linear in its first operand only: the divisor "
+                                  "cannot be transposed")
+    if type(ct) is ad.Zero:
+        return [ad.Zero(x.aval), None]
+    return [ad.unbroadcast(x.aval, div(ct, y)), None]
+
+
+ad.defjvp(div_p, lambda g, x, y: div(g, y),
+          lambda g, x, y: mul(mul(neg(g), x), integer_pow(y, -2)))
+div_p.transpose = _div_transpose
+
+ad.defjvp(binary_prims["rem"], lambda g, x, y: g,
+          lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))))
+
+ad.defjvp2(binary_prims["pow"],
+           lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, _c(y, 1))))),
+           lambda g, ans, x, y: mul(g, mul(log(_replace_zero(x)), ans)))
+
+ad.defjvp(binary_prims["atan2"],
+          lambda g, x, y: mul(g, div(y, add(square(x), square(y)))),
+          lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y)))))
+
+
+def _balanced_eq(x, ans, y):
+    """1 where x is the chosen value (0.5 where y is too), else 0: ties split evenly."""
+    dtype = get_aval(ans).dtype
+    return div(convert_element_type(eq(x, ans), dtype),
+               add(1, convert_element_type(eq(y, ans), dtype)))
+
+
+for _prim in (max_p, min_p):
+    ad.defjvp2(_prim, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+               lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+
+
+# select_n: linear in the cases
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    case_tangents = tangents[1:]
+    out = select_n(which, *cases)
+    if all(type(t) is ad.Zero for t in case_tangents):
+        return [out], [ad.Zero(ad.tangent_aval(get_aval(out)))]
+    return [out], [select_n(which, *[ad.instantiate(t) for t in case_tangents])]
+
+
+def _select_n_transpose(ct, which, *cases):
+    if ad.is_undefined(which):
+        raise NotImplementedError("select_n is not linear in its `which` operand")
+    if type(ct) is ad.Zero:
+        return [None] + [ad.Zero(c.aval) if ad.is_undefined(c) else None for c in cases]
+    zeros = _zeros_of(ct)
+    is_bool = get_aval(which).dtype == dtypes.bool_
+
+    def case_ct(i):  # ct where case i is selected, else 0
+        if is_bool:
+            return select_n(which, zeros, ct) if i else select_n(which, ct, zeros)
+        return select_n(eq(which, _c(which, i)), zeros, ct)
+    return [None] + [case_ct(i) if ad.is_undefined(c) else None for i, c in enumerate(cases)]
+
+
+select_n_p.jvp = _select_n_jvp
+select_n_p.transpose = _select_n_transpose
+
+# clamp: as JAX, a bound gets the tangent where it is the result (strictly), the operand
+# where it lies strictly between the bounds
+ad.defjvp(clamp_p,
+          lambda g, lo, x, hi: _where_or_zero(bitwise_and(gt(lo, x), lt(lo, hi)), g),
+          lambda g, lo, x, hi: _where_or_zero(bitwise_and(gt(x, lo), lt(x, hi)), g),
+          lambda g, lo, x, hi: _where_or_zero(lt(hi, x), g))
+
+
+def _integer_pow_jvp(g, x, y):
+    if y == 0:
+        return ad.Zero(ad.tangent_aval(get_aval(x)))
+    if y == 1:
+        return g
+    if y == 2:
+        return mul(g, mul(_c(x, 2), x))
+    return mul(g, mul(_c(x, y), integer_pow(x, y - 1)))
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+
+# convert_element_type: linear between inexact dtypes, zero tangent to other dtypes
+def _convert_jvp(primals, tangents, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    out = bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
+    if type(t) is ad.Zero or not dtypes.is_inexact(new_dtype):
+        return [out], [ad.Zero.like(out)]
+    return [out], [bind(convert_element_type_p, t, new_dtype=new_dtype, weak_type=weak_type)]
+
+
+def _convert_transpose(ct, x, new_dtype, weak_type):
+    old = x.aval
+    if not dtypes.is_inexact(old.dtype):
+        return [ad.Zero(ad.tangent_aval(old))]
+    if type(ct) is ad.Zero:
+        return [ad.Zero(old)]
+    return [bind(convert_element_type_p, ct, new_dtype=old.dtype, weak_type=old.weak_type)]
+
+
+convert_element_type_p.jvp = _convert_jvp
+convert_element_type_p.transpose = _convert_transpose
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules
+
+from ..interpreters import batching  # noqa: E402
+
+for _prim in (*unary_prims.values(), round_p, integer_pow_p, convert_element_type_p,
+              bitcast_convert_type_p):
+    batching.defvectorized(_prim)
+for _prim in (*binary_prims.values(), *compare_prims.values()):
+    batching.defbroadcasting(_prim)
+
+
+def _batch_with_scalar_operands(prim, scalar_ok):
+    """Batching for select_n and clamp: operand 1 (a case, the clamped operand) has the
+    example shape of the result, as do the others except those at positions `scalar_ok`
+    (`which`, the bounds), which may be rank-0. The result keeps the batch dimension of the
+    first mapped operand of the result's example shape (0 if there is none); other mapped
+    operands move there, mapped rank-0 ones are broadcast along it, unmapped ones are
+    broadcast unless they are rank-0 where that is allowed."""
+    def rule(vals, dims, **params):
+        from .structural import broadcast_in_dim
+        size = batching.batch_size_of(vals, dims)
+        shapes = [get_aval(v).shape if d is batching.not_mapped else
+                  get_aval(v).shape[:d] + get_aval(v).shape[d + 1:] for v, d in zip(vals, dims)]
+        shape = shapes[1]
+        out_dim = next((d for d, s in zip(dims, shapes)
+                        if d is not batching.not_mapped and s == shape), 0)
+        out_shape = shape[:out_dim] + (size,) + shape[out_dim:]
+        others = tuple(i for i in range(len(out_shape)) if i != out_dim)
+        new_vals = []
+        for i, (v, d, s) in enumerate(zip(vals, dims, shapes)):
+            if d is batching.not_mapped:
+                if not (i in scalar_ok and s == ()):
+                    v = broadcast_in_dim(v, out_shape, others)
+            elif s == shape:
+                v = batching.moveaxis(v, d, out_dim)
+            else:
+                v = broadcast_in_dim(v, out_shape, (out_dim,))
+            new_vals.append(v)
+        return [prim.bind(*new_vals, **params)], [out_dim]
+    prim.batch = rule
+
+
+_batch_with_scalar_operands(select_n_p, scalar_ok=(0,))
+_batch_with_scalar_operands(clamp_p, scalar_ok=(0, 2))

@@ -267,3 +267,209 @@ def sort(operand, dimension=-1, is_stable=True, num_keys=1):
 
 def sort_key_val(keys, values, dimension=-1, is_stable=True):
     return tuple(sort([keys, values], dimension, is_stable, 1))
+
+
+# ---------------------------------------------------------------------------------------
+# Differentiation rules
+
+from ..interpreters import ad  # noqa: E402
+from .structural import broadcast_in_dim  # noqa: E402
+
+
+def _reduce_sum_transpose(ct, x, axes):
+    kept = tuple(i for i in range(x.aval.ndim) if i not in axes)
+    return [broadcast_in_dim(ct, x.aval.shape, kept)]
+
+
+ad.deflinear(reduce_sum_p, _reduce_sum_transpose)
+
+
+def _reduction_batch(prim):
+    def rule(vals, dims, axes, **params):
+        (x,), (d,) = vals, dims
+        axes = tuple(a + (a >= d) for a in axes)
+        out_dim = d - sum(a < d for a in axes)
+        return [prim.bind(x, axes=axes, **params)], [out_dim]
+    prim.batch = rule
+
+
+from ..interpreters import batching  # noqa: E402
+
+for _p in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p,
+           reduce_or_p, reduce_xor_p):
+    _reduction_batch(_p)
+
+
+# ---------------------------------------------------------------------------------------
+# More differentiation rules: reduce_prod, reduce_max/min, the integer ones, dot_general, sort
+
+from .elementwise import (add, convert_element_type, div, eq, mul)  # noqa: E402
+from .structural import (broadcasted_iota, pad, reshape, slice as _slice,  # noqa: E402
+                         squeeze, transpose)
+
+
+def _reduce_prod_jvp(primals, tangents, axes):
+    # JAX's approach: the product as a balanced tree of pairwise products, whose jvp is
+    # t1*x2 + x1*t2 at every node. Exact with zeros (no division), O(n) work, and every
+    # step is a differentiable primitive, so higher orders follow.
+    (x,), (t,) = primals, tangents
+    out = reduce_prod_p.bind(x, axes=axes)
+    if type(t) is ad.Zero:
+        return [out], [ad.Zero.like(out)]
+    aval = get_aval(x)
+    kept = tuple(i for i in range(aval.ndim) if i not in axes)
+    rest = tuple(aval.shape[i] for i in kept)
+    n = int(np.prod([aval.shape[a] for a in axes], dtype=np.int64))
+    if n == 0:
+        return [out], [broadcast_in_dim(np.zeros((), aval.dtype), rest, ())]
+    perm = tuple(axes) + kept
+    x = reshape(x, (n,) + rest, perm if perm != tuple(range(aval.ndim)) else None)
+    t = reshape(t, (n,) + rest, perm if perm != tuple(range(aval.ndim)) else None)
+    starts = (0,) * (len(rest) + 1)
+    while n > 1:
+        n1 = (n + 1) // 2
+        x1 = _slice(x, starts, (n1,) + rest)
+        t1 = _slice(t, starts, (n1,) + rest)
+        x2 = _slice(x, (n1,) + starts[1:], (n,) + rest)
+        t2 = _slice(t, (n1,) + starts[1:], (n,) + rest)
+        if n - n1 != n1:  # odd: the second half gets the identity appended
+            config = ((0, 1, 0),) + ((0, 0, 0),) * len(rest)
+            x2 = pad(x2, np.ones((), aval.dtype), config)
+            t2 = pad(t2, np.zeros((), aval.dtype), config)
+        x, t = mul(x1, x2), add(mul(t1, x2), mul(x1, t2))
+        n = n1
+    return [out], [squeeze(t, (0,))]
+
+
+def _reduce_chooser_jvp(t, ans, x, axes):
+    # The tangent at the chosen location; with ties, the mean over the tied locations.
+    kept = tuple(i for i in range(get_aval(x).ndim) if i not in axes)
+    shape = get_aval(x).shape
+    location = convert_element_type(eq(x, broadcast_in_dim(ans, shape, kept)),
+                                    get_aval(t).dtype)
+    counts = reduce_sum(location, axes)
+    return div(reduce_sum(mul(t, location), axes), counts)
+
+
+reduce_prod_p.jvp = _reduce_prod_jvp
+ad.defjvp2(reduce_max_p, _reduce_chooser_jvp)
+ad.defjvp2(reduce_min_p, _reduce_chooser_jvp)
+for _p in (reduce_and_p, reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
+    ad.defzero(_p)
+
+
+def _ranges_like(*xs):
+    start = 0
+    for x in xs:
+        yield tuple(range(start, start + len(x)))
+        start += len(x)
+
+
+def _dot_general_transpose_lhs(ct, x, y, dimension_numbers, precision, preferred_element_type,
+                               swap_ans=False):
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x_aval = x.aval
+    y_aval = y.aval if ad.is_undefined(y) else get_aval(y)
+    x_kept = [i for i in range(x_aval.ndim) if i not in x_contract and i not in x_batch]
+    y_kept = [i for i in range(y_aval.ndim) if i not in y_contract and i not in y_batch]
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
+    dims = ((ans_y, tuple(y_kept)), (ans_batch, tuple(y_batch)))
+    x_contract_sorted_by_y = [x_contract[i] for i in np.argsort(y_contract)]
+    out_axes = tuple(int(i) for i in np.argsort(list(x_batch) + x_kept + x_contract_sorted_by_y))
+    ct_dtype = get_aval(ct).dtype
+    if ct_dtype != y_aval.dtype:  # preferred_element_type differs from the inputs' dtype
+        if np.dtype(ct_dtype).itemsize >= np.dtype(y_aval.dtype).itemsize or \
+                dtypes.kind(ct_dtype) == "c":
+            y = convert_element_type(y, ct_dtype)
+        else:
+            ct = convert_element_type(ct, y_aval.dtype)
+    x_bar = transpose(dot_general(ct, y, dims, precision), out_axes)
+    if get_aval(x_bar).dtype != x_aval.dtype:
+        x_bar = convert_element_type(x_bar, x_aval.dtype)
+    return x_bar
+
+
+def _dot_general_transpose_rhs(ct, x, y, dimension_numbers, precision, preferred_element_type):
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    swapped = ((y_contract, x_contract), (y_batch, x_batch))
+    return _dot_general_transpose_lhs(ct, y, x, swapped, precision, preferred_element_type,
+                                      swap_ans=True)
+
+
+ad.defbilinear(dot_general_p, _dot_general_transpose_lhs, _dot_general_transpose_rhs)
+
+
+def _take_along(x, indices, dimension):
+    """x[..., indices, ...] along `dimension` (indices of x's shape): a gather batched over
+    the other dimensions."""
+    from .slicing import GatherDimensionNumbers, gather
+    shape = get_aval(x).shape
+    others = tuple(i for i in range(len(shape)) if i != dimension)
+    dnums = GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(dimension,),
+                                   start_index_map=(dimension,), operand_batching_dims=others,
+                                   start_indices_batching_dims=others)
+    return gather(x, reshape(indices, shape + (1,)), dnums, (1,) * len(shape),
+                  unique_indices=True, mode="promise_in_bounds")
+
+
+def _sort_jvp(primals, tangents, dimension, is_stable, num_keys):
+    # As JAX: sorting an iota along gives the permutation; the tangents follow it.
+    shape = get_aval(primals[0]).shape
+    index_dtype = dtypes.int32 if shape[dimension] < np.iinfo(np.int32).max else dtypes.int64
+    iota = broadcasted_iota(index_dtype, shape, dimension)
+    *outs, perm = sort_p.bind(*primals, iota, dimension=dimension, is_stable=is_stable,
+                              num_keys=num_keys)
+    touts = [ad.Zero.like(o) if type(t) is ad.Zero else _take_along(t, perm, dimension)
+             for o, t in zip(outs, tangents)]
+    return outs, touts
+
+
+sort_p.jvp = _sort_jvp
+
+
+# ---------------------------------------------------------------------------------------
+# More batching rules
+
+for _p in (argmax_p, argmin_p):
+    _reduction_batch(_p)
+
+
+def _dot_general_batch(vals, dims, dimension_numbers, precision, preferred_element_type):
+    (lhs, rhs), (lbd, rbd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+
+    def bump(ds, b):
+        return tuple(d + (d >= b) for d in ds)
+
+    if lbd is not batching.not_mapped and rbd is not batching.not_mapped:
+        # Both mapped: the vmapped dimension becomes the first batch dimension of the dot.
+        new = ((bump(lc, lbd), bump(rc, rbd)), ((lbd,) + bump(lb, lbd), (rbd,) + bump(rb, rbd)))
+        out_dim = 0
+    elif lbd is not batching.not_mapped:
+        # Only lhs: a free dimension of lhs, which the result keeps in order.
+        lhs_free = [d for d in range(get_aval(lhs).ndim - 1) if d not in lc and d not in lb]
+        out_dim = len(lb) + sum(d < lbd for d in lhs_free)
+        new = ((bump(lc, lbd), rc), (bump(lb, lbd), rb))
+    else:
+        rhs_free = [d for d in range(get_aval(rhs).ndim - 1) if d not in rc and d not in rb]
+        out_dim = get_aval(lhs).ndim - len(lc) + sum(d < rbd for d in rhs_free)
+        new = ((lc, bump(rc, rbd)), (lb, bump(rb, rbd)))
+    return [dot_general_p.bind(lhs, rhs, dimension_numbers=new, precision=precision,
+                               preferred_element_type=preferred_element_type)], [out_dim]
+
+
+def _sort_batch(vals, dims, dimension, **params):
+    size = batching.batch_size_of(vals, dims)
+    if len(set(dims)) == 1:  # all mapped at one dimension: nothing moves
+        (d,) = set(dims)
+    else:
+        vals, d = [batching.bdim_at_front(v, b, size) for v, b in zip(vals, dims)], 0
+    outs = sort_p.bind(*vals, dimension=dimension + (dimension >= d), **params)
+    return outs, [d] * len(outs)
+
+
+dot_general_p.batch = _dot_general_batch
+sort_p.batch = _sort_batch

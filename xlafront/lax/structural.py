@@ -267,6 +267,16 @@ def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001
     return bind(slice_p, x, start_indices=start, limit_indices=limit, strides=strides)
 
 
+def slice_in_dim(x, start_index, limit_index, stride=1, axis=0):
+    """x[start:limit:stride] along `axis` (None bounds and negative ones as in Python)."""
+    shape = get_aval(x).shape
+    axis = normalize_axis("slice_in_dim", axis, len(shape))
+    start, limit, step = builtins.slice(start_index, limit_index, stride).indices(shape[axis])
+    starts, limits, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, builtins.max(limit, start), step
+    return slice(x, starts, limits, strides)
+
+
 # dynamic_slice / dynamic_update_slice ---------------------------------------------------
 
 def _check_indices(op, x, indices):
@@ -365,3 +375,292 @@ def broadcasted_iota(dtype, shape, dimension):
     shape = concrete_shape(shape, "iota")
     dimension = normalize_axis("iota", dimension, len(shape))
     return bind(iota_p, dtype=dtypes.check_dtype(dtype, "iota"), shape=shape, dimension=dimension)
+
+
+# ---------------------------------------------------------------------------------------
+# Differentiation rules
+
+from ..interpreters import ad  # noqa: E402
+from .elementwise import sub  # noqa: E402
+
+
+def _broadcast_in_dim_transpose(ct, x, shape, broadcast_dimensions):
+    from .reductions import reduce_sum
+    aval = x.aval
+    new_axes = tuple(i for i in range(len(shape)) if i not in broadcast_dimensions)
+    expanded = tuple(d for i, d in enumerate(broadcast_dimensions)
+                     if aval.shape[i] == 1 and shape[d] != 1)
+    summed = reduce_sum(ct, new_axes + expanded) if new_axes or expanded else ct
+    return [reshape(summed, aval.shape) if expanded else summed]
+
+
+ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+
+
+def _inverse_permutation(perm):
+    return tuple(int(i) for i in np.argsort(perm))
+
+
+def _zeros(aval):
+    return ad.zeros_like_aval(aval)
+
+
+def _reshape_transpose(ct, x, new_sizes, dimensions):
+    if dimensions is None:
+        return [reshape(ct, x.aval.shape)]
+    transposed = reshape(ct, tuple(x.aval.shape[d] for d in dimensions))
+    return [transpose(transposed, _inverse_permutation(dimensions))]
+
+
+def _pad_transpose(ct, x, padding_value, padding_config):
+    # The operand's cotangent: undo the low/high padding (negative padding crops, so the
+    # inverse of a crop pads with zeros), then drop the interior padding with a strided
+    # slice. The padding value's: everything that did not come from the operand.
+    from .reductions import reduce_sum
+    ct_x = ct_pv = None
+    if ad.is_undefined(x) or ad.is_undefined(padding_value):
+        unpadded = pad(ct, np.zeros((), get_aval(ct).dtype),
+                       tuple((-lo, -hi, 0) for lo, hi, _ in padding_config))
+        ct_x = slice(unpadded, (0,) * len(padding_config), get_aval(unpadded).shape,
+                     tuple(interior + 1 for _, _, interior in padding_config))
+    if ad.is_undefined(padding_value):
+        everything = tuple(range(len(padding_config)))
+        ct_pv = sub(reduce_sum(ct, everything), reduce_sum(ct_x, everything))
+    return [ct_x if ad.is_undefined(x) else None, ct_pv]
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    cts, start = [], 0
+    ndim = get_aval(ct).ndim
+    for x in xs:
+        size = (x.aval if ad.is_undefined(x) else get_aval(x)).shape[dimension]
+        if ad.is_undefined(x):
+            begin = [0] * ndim
+            begin[dimension] = start
+            end = list(get_aval(ct).shape)
+            end[dimension] = start + size
+            cts.append(slice(ct, tuple(begin), tuple(end)))
+        else:
+            cts.append(None)
+        start += size
+    return cts
+
+
+def _slice_transpose(ct, x, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    ct_shape = get_aval(ct).shape
+    config = []
+    for n, start, m, stride in zip(shape, start_indices, ct_shape, strides):
+        real_limit = start + (0 if m == 0 else 1 + (m - 1) * stride)
+        config.append((start, n - real_limit, stride - 1 if m else 0))
+    return [pad(ct, np.zeros((), get_aval(ct).dtype), tuple(config))]
+
+
+def _dynamic_slice_jvp(primals, tangents, slice_sizes):
+    x, *indices = primals
+    out = dynamic_slice_p.bind(x, *indices, slice_sizes=slice_sizes)
+    t = tangents[0]
+    if type(t) is ad.Zero:
+        return [out], [ad.Zero.like(out)]
+    return [out], [dynamic_slice_p.bind(t, *indices, slice_sizes=slice_sizes)]
+
+
+def _dynamic_slice_transpose(ct, x, *indices, slice_sizes):
+    zeros = _zeros(x.aval)
+    return [dynamic_update_slice_p.bind(zeros, ct, *indices)] + [None] * len(indices)
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    x, update, *indices = primals
+    tx, tu = tangents[:2]
+    out = dynamic_update_slice_p.bind(x, update, *indices)
+    if type(tx) is ad.Zero and type(tu) is ad.Zero:
+        return [out], [ad.Zero.like(out)]
+    tangent = dynamic_update_slice_p.bind(ad.instantiate(tx), ad.instantiate(tu), *indices)
+    return [out], [tangent]
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *indices):
+    update_aval = update.aval if ad.is_undefined(update) else get_aval(update)
+    ct_x = ct_u = None
+    if ad.is_undefined(x):
+        ct_x = dynamic_update_slice_p.bind(ct, _zeros(update_aval), *indices)
+    if ad.is_undefined(update):
+        ct_u = dynamic_slice_p.bind(ct, *indices, slice_sizes=update_aval.shape)
+    return [ct_x, ct_u] + [None] * len(indices)
+
+
+ad.deflinear(reshape_p, _reshape_transpose)
+ad.deflinear(transpose_p, lambda ct, x, permutation: [
+    transpose(ct, _inverse_permutation(permutation))])
+ad.deflinear(squeeze_p, lambda ct, x, dimensions: [reshape(ct, x.aval.shape)])
+ad.deflinear(rev_p, lambda ct, x, dimensions: [rev(ct, dimensions)])
+ad.deflinear(pad_p, _pad_transpose)
+ad.deflinear(concatenate_p, _concatenate_transpose)
+ad.deflinear(slice_p, _slice_transpose)
+dynamic_slice_p.jvp = _dynamic_slice_jvp
+dynamic_slice_p.transpose = _dynamic_slice_transpose
+dynamic_update_slice_p.jvp = _dynamic_update_slice_jvp
+dynamic_update_slice_p.transpose = _dynamic_update_slice_transpose
+# iota has no operands: the jvp interpreter never calls a rule for it (nor does vmap), and
+# tests/test_ad.py lists it in AD_EXEMPT, so it has no jvp and no batching rule.
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules
+
+from ..interpreters import batching  # noqa: E402
+
+
+def _broadcast_in_dim_batch(vals, dims, shape, broadcast_dimensions):
+    (x,), (d,) = vals, dims
+    size = get_aval(x).shape[d]
+    # The batch dimension goes just before where operand dimension d goes (or last), so
+    # that broadcast_dimensions stay increasing and nothing moves.
+    out_d = broadcast_dimensions[d] if d < len(broadcast_dimensions) else len(shape)
+    new_dims = tuple(b + (b >= out_d) for b in broadcast_dimensions)
+    new_dims = new_dims[:d] + (out_d,) + new_dims[d:]
+    new_shape = shape[:out_d] + (size,) + shape[out_d:]
+    return [broadcast_in_dim_p.bind(x, shape=new_shape, broadcast_dimensions=new_dims)], [out_d]
+
+
+def _reshape_batch(vals, dims, new_sizes, dimensions):
+    (x,), (d,) = vals, dims
+    x = batching.moveaxis(x, d, 0)
+    size = get_aval(x).shape[0]
+    if dimensions is not None:
+        dimensions = (0,) + tuple(i + 1 for i in dimensions)
+    return [reshape_p.bind(x, new_sizes=(size,) + new_sizes, dimensions=dimensions)], [0]
+
+
+def _transpose_batch(vals, dims, permutation):
+    (x,), (d,) = vals, dims
+    perm = tuple(p + (p >= d) for p in permutation)
+    perm = perm[:d] + (d,) + perm[d:]
+    return [transpose_p.bind(x, permutation=perm)], [d]
+
+
+def _squeeze_batch(vals, dims, dimensions):
+    (x,), (d,) = vals, dims
+    new = tuple(a + (a >= d) for a in dimensions)
+    return [squeeze_p.bind(x, dimensions=new)], [d - builtins.sum(a < d for a in dimensions)]
+
+
+def _rev_batch(vals, dims, dimensions):
+    (x,), (d,) = vals, dims
+    return [rev_p.bind(x, dimensions=tuple(a + (a >= d) for a in dimensions))], [d]
+
+
+def _pad_batch(vals, dims, padding_config):
+    (x, padding_value), (dx, dp) = vals, dims
+    if dx is batching.not_mapped:
+        dx = 0
+        x = broadcast(x, (get_aval(padding_value).shape[dp],))
+    config = padding_config[:dx] + ((0, 0, 0),) + padding_config[dx:]
+    if dp is batching.not_mapped:
+        return [pad_p.bind(x, padding_value, padding_config=config)], [dx]
+    # A padding value per example: pad with zeros, then select the padded positions.
+    aval = get_aval(x)
+    padded = pad_p.bind(x, np.zeros((), aval.dtype), padding_config=config)
+    mask = pad_p.bind(broadcast_in_dim(np.array(True), aval.shape, ()), np.array(False),
+                      padding_config=config)
+    fill = broadcast_in_dim(padding_value, get_aval(padded).shape, (dx,))
+    return [select(mask, padded, fill)], [dx]
+
+
+def _concatenate_batch(vals, dims, dimension):
+    size = batching.batch_size_of(vals, dims)
+    if len(set(dims)) == 1:  # all mapped at the same dimension: nothing moves
+        (d,) = set(dims)
+        return [concatenate_p.bind(*vals, dimension=dimension + (dimension >= d))], [d]
+    xs = [batching.bdim_at_front(x, d, size) for x, d in zip(vals, dims)]
+    return [concatenate_p.bind(*xs, dimension=dimension + 1)], [0]
+
+
+def _slice_batch(vals, dims, start_indices, limit_indices, strides):
+    (x,), (d,) = vals, dims
+    size = get_aval(x).shape[d]
+    return [slice_p.bind(x, start_indices=start_indices[:d] + (0,) + start_indices[d:],
+                         limit_indices=limit_indices[:d] + (size,) + limit_indices[d:],
+                         strides=strides[:d] + (1,) + strides[d:])], [d]
+
+
+for _prim, _rule in [(broadcast_in_dim_p, _broadcast_in_dim_batch),
+                     (reshape_p, _reshape_batch), (transpose_p, _transpose_batch),
+                     (squeeze_p, _squeeze_batch), (rev_p, _rev_batch), (pad_p, _pad_batch),
+                     (concatenate_p, _concatenate_batch), (slice_p, _slice_batch)]:
+    _prim.batch = _rule
+
+
+# dynamic_slice / dynamic_update_slice: with unmapped start indices the batch dimension is
+# one more dimension, sliced from 0 in full. With mapped start indices each example reads
+# (or writes) its own window: as in JAX, a gather (or scatter) batched along the vmapped
+# dimension, with one index vector per example and clamping (mode "clip") as XLA clamps.
+
+def _index_dtype(indices):
+    return get_aval(indices[0]).dtype if indices else dtypes.int32
+
+
+def _start_vectors(indices, idx_dims, size):
+    """The start indices as a (size, len(indices)) array: one index vector per example."""
+    columns = [reshape(broadcast(i, (size,)) if d is batching.not_mapped else i, (size, 1))
+               for i, d in zip(indices, idx_dims)]
+    return concatenate(columns, 1)
+
+
+def _dynamic_slice_batch(vals, dims, slice_sizes):
+    from .slicing import GatherDimensionNumbers, gather
+    x, *indices = vals
+    dx, *idx_dims = dims
+    size = batching.batch_size_of(vals, dims)
+    if all(d is batching.not_mapped for d in idx_dims):
+        zero = np.zeros((), _index_dtype(indices))
+        return [dynamic_slice_p.bind(x, *indices[:dx], zero, *indices[dx:],
+                                     slice_sizes=slice_sizes[:dx] + (size,) +
+                                     slice_sizes[dx:])], [dx]
+    starts = _start_vectors(indices, idx_dims, size)
+    ndim = len(slice_sizes)
+    if dx is batching.not_mapped:  # one operand, an index vector per example
+        dnums = GatherDimensionNumbers(offset_dims=tuple(range(1, ndim + 1)),
+                                       collapsed_slice_dims=(),
+                                       start_index_map=tuple(range(ndim)))
+        sizes, out_dim = slice_sizes, 0
+    else:  # the example's own operand: a batching dimension of the gather
+        other = tuple(i for i in range(ndim + 1) if i != dx)
+        dnums = GatherDimensionNumbers(offset_dims=other, collapsed_slice_dims=(),
+                                       start_index_map=other, operand_batching_dims=(dx,),
+                                       start_indices_batching_dims=(0,))
+        sizes, out_dim = slice_sizes[:dx] + (min(size, 1),) + slice_sizes[dx:], dx
+    return [gather(x, starts, dnums, sizes, unique_indices=True, indices_are_sorted=True,
+                   mode="clip")], [out_dim]
+
+
+def _dynamic_update_slice_batch(vals, dims):
+    from .slicing import ScatterDimensionNumbers, scatter
+    x, update, *indices = vals
+    dx, du, *idx_dims = dims
+    size = batching.batch_size_of(vals, dims)
+    if all(d is batching.not_mapped for d in idx_dims):
+        if dx is batching.not_mapped or dx != du:
+            x, update = batching.bdim_at_front(x, dx, size), batching.bdim_at_front(update, du, size)
+            dx = 0
+        zero = np.zeros((), _index_dtype(indices))
+        return [dynamic_update_slice_p.bind(x, update, *indices[:dx], zero,
+                                            *indices[dx:])], [dx]
+    if dx is batching.not_mapped:
+        x, dx = broadcast(x, (size,)), 0
+    if du is batching.not_mapped:
+        update, du = broadcast(update, (size,)), 0
+    starts = _start_vectors(indices, idx_dims, size)
+    ndim = len(indices)
+    dnums = ScatterDimensionNumbers(
+        update_window_dims=tuple(i for i in range(ndim + 1) if i != du),
+        inserted_window_dims=(),
+        scatter_dims_to_operand_dims=tuple(i for i in range(ndim + 1) if i != dx),
+        operand_batching_dims=(dx,), scatter_indices_batching_dims=(0,))
+    return [scatter(x, starts, update, dnums, unique_indices=True, indices_are_sorted=True,
+                    mode="clip")], [dx]
+
+
+dynamic_slice_p.batch = _dynamic_slice_batch
+dynamic_update_slice_p.batch = _dynamic_update_slice_batch

@@ -17,8 +17,10 @@ from ._manip import (argsort, array_split, atleast_1d, atleast_2d, atleast_3d,  
                      reshape, roll, row_stack, select, shape, size, sort, split, squeeze, stack,
                      swapaxes, tensordot, tile, transpose, tril, triu, vdot, vstack, where)
 from ._reductions import (all, allclose, amax, amin, any, argmax, argmin,  # noqa: F401
-                          array_equal, count_nonzero, isclose, max, mean, min, prod, std, sum,
-                          var)
+                          array_equal, count_nonzero, cumprod, cumsum, isclose, max, mean,
+                          min, prod, std, sum, var)
+from ._indexing import (argwhere, flatnonzero, nonzero, take,  # noqa: F401
+                        take_along_axis)
 from . import _ufuncs
 from ._ufuncs import abs, round  # noqa: F401
 from ._util import broadcast_shapes as _broadcast_shapes

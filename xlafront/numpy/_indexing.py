@@ -1,17 +1,32 @@
-"""Basic indexing (ints, slices with steps, None, Ellipsis, negative and traced integer
-indices) and the functional updates `x.at[idx].set(v)` / `.add` / `.multiply` / ...
+"""NumPy indexing on XLA: `x[idx]` and the functional updates `x.at[idx].set(v)` / `.add` /
+`.multiply` / ... (as JAX's jax/_src/numpy/indexing.py and ops/scatter.py).
 
-Integer and unit-step indices become one `dynamic_slice` with the starts as operands, so
-eager code does not recompile for every index value (as in JAX); other steps use `slice`.
+- Basic indices (integers, slices, None, Ellipsis; traced integers too) slice: integer and
+  unit-step indices become one `dynamic_slice` with the starts as operands, so eager code
+  does not recompile for every index value (as in JAX); other steps use `slice`.
+- Advanced indices (integer arrays, lists, concrete boolean masks, and the integers beside
+  them) become one `gather` (updates: one `scatter`), with NumPy's rules: index arrays
+  broadcast together; their dimensions stand where the first advanced index stands, or at
+  the front when advanced indices are separated by a slice, None or Ellipsis.
+- Negative indices count from the end. Out-of-bounds array indices are clamped for reads
+  (JAX's default, mode="promise_in_bounds"/"clip") or give `fill_value` (mode="fill"), and
+  are dropped by scatter updates (mode="drop", the default); static integers out of bounds
+  raise IndexError as in NumPy. Updates at basic indices without a `mode` are one
+  `dynamic_update_slice`, which (like reads) clamps a traced out-of-bounds start.
+- A boolean mask must be concrete (known while tracing): under jit/vmap `x[mask]` would
+  have a value-dependent shape (NonConcreteBooleanIndexError; use `where`).
 """
 import builtins
+import math
 import operator
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Tracer, get_aval
-from ._util import broadcast_to_shape, convert
+from ..core import Tracer, concrete_or_error, get_aval
+from ._util import (aval_or_error, broadcast_shapes, broadcast_to_shape, convert,
+                    promote_dtypes)
 
 
 def _is_int_index(i):
@@ -32,8 +47,7 @@ def _expand(op, idx, ndim):
             kind = type(i).__name__
             raise IndexError(
                 f"{op}: unsupported index {i!r} of type {kind}; basic indexing takes integers, "
-                f"slices, None and Ellipsis (array indices need gather, which is not available "
-                f"yet)")
+                f"slices, None and Ellipsis")
     ellipses = [k for k, i in enumerate(idx) if i is Ellipsis]
     if len(ellipses) > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis ('...')")
@@ -129,19 +143,443 @@ def _final_shape(dims, new_axes):
     return tuple(shape)
 
 
-def getitem(x, idx):
-    """x[idx] for basic indices."""
-    aval = get_aval(x)
-    if isinstance(idx, (list, np.ndarray)) or (hasattr(idx, "aval") and get_aval(idx).shape != ()):
-        raise IndexError(f"getitem: array (advanced) indices such as {type(idx).__name__} are "
-                         "not supported yet; use integers, slices, None and Ellipsis")
-    dims, new_axes = _plan("getitem", aval.shape, idx)
-    region, dims = _region(x, dims)
-    return lax.reshape(region, _final_shape(dims, new_axes))
+# ---------------------------------------------------------------------------------------
+# Parsing an index (NumPy's rules): every entry classified, lists made index arrays
 
+class NonConcreteBooleanIndexError(IndexError):
+    """A boolean mask index whose values are unknown while tracing (an argument of a jitted
+    or vmapped function): the shape of `x[mask]` would depend on the mask's values."""
+
+
+class InvalidIndexTypeError(IndexError, TypeError):
+    """An index of a type or dtype that cannot index (float, complex, str ...): an
+    IndexError as in NumPy, and also a TypeError as in JAX."""
+
+
+_VALID = ("only integers, slices (`:`), ellipsis (`...`), None (newaxis) and integer or "
+          "boolean arrays are valid indices")
+
+
+def _sequence_index(op, seq):
+    """A list (or a tuple nested in the index tuple) as an index array, as in NumPy >= 1.23:
+    `x[[0, 2]]` takes rows 0 and 2; `x[[True, False]]` is a mask."""
+    def check(v):
+        if isinstance(v, (list, tuple)):
+            for e in v:
+                check(e)
+        elif v is None or v is Ellipsis or isinstance(v, builtins.slice):
+            raise IndexError(f"{op}: {_VALID}; got a list holding {v!r}. A list is an index "
+                             f"array: for multidimensional indexing use a tuple, "
+                             f"x[tuple(seq)] instead of x[seq]")
+    check(seq)
+    if len(seq) == 0:
+        return np.zeros((0,), np.int32)
+    from ._creation import _contains_arrays, asarray
+    if _contains_arrays(seq):
+        return asarray(seq)
+    try:
+        host = np.asarray(seq)
+    except ValueError as e:  # ragged nesting
+        raise IndexError(f"{op}: cannot make an index array of {seq!r}: {e}") from None
+    if host.dtype == object:
+        raise IndexError(f"{op}: {_VALID}; got {seq!r}")
+    return host
+
+
+def _static_slice(op, s):
+    """A slice with Python-int (or None) start, stop and step."""
+    vals = []
+    for v in (s.start, s.stop, s.step):
+        if v is None:
+            vals.append(None)
+            continue
+        if isinstance(v, Tracer) and v.concrete_value() is None:
+            raise IndexError(f"{op}: slice bounds must be static integers, got a traced "
+                             f"{v.aval.str_short()} in {s}; for a traced start use "
+                             f"lax.dynamic_slice (or index with a traced integer array)")
+        try:
+            vals.append(operator.index(v.concrete_value() if isinstance(v, Tracer) else v))
+        except TypeError:
+            raise InvalidIndexTypeError(f"{op}: slice indices must be integers or None, got "
+                                        f"{v!r} of type {type(v).__name__} in {s}") from None
+    if vals[2] == 0:
+        raise ValueError(f"{op}: slice step cannot be zero")
+    return builtins.slice(*vals)
+
+
+def _classify(op, i):
+    """(kind, value): kind is 'none', 'ellipsis', 'slice', 'int' (a static integer),
+    'array' (an integer array: concrete or traced, possibly 0-d) or 'bool' (a Python or
+    NumPy bool, or a boolean array)."""
+    if i is None:
+        return "none", None
+    if i is Ellipsis:
+        return "ellipsis", None
+    if isinstance(i, builtins.slice):
+        return "slice", _static_slice(op, i)
+    if isinstance(i, (builtins.bool, np.bool_)):
+        return "bool", builtins.bool(i)
+    if isinstance(i, (builtins.int, np.integer)):
+        return "int", operator.index(i)
+    if isinstance(i, (str, bytes)):
+        raise InvalidIndexTypeError(f"{op}: {_VALID}; got the string {i!r}")
+    if isinstance(i, (builtins.float, builtins.complex)):
+        raise InvalidIndexTypeError(
+            f"{op}: {_VALID}; got {i!r} of type {type(i).__name__} (dtype "
+            f"{np.dtype(type(i)).name}); use an integer, e.g. int({i!r})")
+    if isinstance(i, (list, tuple)):
+        i = _sequence_index(op, i)
+    try:
+        aval = get_aval(i)
+    except TypeError:
+        raise IndexError(f"{op}: {_VALID}; got {i!r} of type {type(i).__name__}") from None
+    kind = dtypes.kind(aval.dtype)
+    if kind == "b":
+        return "bool", i
+    if kind in "iu":
+        if isinstance(i, (np.ndarray, np.generic)) and np.ndim(i) == 0:
+            return "int", operator.index(np.asarray(i)[()])
+        return "array", i
+    raise InvalidIndexTypeError(
+        f"{op}: index arrays must have an integer or boolean dtype, got an index of dtype "
+        f"{np.dtype(getattr(i, 'dtype', aval.dtype)).name} (shape {aval.shape}); convert it with .astype(int) if it holds "
+        f"whole numbers")
+
+
+def _parse(op, shape, idx):
+    """The index as a list of (kind, value, first x axis consumed, number of axes
+    consumed); an ellipsis entry stands for the axes it covers."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    classified = [_classify(op, i) for i in idx]
+    consumed = []
+    for kind, value in classified:
+        if kind in ("none", "ellipsis"):
+            consumed.append(0)
+        elif kind == "bool":
+            consumed.append(0 if isinstance(value, builtins.bool) else get_aval(value).ndim)
+        else:
+            consumed.append(1)
+    if builtins.sum(1 for k, _ in classified if k == "ellipsis") > 1:
+        raise IndexError(f"{op}: an index can only have a single ellipsis ('...')")
+    used, ndim = builtins.sum(consumed), len(shape)
+    if used > ndim:
+        raise IndexError(f"{op}: too many indices for array: array is {ndim}-dimensional, but "
+                         f"{used} were indexed")
+    entries, axis = [], 0
+    for (kind, value), n in zip(classified, consumed):
+        if kind == "ellipsis":
+            n = ndim - used
+        entries.append((kind, value, axis, n))
+        axis += n
+    return entries
+
+
+def _is_basic(entries):
+    return not builtins.any(kind == "bool" or (kind == "array" and get_aval(value).ndim)
+                            for kind, value, _, _ in entries)
+
+
+def _basic_index(entries):
+    """The parsed entries back as a basic index tuple (for the slicing path)."""
+    return tuple(Ellipsis if kind == "ellipsis" else value for kind, value, _, _ in entries)
+
+
+# ---------------------------------------------------------------------------------------
+# Indices as one gather (JAX's `_index_to_gather`), shared by x[idx] and x.at[idx].op(v)
+
+class _GatherPlan(NamedTuple):
+    shape: tuple              # operand shape, with the axes scalar booleans add
+    scalar_bool_dims: tuple   # where those axes go (expand_dims positions)
+    indices: object           # the gather indices (index vector last), or None: no gather
+    dnums: object             # lax.GatherDimensionNumbers
+    slice_sizes: tuple
+    slice_shape: tuple        # the shape of x[idx] (newaxis dimensions included)
+    newaxis_dims: tuple       # dimensions of slice_shape that `None` adds
+    reversed_dims: tuple      # gather output dimensions to reverse (negative steps)
+    unique: bool              # no advanced index: windows cannot overlap, sorted
+
+
+def _concrete_host(x):
+    """x as a NumPy array when its value is known while tracing, else None."""
+    if isinstance(x, (np.ndarray, np.generic, builtins.bool, builtins.int)):
+        return np.asarray(x)
+    if isinstance(x, Tracer):
+        value = x.concrete_value()
+        return None if value is None else np.asarray(value)
+    return np.asarray(x)  # an Array
+
+
+def _concrete_mask(op, mask):
+    host = _concrete_host(mask)
+    if host is None:
+        aval = get_aval(mask)
+        raise NonConcreteBooleanIndexError(
+            f"{op}: boolean array indices must be concrete (known while tracing), got a traced "
+            f"{aval.str_short()}: the shape of the result of x[mask] would depend on the "
+            f"mask's values, which jit and vmap cannot allow. Use a fixed-shape form instead: "
+            f"xlafront.numpy.where(mask, x, fill) to keep the shape, "
+            f"xlafront.numpy.where(mask, new, x) instead of x.at[mask].set(new), or "
+            f"xlafront.numpy.nonzero(mask, size=n) for (at most) n indices")
+    return host
+
+
+def _index_dtype(shape):
+    return dtypes.int64 if builtins.any(n > np.iinfo(np.int32).max for n in shape) \
+        else dtypes.int32
+
+
+def _prepare(v, n, idx_dtype, normalize):
+    """Integer index values `v` for an axis of size n, in `idx_dtype`, negative ones counting
+    from the end (once) if `normalize`. Host values stay on the host."""
+    info = np.iinfo(idx_dtype)
+    if isinstance(v, (np.ndarray, np.generic, builtins.int)):
+        a = np.asarray(v)
+        if a.dtype.kind == "i" and a.dtype.itemsize <= np.dtype(idx_dtype).itemsize:
+            a = a.astype(idx_dtype)  # (the common case, without copies to int64)
+            return np.where(a < 0, a + idx_dtype.type(n), a) if normalize else a
+        if a.dtype == np.uint64:
+            a = np.minimum(a, np.uint64(np.iinfo(np.int64).max))
+        a = a.astype(np.int64)
+        if normalize:
+            a = np.where(a < 0, a + n, a)
+        return np.clip(a, info.min, info.max).astype(idx_dtype)
+    aval = get_aval(v)
+    if dtypes.kind(aval.dtype) == "u":
+        if aval.dtype.itemsize >= np.dtype(idx_dtype).itemsize:
+            v = lax.min(v, np.array(info.max, aval.dtype))
+        return lax.convert_element_type(v, idx_dtype)
+    if aval.dtype.itemsize > np.dtype(idx_dtype).itemsize:
+        v = lax.max(lax.min(v, np.array(info.max, aval.dtype)), np.array(info.min, aval.dtype))
+    v = lax.convert_element_type(v, idx_dtype)
+    if normalize:
+        v = lax.select(lax.lt(v, np.zeros((), idx_dtype)), lax.add(v, np.array(n, idx_dtype)),
+                       v)
+    return v
+
+
+def _is_host(v):
+    return isinstance(v, (np.ndarray, np.generic))
+
+
+def _broadcast_indices(op, arrays):
+    if len(arrays) == 1:
+        return arrays, get_aval(arrays[0]).shape
+    shapes = [get_aval(a).shape for a in arrays]
+    try:
+        shape = broadcast_shapes(op, *shapes)
+    except ValueError:
+        raise IndexError(f"{op}: shape mismatch: indexing arrays could not be broadcast "
+                         f"together with shapes {' '.join(str(tuple(s)) for s in shapes)}") \
+            from None
+    return [np.broadcast_to(a, shape) if _is_host(a) else broadcast_to_shape(a, shape)
+            for a in arrays], shape
+
+
+def _gather_plan(op, shape, entries, normalize=True, check_static=True):
+    """The gather computing x[idx] (JAX's `_index_to_gather`, rewritten): advanced indices
+    (integer arrays, booleans, and integers beside them) broadcast together and their
+    dimensions go where the first one stands, or to the front when they are separated by a
+    slice, None or Ellipsis (NumPy's rule)."""
+    # 1. Boolean arrays become their nonzero() integer arrays; ellipses become slices.
+    items, rank = [], 0  # (kind, value, x axis), rank: position for the contiguity rule
+    for kind, value, axis, n in entries:
+        if kind == "ellipsis":
+            items.extend(("slice", builtins.slice(None), axis + k, rank) for k in range(n))
+            rank += 1
+            continue
+        if kind == "bool" and not isinstance(value, builtins.bool):
+            host = _concrete_mask(op, value)
+            if host.ndim == 0:
+                value = builtins.bool(host)
+            else:
+                expected = tuple(shape[axis:axis + host.ndim])
+                if host.shape != expected:
+                    raise IndexError(f"{op}: boolean index did not match the indexed array "
+                                     f"along axes {axis}..{axis + host.ndim - 1}: got shape "
+                                     f"{host.shape}, expected {expected}")
+                for k, ix in enumerate(np.nonzero(host)):
+                    items.append(("array", ix, axis + k, rank))
+                    rank += 1
+                continue
+        items.append((kind, value, axis, rank))
+        rank += 1
+    covered = builtins.max((axis + (0 if kind in ("none", "bool") else 1)
+                            for kind, _, axis, _ in items), default=0)
+    items.extend(("slice", builtins.slice(None), axis, rank + k)
+                 for k, axis in enumerate(range(covered, len(shape))))
+    # 2. A scalar boolean adds an axis of size 1 to x, indexed by arange(1) (or arange(0)).
+    new_shape, scalar_bool_dims, shifted = list(shape), [], []
+    for kind, value, axis, rank in items:
+        axis += len(scalar_bool_dims)
+        if kind == "bool":
+            new_shape.insert(axis, 1)
+            scalar_bool_dims.append(axis)
+            kind, value = "array", np.arange(builtins.int(value), dtype=np.int32)
+        shifted.append((kind, value, axis, rank))
+    items, shape = shifted, tuple(new_shape)
+    idx_dtype = _index_dtype(shape)
+
+    # 3. The advanced indices, broadcast together.
+    advanced = builtins.any(kind == "array" and get_aval(value).ndim for kind, value, _, _ in items)
+    adv_pos = [p for p, (kind, _, _, _) in enumerate(items) if advanced and kind in ("int", "array")]
+    for kind, value, axis, _ in items:
+        if kind == "int" and check_static:
+            n = shape[axis]
+            if not -n <= value < n:
+                raise IndexError(f"{op}: index {value} is out of bounds for axis {axis} with "
+                                 f"size {n}")
+    if advanced:
+        ranks = [items[p][3] for p in adv_pos]
+        contiguous = builtins.all(b - a == 1 for a, b in zip(ranks, ranks[1:]))
+        adv_arrays, adv_shape = _broadcast_indices(
+            op, [_prepare(items[p][1], shape[items[p][2]], idx_dtype, normalize)
+                 for p in adv_pos])
+        adv_axes = [items[p][2] for p in adv_pos]
+        if builtins.any(shape[a] == 0 for a in adv_axes) and math.prod(adv_shape):
+            raise IndexError(f"{op}: index is out of bounds for an axis of size 0 (shape "
+                             f"{shape})")
+        emit_at = adv_pos[0] if contiguous else 0
+
+    # 4. Per entry: gather index pieces, dimension numbers, the output layout.
+    pieces, gi_shape = [], []  # (index array, first gather-batch dimension it spans)
+    offset_dims, collapsed, start_map = [], [], []
+    slice_sizes = list(shape)
+    slice_shape, newaxis_dims, reversed_dims = [], [], []
+    y_axis = collapsed_y_axis = 0
+    for pos, (kind, value, axis, _) in enumerate(items):
+        if advanced and pos == emit_at:
+            start = len(gi_shape)
+            pieces.extend((a, start) for a in adv_arrays)
+            gi_shape.extend(adv_shape)
+            start_map.extend(adv_axes)
+            collapsed.extend(adv_axes)
+            slice_shape.extend(adv_shape)
+            y_axis += len(adv_shape)
+            collapsed_y_axis += len(adv_shape)
+        if advanced and kind in ("int", "array"):
+            slice_sizes[axis] = 1
+            continue
+        if kind in ("int", "array"):  # a scalar index (no advanced indexing)
+            n = shape[axis]
+            if n == 0:
+                raise IndexError(f"{op}: index is out of bounds for axis {axis} with size 0")
+            pieces.append((_prepare(value, n, idx_dtype, normalize), len(gi_shape)))
+            collapsed.append(axis)
+            start_map.append(axis)
+            slice_sizes[axis] = 1
+        elif kind == "none":
+            slice_shape.append(1)
+            newaxis_dims.append(y_axis)
+            y_axis += 1
+        elif kind == "slice":
+            n = shape[axis]
+            start, stop, step = value.indices(n)
+            size = len(range(start, stop, step))
+            slice_shape.append(size)
+            if step == 1:
+                if size != n:
+                    pieces.append((np.asarray(start, idx_dtype), len(gi_shape)))
+                    start_map.append(axis)
+                slice_sizes[axis] = size
+                offset_dims.append(collapsed_y_axis)
+            else:
+                ix = np.arange(start, stop, step, dtype=np.int64).astype(idx_dtype)
+                if step < 0:
+                    reversed_dims.append(collapsed_y_axis)
+                    ix = ix[::-1]
+                pieces.append((ix, len(gi_shape)))
+                gi_shape.append(size)
+                start_map.append(axis)
+                collapsed.append(axis)
+                slice_sizes[axis] = 1
+            y_axis += 1
+            collapsed_y_axis += 1
+        else:
+            raise IndexError(f"{op}: unsupported index {value!r}")
+
+    # 5. The pieces in one index array: shape gi_shape + (number of pieces,).
+    if not pieces:
+        indices = None
+    elif len(pieces) == 1 and _is_host(pieces[0][0]):
+        indices = np.asarray(pieces[0][0])[..., None]
+    elif builtins.all(_is_host(g) for g, _ in pieces):
+        cols = []
+        for g, start in pieces:
+            g = np.asarray(g)
+            g = g.reshape((1,) * start + g.shape + (1,) * (len(gi_shape) - start - g.ndim))
+            cols.append(np.broadcast_to(g, gi_shape))
+        indices = np.stack(cols, axis=-1)
+    else:
+        target = tuple(gi_shape) + (1,)
+        indices = lax.concatenate(
+            [lax.broadcast_in_dim(g, target, tuple(range(start, start + get_aval(g).ndim)))
+             for g, start in pieces], len(gi_shape))
+    dnums = lax.GatherDimensionNumbers(offset_dims=tuple(offset_dims),
+                                       collapsed_slice_dims=tuple(sorted(collapsed)),
+                                       start_index_map=tuple(start_map))
+    return _GatherPlan(shape, tuple(scalar_bool_dims), indices, dnums, tuple(slice_sizes),
+                       tuple(slice_shape), tuple(newaxis_dims), tuple(reversed_dims),
+                       not advanced)
+
+
+def _parse_mode(mode):
+    return None if mode is None else lax.GatherScatterMode.from_any(mode)
+
+
+def _fill_scalar(fill_value):
+    if fill_value is None:
+        return None
+    fill_value = concrete_or_error(fill_value, "fill_value of an indexed get()")
+    if np.ndim(fill_value) != 0:
+        raise ValueError(f"getitem: fill_value must be a scalar, got shape "
+                         f"{np.shape(fill_value)}")
+    return np.asarray(fill_value).item() if not isinstance(
+        fill_value, (builtins.bool, builtins.int, builtins.float, builtins.complex)) \
+        else fill_value
+
+
+def _zeros(shape, dtype):
+    return lax.broadcast_in_dim(np.zeros((), dtype), tuple(shape), ())
+
+
+def getitem(x, idx, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            fill_value=None, normalize_indices=True):
+    """x[idx] with NumPy's basic and advanced indexing. Basic indices (integers, slices,
+    None, Ellipsis) slice; integer and boolean arrays gather. As in JAX, out-of-bounds
+    array indices are clamped (mode=None, 'promise_in_bounds' or 'clip') or give
+    `fill_value` (mode='fill'); static integers out of bounds raise IndexError."""
+    op = "getitem"
+    aval = get_aval(x)
+    entries = _parse(op, aval.shape, idx)
+    gmode = _parse_mode(mode)
+    if (_is_basic(entries) and normalize_indices
+            and gmode in (None, lax.GatherScatterMode.PROMISE_IN_BOUNDS)):
+        dims, new_axes = _plan(op, aval.shape, _basic_index(entries))
+        region, dims = _region(x, dims)
+        return lax.reshape(region, _final_shape(dims, new_axes))
+    plan = _gather_plan(op, aval.shape, entries, normalize_indices,
+                        check_static=gmode in (None, lax.GatherScatterMode.PROMISE_IN_BOUNDS))
+    fill_value = _fill_scalar(fill_value)
+    y = lax.expand_dims(x, plan.scalar_bool_dims) if plan.scalar_bool_dims else x
+    if math.prod(plan.slice_shape) == 0:
+        return _zeros(plan.slice_shape, aval.dtype)
+    if plan.indices is not None:
+        y = lax.gather(y, plan.indices, plan.dnums, plan.slice_sizes,
+                       unique_indices=unique_indices or plan.unique,
+                       indices_are_sorted=indices_are_sorted or plan.unique,
+                       mode=gmode, fill_value=fill_value)
+    if plan.reversed_dims:
+        y = lax.rev(y, plan.reversed_dims)
+    return lax.expand_dims(y, plan.newaxis_dims) if plan.newaxis_dims else y
+
+
+# ---------------------------------------------------------------------------------------
+# x.at[idx]: functional updates
 
 class _IndexUpdateHelper:
-    """`x.at[idx]`: functional updates of an immutable array."""
+    """`x.at[idx]`: functional updates of an immutable array (`x[idx] = v` in NumPy is
+    `x = x.at[idx].set(v)`)."""
     __slots__ = ("array",)
 
     def __init__(self, array):
@@ -155,57 +593,455 @@ class _IndexUpdateHelper:
 
 
 class _IndexUpdateRef:
+    """x.at[idx].set(v) / .add / .subtract / .multiply / .divide / .power / .min / .max /
+    .apply(f) / .get(). Keywords as JAX: indices_are_sorted, unique_indices, mode ('fill' or
+    'drop': out-of-bounds updates are dropped, the default for updates; 'clip'; or
+    'promise_in_bounds'), wrap_negative_indices; get() also takes fill_value. With repeated
+    indices add/multiply/min/max accumulate and set keeps one of the values (which one is
+    unspecified)."""
     __slots__ = ("array", "index")
 
     def __init__(self, array, index):
         self.array, self.index = array, index
 
-    def get(self, **kwargs):
-        return getitem(self.array, self.index)
+    def __repr__(self):
+        return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
 
-    def set(self, values, **kwargs):
-        return _update(self.array, self.index, values, None)
+    def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            fill_value=None, wrap_negative_indices=True):
+        return getitem(self.array, self.index, indices_are_sorted=indices_are_sorted,
+                       unique_indices=unique_indices, mode=mode, fill_value=fill_value,
+                       normalize_indices=wrap_negative_indices)
 
-    def add(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.add)
+    def _update(self, kind, values, indices_are_sorted, unique_indices, mode,
+                wrap_negative_indices):
+        return _scatter_update(kind, self.array, self.index, values,
+                               indices_are_sorted=indices_are_sorted,
+                               unique_indices=unique_indices, mode=mode,
+                               normalize_indices=wrap_negative_indices)
 
-    def subtract(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.sub)
+    def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):
+        return self._update("set", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
 
-    def multiply(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.mul)
+    def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):
+        return self._update("add", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+                 wrap_negative_indices=True):
+        return self._update("subtract", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+                 wrap_negative_indices=True):
+        return self._update("multiply", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
 
     mul = multiply
 
-    def divide(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.div)
+    def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+               wrap_negative_indices=True):
+        return self._update("divide", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
 
-    def power(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.pow)
+    def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+              wrap_negative_indices=True):
+        return self._update("power", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
 
-    def min(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.min)
+    def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):
+        return self._update("min", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
 
-    def max(self, values, **kwargs):
-        return _update(self.array, self.index, values, lax.max)
+    def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            wrap_negative_indices=True):
+        return self._update("max", values, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None,
+              wrap_negative_indices=True):
+        """func (a unary elementwise function) applied at idx; a repeated index applies it
+        once per repetition, as NumPy's ufunc.at and JAX's .apply."""
+        return _apply(self.array, self.index, func, indices_are_sorted=indices_are_sorted,
+                      unique_indices=unique_indices, mode=mode,
+                      normalize_indices=wrap_negative_indices)
 
 
-def _update(x, idx, values, combine):
-    aval = get_aval(x)
-    dims, new_axes = _plan("at[].set", aval.shape, idx)
-    if builtins.any(spec[0] == "slice" and spec[3] != 1 and spec[4] > 1 for spec in dims):
-        raise IndexError("at[]: strided slices in updates need scatter, which is not available "
-                         "yet; use unit-step slices")
-    region_shape = tuple(1 if spec[0] == "int" else spec[4] for spec in dims)
+def _power(x, y):
+    from ._ufuncs import power
+    return power(x, y)
+
+
+_combine = {"set": None, "add": lax.add, "subtract": lax.sub, "multiply": lax.mul,
+            "divide": lax.div, "power": _power, "min": lax.min, "max": lax.max}
+_scatter_fns = {"set": lax.scatter, "add": lax.scatter_add, "subtract": lax.scatter_add,
+                "multiply": lax.scatter_mul, "min": lax.scatter_min, "max": lax.scatter_max}
+
+
+def _broadcast_values(op, y, shape):
+    """The update values broadcast to the indexed shape (leading size-1 axes dropped, as
+    NumPy allows), or ValueError."""
+    y_shape = get_aval(y).shape
+    lead = 0
+    while len(y_shape) - lead > len(shape) and y_shape[lead] == 1:
+        lead += 1
+    core_shape = y_shape[lead:]
+    if len(core_shape) > len(shape) or builtins.any(
+            a not in (1, b) for a, b in zip(core_shape[::-1], shape[::-1])):
+        raise ValueError(f"{op}: shape mismatch: values of shape {y_shape} cannot be "
+                         f"broadcast to the indexed shape {tuple(shape)}")
+    if lead:
+        y = lax.reshape(y, core_shape)
+    return broadcast_to_shape(y, tuple(shape))
+
+
+def _as_values(op, values):
     if isinstance(values, (list, tuple)):
-        values = np.asarray(values)
-    v_aval = get_aval(values)
-    values = convert("at[].set", values, v_aval, aval.dtype, False)
+        from ._creation import _contains_arrays, asarray
+        values = asarray(values) if _contains_arrays(values) else np.asarray(values)
+    aval_or_error(op, values)
+    return values
+
+
+def _scatter_update(kind, x, idx, values, *, indices_are_sorted=False, unique_indices=False,
+                    mode=None, normalize_indices=True):
+    """x.at[idx].<kind>(values) (JAX's `_scatter_update`): one scatter, or for basic
+    indices a dynamic_update_slice."""
+    op = f"at[].{kind}"
+    aval = get_aval(x)
+    values = _as_values(op, values)
+    entries = _parse(op, aval.shape, idx)
+    smode = _parse_mode(mode)
+    if _is_basic(entries) and normalize_indices and smode is None:
+        dims, new_axes = _plan(op, aval.shape, _basic_index(entries))
+        if not builtins.any(spec[0] == "slice" and spec[3] != 1 and spec[4] > 1
+                            for spec in dims):
+            return _update_slice(op, x, aval, dims, new_axes, values, _combine[kind])
+    plan = _gather_plan(op, aval.shape, entries, normalize_indices,
+                        check_static=smode in (None, lax.GatherScatterMode.PROMISE_IN_BOUNDS))
+    if math.prod(plan.slice_shape) == 0:
+        return x
+    (xp, y), dtype = promote_dtypes(op, x, values)
+    y = _broadcast_values(op, y, plan.slice_shape)
+    if plan.newaxis_dims:
+        y = lax.squeeze(y, plan.newaxis_dims)
+    if plan.reversed_dims:
+        y = lax.rev(y, plan.reversed_dims)
+    if plan.scalar_bool_dims:
+        xp = lax.expand_dims(xp, plan.scalar_bool_dims)
+    indices = plan.indices if plan.indices is not None else np.zeros((0,), np.int32)
+    dn = plan.dnums
+    sdnums = lax.ScatterDimensionNumbers(update_window_dims=dn.offset_dims,
+                                         inserted_window_dims=dn.collapsed_slice_dims,
+                                         scatter_dims_to_operand_dims=dn.start_index_map)
+    params = dict(indices_are_sorted=indices_are_sorted or plan.unique,
+                  unique_indices=unique_indices or plan.unique, mode=smode)
+    if kind in ("divide", "power"):  # as JAX: x / prod(values at idx), x ** prod(...)
+        ones = lax.broadcast_in_dim(np.ones((), dtype), get_aval(xp).shape, ())
+        factor = lax.scatter_mul(ones, indices, y, sdnums, **params)
+        out = _combine[kind](xp, factor)
+    else:
+        if kind == "subtract":
+            y = lax.neg(y)
+        out = _scatter_fns[kind](xp, indices, y, sdnums, **params)
+    if plan.scalar_bool_dims:
+        out = lax.squeeze(out, plan.scalar_bool_dims)
+    out_aval = get_aval(out)
+    if out_aval.dtype != aval.dtype or out_aval.weak_type != aval.weak_type:
+        out = lax.convert_element_type(out, aval.dtype, aval.weak_type)
+    return out
+
+
+def _update_slice(op, x, aval, dims, new_axes, values, combine):
+    """Basic-index updates as dynamic_slice / dynamic_update_slice."""
+    region_shape = tuple(1 if spec[0] == "int" else spec[4] for spec in dims)
     indexed_shape = _final_shape(dims, new_axes)
-    values = broadcast_to_shape(values, indexed_shape) if get_aval(values).shape != indexed_shape else values
-    values = lax.reshape(values, region_shape)
     starts = _starts(dims)
-    if combine is not None:
-        current = lax.dynamic_slice(x, starts, region_shape)
-        values = combine(current, values)
-    return lax.dynamic_update_slice(x, values, starts)
+    if combine is None:
+        values = convert(op, values, get_aval(values), aval.dtype, False)
+        values = _broadcast_values(op, values, indexed_shape)
+        return lax.dynamic_update_slice(x, lax.reshape(values, region_shape), starts)
+    current = lax.dynamic_slice(x, starts, region_shape)
+    (current, values), _ = promote_dtypes(op, current, values)
+    values = lax.reshape(_broadcast_values(op, values, indexed_shape), region_shape)
+    new = combine(current, values)
+    new_aval = get_aval(new)
+    if new_aval.dtype != aval.dtype or new_aval.weak_type != aval.weak_type:
+        new = lax.convert_element_type(new, aval.dtype, aval.weak_type)
+    return lax.dynamic_update_slice(x, new, starts)
+
+
+def _apply(x, idx, func, *, indices_are_sorted, unique_indices, mode, normalize_indices):
+    op = "at[].apply"
+    aval = get_aval(x)
+    entries = _parse(op, aval.shape, idx)
+    kw = dict(indices_are_sorted=indices_are_sorted, mode=mode,
+              normalize_indices=normalize_indices)
+
+    def f(v):
+        out = func(v)
+        out_aval = get_aval(out)
+        if out_aval.dtype != aval.dtype:
+            out = lax.convert_element_type(out, aval.dtype, aval.weak_type)
+        return out
+
+    if unique_indices or _is_basic(entries):  # each element at most once
+        current = getitem(x, idx, mode="clip" if mode is not None else None, **{
+            k: v for k, v in kw.items() if k != "mode"})
+        return _scatter_update("set", x, idx, f(current), unique_indices=True, **kw)
+    # Repeated indices apply func once per repetition: count them, then apply func
+    # max(count) times, each time where the count is not yet used up.
+    counts = _scatter_update("add", _zeros(aval.shape, dtypes.int32), idx,
+                             np.ones((), np.int32), **kw)
+    times = lax.reduce_max(counts, tuple(range(aval.ndim))) if aval.ndim else counts
+
+    def body(i, v):
+        return lax.select(lax.gt(counts, i), f(v), v)
+
+    return lax.fori_loop(np.int32(0), times, body, x)
+
+
+
+# ---------------------------------------------------------------------------------------
+# take, take_along_axis: gathers along one axis
+
+def _index_array(op, indices):
+    from ._util import aval_or_error
+    if isinstance(indices, (list, tuple)):
+        indices = np.asarray(indices)
+    aval = aval_or_error(op, indices)
+    if dtypes.kind(aval.dtype) not in "iu":
+        raise TypeError(f"{op}: indices must be integers, got dtype {aval.dtype.name}")
+    return indices, aval
+
+
+def _wide_enough(indices, aval, axis_size):
+    """Indices in a dtype that holds `axis_size` (so wrapping cannot overflow)."""
+    if axis_size > np.iinfo(aval.dtype).max:
+        wide = dtypes.int64 if axis_size > np.iinfo(np.int32).max else dtypes.int32
+        return lax.convert_element_type(indices, wide)
+    return indices
+
+
+def _wrap_negative(indices, axis_size):
+    """Negative indices count from the end (once), as in NumPy."""
+    aval = get_aval(indices)
+    if dtypes.kind(aval.dtype) == "u":
+        return indices
+    zero = np.zeros((), aval.dtype)
+    return lax.select(lax.lt(indices, zero),
+                      lax.add(indices, np.asarray(axis_size, aval.dtype)), indices)
+
+
+def _modulo(indices, axis_size):
+    aval = get_aval(indices)
+    n = np.asarray(axis_size, aval.dtype)
+    r = lax.rem(indices, n)
+    if dtypes.kind(aval.dtype) == "u":
+        return r
+    return lax.select(lax.lt(r, np.zeros((), aval.dtype)), lax.add(r, n), r)
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
+    """Elements of `a` at `indices` along `axis` (of the flattened array if None), as
+    NumPy's take. Out-of-bounds indices follow `mode` as in JAX: "fill" (the default)
+    gives `fill_value` (NaN for inexact dtypes), "clip" clamps, "wrap" wraps around;
+    NumPy's "raise" cannot be supported (no errors from inside compiled code)."""
+    from ._util import aval_or_error
+    op = "take"
+    if out is not None:
+        raise TypeError("take: the `out` argument is not supported: xlafront arrays are "
+                        "immutable; use the return value")
+    if isinstance(a, (list, tuple)):
+        a = np.asarray(a)
+    aval = aval_or_error(op, a)
+    indices, idx_aval = _index_array(op, indices)
+    if axis is None:
+        a = lax.reshape(a, (aval.size,))
+        aval = get_aval(a)
+        axis = 0
+    axis = lax.base.normalize_axis(op, axis, aval.ndim)
+    n = aval.shape[axis]
+    if mode is None or mode == "fill":
+        gather_mode = lax.GatherScatterMode.FILL_OR_DROP
+        indices = _wrap_negative(_wide_enough(indices, idx_aval, n), n)
+    elif mode == "raise":
+        raise NotImplementedError("take: mode='raise' is not supported (compiled code cannot "
+                                  "raise); use 'fill', 'clip' or 'wrap'")
+    elif mode == "wrap":
+        gather_mode = lax.GatherScatterMode.PROMISE_IN_BOUNDS
+        indices = _modulo(_wide_enough(indices, idx_aval, n), n) if n else indices
+    elif mode == "clip":
+        gather_mode = lax.GatherScatterMode.CLIP
+    else:
+        raise ValueError(f"take: invalid mode {mode!r}; use 'fill', 'clip' or 'wrap'")
+    idx_shape = idx_aval.shape
+    out_shape = aval.shape[:axis] + idx_shape + aval.shape[axis + 1:]
+    if n == 0 and idx_aval.size:
+        raise IndexError("take: cannot take a non-empty selection from an empty axis")
+    if idx_aval.size == 0 or n == 0:
+        return lax.broadcast_in_dim(np.zeros((), aval.dtype), out_shape, ())
+    slice_sizes = list(aval.shape)
+    slice_sizes[axis] = 1
+    k = len(idx_shape)
+    dnums = lax.GatherDimensionNumbers(
+        offset_dims=tuple(range(axis)) + tuple(range(axis + k, aval.ndim + k - 1)),
+        collapsed_slice_dims=(axis,), start_index_map=(axis,))
+    return lax.gather(a, lax.reshape(indices, idx_shape + (1,)), dnums, tuple(slice_sizes),
+                      mode=gather_mode, unique_indices=unique_indices,
+                      indices_are_sorted=indices_are_sorted, fill_value=fill_value)
+
+
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
+    """`arr` indexed along `axis` by `indices` of the same rank (other dimensions
+    broadcast), as NumPy's take_along_axis; used with argsort/argmax results. Out-of-bounds
+    indices follow `mode` as in JAX: "fill" (the default, NaN for inexact dtypes) or
+    "clip"; negative indices count from the end unless mode is "promise_in_bounds"."""
+    from ._util import aval_or_error, broadcast_shapes
+    op = "take_along_axis"
+    if isinstance(arr, (list, tuple)):
+        arr = np.asarray(arr)
+    a_aval = aval_or_error(op, arr)
+    indices, idx_aval = _index_array(op, indices)
+    a = arr
+    if axis is None:
+        if idx_aval.ndim != 1:
+            raise ValueError(f"take_along_axis: indices must be 1-D when axis is None, got "
+                             f"shape {idx_aval.shape}")
+        a = lax.reshape(a, (a_aval.size,))
+        a_aval = get_aval(a)
+        axis = 0
+    rank = a_aval.ndim
+    if idx_aval.ndim != rank:
+        raise ValueError(f"take_along_axis: indices and arr must have the same number of "
+                         f"dimensions, got {idx_aval.ndim} and {rank}")
+    axis = lax.base.normalize_axis(op, axis, rank)
+    idx_shape = idx_aval.shape
+    axis_size = a_aval.shape[axis]
+    arr_shape = a_aval.shape[:axis] + (1,) + a_aval.shape[axis + 1:]
+    out_shape = broadcast_shapes(op, idx_shape, arr_shape)
+    if axis_size == 0:
+        return lax.broadcast_in_dim(np.zeros((), a_aval.dtype), out_shape, ())
+    if mode != "promise_in_bounds" and mode is not lax.GatherScatterMode.PROMISE_IN_BOUNDS:
+        indices = _wrap_negative(_wide_enough(indices, idx_aval, axis_size), axis_size)
+    index_dims = [i for i, n in enumerate(idx_shape) if i == axis or n != 1]
+    gather_indices = lax.reshape(indices, tuple(out_shape[i] for i in index_dims) + (1,))
+    slice_sizes, offset_dims, start_index_map, collapsed = [], [], [], []
+    operand_batching_dims, indices_batching_dims, squeezed = [], [], []
+    new_i = j = 0  # position in the squeezed array, in the gather indices
+    for i in range(rank):
+        if i == axis:
+            slice_sizes.append(1)
+            start_index_map.append(new_i)
+            collapsed.append(new_i)
+            new_i += 1
+            j += 1
+        elif idx_shape[i] == 1:  # take all of arr's dimension, no index needed
+            offset_dims.append(i)
+            slice_sizes.append(arr_shape[i])
+            new_i += 1
+        elif arr_shape[i] == 1:  # arr broadcasts along this dimension: squeeze it
+            squeezed.append(i)
+            j += 1
+        else:  # matching dimensions of arr and indices: a batching pair
+            slice_sizes.append(0 if arr_shape[i] == 0 else 1)
+            operand_batching_dims.append(new_i)
+            indices_batching_dims.append(j)
+            new_i += 1
+            j += 1
+    a = lax.squeeze(a, squeezed) if squeezed else a
+    dnums = lax.GatherDimensionNumbers(
+        offset_dims=tuple(offset_dims), collapsed_slice_dims=tuple(collapsed),
+        start_index_map=tuple(start_index_map),
+        operand_batching_dims=tuple(operand_batching_dims),
+        start_indices_batching_dims=tuple(indices_batching_dims))
+    return lax.gather(a, gather_indices, dnums, tuple(slice_sizes),
+                      mode="fill" if mode is None else mode, fill_value=fill_value)
+
+
+# ---------------------------------------------------------------------------------------
+# nonzero, flatnonzero, argwhere: data-dependent sizes (concrete arrays, or `size=`)
+
+def nonzero(a, *, size=None, fill_value=None):
+    """The indices of the nonzero elements of `a`, one integer array per dimension, as
+    NumPy's nonzero. Their number depends on the values of `a`, so `a` must be concrete
+    (not traced by jit or vmap) unless `size` is given (as in JAX): then the first `size`
+    indices are returned, padded with `fill_value` (default 0; a scalar or one per
+    dimension)."""
+    from ..errors import ConcretizationTypeError
+    from ._creation import asarray
+    op = "nonzero"
+    if isinstance(a, (list, tuple)):
+        a = np.asarray(a)
+    aval = aval_or_error(op, a)
+    if aval.ndim == 0:
+        raise ValueError("nonzero: calling nonzero on a 0-d array is not allowed (as in NumPy "
+                         ">= 2.1 and JAX); use atleast_1d(a).nonzero() instead")
+    index_dtype = dtypes.default_int()
+    if size is None:
+        host = _concrete_host(a)
+        if host is None:
+            raise ConcretizationTypeError(
+                f"nonzero: the number of nonzero elements of a traced {aval.str_short()} is "
+                f"not known while tracing (the result's shape would depend on the values); "
+                f"pass size=n (the first n indices, padded with fill_value), or compute it "
+                f"outside jit/vmap")
+        return tuple(asarray(ix.astype(index_dtype)) for ix in np.nonzero(host))
+    size = operator.index(concrete_or_error(size, "size"))
+    if size < 0:
+        raise ValueError(f"nonzero: size must be non-negative, got {size}")
+    ndim, n = aval.ndim, aval.size
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * ndim
+    if len(fills) != ndim:
+        raise ValueError(f"nonzero: fill_value must be a scalar or a tuple of length {ndim}, "
+                         f"got {fill_value!r}")
+    fills = [np.asarray(0 if f is None else concrete_or_error(f, "fill_value"), index_dtype)
+             for f in fills]
+    if size == 0 or n == 0:
+        return tuple(lax.broadcast_in_dim(f, (size,), ()) for f in fills)
+    mask = a if aval.dtype == dtypes.bool_ else lax.ne(a, np.zeros((), aval.dtype))
+    mask = lax.reshape(mask, (n,))
+    counts = lax.convert_element_type(mask, index_dtype)
+    position = lax.sub(lax.cumsum(counts, 0), np.ones((), index_dtype))
+    position = lax.select(mask, position, _full_index((n,), size, index_dtype))
+    dnums = lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+                                        scatter_dims_to_operand_dims=(0,))
+    flat = lax.scatter(_full_index((size,), 0, index_dtype), lax.reshape(position, (n, 1)),
+                       lax.iota(index_dtype, n), dnums, mode="drop")
+    valid = lax.lt(lax.iota(index_dtype, size), lax.reduce_sum(counts, (0,)))
+    out, stride = [], n
+    for k, (d, f) in enumerate(zip(aval.shape, fills)):
+        stride //= d
+        coord = lax.div(flat, np.array(stride, index_dtype)) if stride != 1 else flat
+        coord = lax.rem(coord, np.array(d, index_dtype)) if k else coord  # k=0: < d already
+        out.append(lax.select(valid, coord, lax.broadcast_in_dim(f, (size,), ())))
+    return tuple(out)
+
+
+def _full_index(shape, value, dtype):
+    return lax.broadcast_in_dim(np.asarray(value, dtype), shape, ())
+
+
+def flatnonzero(a, *, size=None, fill_value=None):
+    """The indices of the nonzero elements of the flattened `a` (see nonzero)."""
+    if isinstance(a, (list, tuple)):
+        a = np.asarray(a)
+    aval = aval_or_error("flatnonzero", a)
+    return nonzero(lax.reshape(a, (aval.size,)), size=size, fill_value=fill_value)[0]
+
+
+def argwhere(a, *, size=None, fill_value=None):
+    """The indices of the nonzero elements of `a` as rows of a (count, a.ndim) array (see
+    nonzero)."""
+    if isinstance(a, (list, tuple)):
+        a = np.asarray(a)
+    aval = aval_or_error("argwhere", a)
+    x = lax.reshape(a, (1,)) if aval.ndim == 0 else a
+    cols = nonzero(x, size=size, fill_value=fill_value)
+    out = lax.concatenate([lax.reshape(c, get_aval(c).shape + (1,)) for c in cols], 1)
+    return out[:, :0] if aval.ndim == 0 else out

@@ -198,3 +198,41 @@ def count_nonzero(a, axis=None, keepdims=False):
 
 def _concrete_int(x, what):
     return int(concrete_or_error(x, what))
+
+
+def _cumulative(name, lax_fn):
+    def reduce(a, axis=None, dtype=None, out=None):
+        if out is not None:
+            raise TypeError(f"{name}: the `out` argument is not supported: xlafront arrays are "
+                            "immutable; use the return value")
+        a, aval = _as_array_like(name, a)
+        if axis is None or aval.ndim == 0:  # over the flattened array
+            a = lax.reshape(a, (aval.size,))
+            aval = get_aval(a)
+            axis = 0
+        ax = canonical_axis(name, axis, aval.ndim)
+        # As in JAX: bools accumulate in the default integer type, other dtypes in their
+        # own; an explicit bool dtype counts nonzeros and converts back.
+        if dtype is None:
+            result = dtypes.default_int() if aval.dtype == dtypes.bool_ else aval.dtype
+            computation = result
+        else:
+            result = dtypes.check_dtype(dtype, name)
+            computation = result
+            if result == dtypes.bool_:
+                if aval.dtype != dtypes.bool_:
+                    a = lax.ne(a, np.zeros((), aval.dtype))
+                    aval = get_aval(a)
+                computation = dtypes.default_int()
+        x = convert(name, a, aval, computation, False)
+        out_ = lax_fn(x, ax)
+        return lax.convert_element_type(out_, result) if result != computation else out_
+
+    reduce.__name__ = name
+    reduce.__doc__ = (f"NumPy's `{name}` along `axis` (over the flattened array if None); "
+                      "bools accumulate as the default integer type.")
+    return api_boundary(reduce)
+
+
+cumsum = _cumulative("cumsum", lax.cumsum)
+cumprod = _cumulative("cumprod", lax.cumprod)

@@ -1,0 +1,200 @@
+"""Reverse-mode cost of xlafront next to JAX on the same jaxlib: `jit(value_and_grad(loss))`
+of an MLP (784-512-512-10, batch 128).
+
+    python benchmarks/ad_bench.py [--quick] [--jax-python PATH]
+
+Rows: the first call in a fresh process (trace + lower + compile + run), the compiled step,
+the same step written by hand (forward and backward in xlafront.numpy, one jit), and the
+number of equations of the IR of value_and_grad before and after dead-code elimination.
+Each library runs in its own subprocess; the JAX column needs an interpreter with JAX on the
+same jaxlib (default /tmp/jaxvenv/bin/python when it exists).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from core_bench import DEFAULT_JAX_PYTHON, combine, fmt, run_worker  # noqa: E402
+
+SIZES = (784, 512, 512, 10)
+BATCH = 128
+
+
+def mlp_problem(np_mod, seed=0):
+    import numpy as onp
+    rng = onp.random.default_rng(seed)
+    params = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        w = (rng.standard_normal((n_in, n_out)) / onp.sqrt(n_in)).astype("float32")
+        params.append((np_mod.asarray(w), np_mod.asarray(onp.zeros(n_out, "float32"))))
+    x = np_mod.asarray(rng.standard_normal((BATCH, SIZES[0])).astype("float32"))
+    labels = rng.integers(0, SIZES[-1], BATCH)
+    y = np_mod.asarray(onp.eye(SIZES[-1], dtype="float32")[labels])
+    return params, x, y
+
+
+def loss_fn(np_mod):
+    def loss(params, x, y):
+        h = x
+        for w, b in params[:-1]:
+            h = np_mod.maximum(h @ w + b, 0.0)
+        w, b = params[-1]
+        logits = h @ w + b
+        shifted = logits - np_mod.max(logits, axis=1, keepdims=True)
+        logp = shifted - np_mod.log(np_mod.sum(np_mod.exp(shifted), axis=1, keepdims=True))
+        return -np_mod.sum(logp * y) / x.shape[0]
+    return loss
+
+
+def hand_value_and_grad(np_mod):
+    """The same loss and its gradient, with the backward pass written out by hand."""
+    def step(params, x, y):
+        hs, pre = [x], []
+        for w, b in params[:-1]:
+            z = hs[-1] @ w + b
+            pre.append(z)
+            hs.append(np_mod.maximum(z, 0.0))
+        w, b = params[-1]
+        logits = hs[-1] @ w + b
+        shifted = logits - np_mod.max(logits, axis=1, keepdims=True)
+        e = np_mod.exp(shifted)
+        s = np_mod.sum(e, axis=1, keepdims=True)
+        logp = shifted - np_mod.log(s)
+        n = x.shape[0]
+        value = -np_mod.sum(logp * y) / n
+        g = (e / s * np_mod.sum(y, axis=1, keepdims=True) - y) / n  # d loss / d logits
+        grads = []
+        for i in range(len(params) - 1, -1, -1):
+            w, _ = params[i]
+            grads.append((hs[i].T @ g, np_mod.sum(g, axis=0)))
+            if i:
+                g = (g @ w.T) * (pre[i - 1] > 0)
+        return value, grads[::-1]
+    return step
+
+
+def _time_steps(fn, args, sync, repeats, n):
+    sync(fn(*args))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            out = fn(*args)
+        sync(out)
+        times.append((time.perf_counter() - t0) / n)
+    return statistics.median(times)
+
+
+def worker_xlafront(cfg):
+    import jaxlib.version
+    import numpy as onp
+    import xlafront as xf
+    import xlafront.numpy as np
+    from xlafront.interpreters.partial_eval import dce_jaxpr
+
+    params, x, y = mlp_problem(np)
+    loss = loss_fn(np)
+    xf.block_until_ready((params, x, y))
+    t0 = time.perf_counter()
+    step = xf.jit(xf.value_and_grad(loss))
+    xf.block_until_ready(step(params, x, y))
+    first = time.perf_counter() - t0
+
+    hand = xf.jit(hand_value_and_grad(np))
+    (v1, g1), (v2, g2) = step(params, x, y), hand(params, x, y)
+    onp.testing.assert_allclose(float(v1), float(v2), rtol=1e-5)
+    for a, b in zip(xf.tree_util.tree_leaves(g1), xf.tree_util.tree_leaves(g2)):
+        onp.testing.assert_allclose(onp.asarray(a), onp.asarray(b), rtol=2e-3, atol=1e-5)
+
+    jaxpr = xf.make_jaxpr(xf.value_and_grad(loss))(params, x, y).jaxpr
+    res = dict(first_call=first,
+               step=_time_steps(step, (params, x, y), xf.block_until_ready,
+                                cfg["repeats"], cfg["n"]),
+               hand_step=_time_steps(hand, (params, x, y), xf.block_until_ready,
+                                     cfg["repeats"], cfg["n"]),
+               eqns=len(jaxpr.eqns), eqns_dce=len(dce_jaxpr(jaxpr).eqns),
+               jaxlib=jaxlib.version.__version__, lib="xlafront")
+    print(json.dumps(res))
+
+
+def worker_jax(cfg):
+    import jax
+    import jax.numpy as jnp
+    import jaxlib.version
+
+    params, x, y = mlp_problem(jnp)
+    loss = loss_fn(jnp)
+    jax.block_until_ready((params, x, y))
+    t0 = time.perf_counter()
+    step = jax.jit(jax.value_and_grad(loss))
+    jax.block_until_ready(step(params, x, y))
+    first = time.perf_counter() - t0
+    jaxpr = jax.make_jaxpr(jax.value_and_grad(loss))(params, x, y).jaxpr
+    res = dict(first_call=first,
+               step=_time_steps(step, (params, x, y), jax.block_until_ready,
+                                cfg["repeats"], cfg["n"]),
+               eqns=len(jaxpr.eqns), jaxlib=jaxlib.version.__version__,
+               lib=f"jax {jax.__version__}")
+    print(json.dumps(res))
+
+
+ROWS = [
+    ("first_call", "first call: trace + lower + compile + run", "s", 0.8),
+    ("step", "compiled step `jit(value_and_grad(loss))`", "ms", 1.02),
+    ("hand_step", "hand-written forward + backward, one jit", "ms", None),
+    ("eqns", "IR equations of value_and_grad", "n", None),
+    ("eqns_dce", "IR equations after DCE", "n", None),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--jax-python", default=None)
+    parser.add_argument("--worker", choices=["xlafront", "jax"], help=argparse.SUPPRESS)
+    parser.add_argument("--cfg", help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.worker:
+        (worker_xlafront if opts.worker == "xlafront" else worker_jax)(json.loads(opts.cfg))
+        return
+    cfg = dict(repeats=3, n=10) if opts.quick else dict(repeats=7, n=30)
+    rounds = 1 if opts.quick else 3
+    jax_python = opts.jax_python or (DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON)
+                                     else None)
+    if jax_python and jax_python.lower() == "none":
+        jax_python = None
+    load = os.getloadavg()[0]
+    xs, js = [], []
+    for _ in range(rounds):
+        xs.append(run_worker(sys.executable, "xlafront", cfg, __file__))
+        if jax_python:
+            js.append(run_worker(jax_python, "jax", cfg, __file__))
+    xf, jx = combine(xs), combine(js)
+    if not xf:
+        sys.exit("the xlafront benchmark failed")
+    if jx and jx.get("jaxlib") != xf["jaxlib"]:
+        print(f"JAX runs on jaxlib {jx['jaxlib']}, xlafront on {xf['jaxlib']}: no comparison")
+        jx = {}
+    print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; xlafront on jaxlib {xf['jaxlib']}; "
+          f"JAX: {jx.get('lib', 'n/a')}; load average at start {load:.2f}; best of {rounds} "
+          f"round(s) of medians over {cfg['repeats']} x {cfg['n']} steps\n")
+    print("| benchmark | xlafront | JAX | ratio | target |")
+    print("|---|---|---|---|---|")
+    for key, label, unit, target in ROWS:
+        a, b = xf.get(key), jx.get(key)
+        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
+        goal = "-" if target is None else f"<= {target:g}x JAX"
+        if target is not None and a is not None and b:
+            goal += " ok" if a / b <= target else " MISSED"
+        show = (lambda v: "n/a" if v is None else str(int(v))) if unit == "n" else (
+            lambda v: fmt(v, unit))
+        print(f"| {label} | {show(a)} | {show(b)} | {ratio} | {goal} |")
+    overhead = xf["step"] / xf["hand_step"] - 1
+    print(f"\nautodiff step vs hand-written: {overhead:+.1%} (target: within 5%)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1025 @@
+"""Structured control flow: cond/switch, while_loop/fori_loop, scan/map and
+associative_scan.
+
+`cond`, `while` and `scan` are primitives that carry their bodies as IR (jaxprs without
+constvars: captured values are passed as leading operands). They lower to StableHLO's
+`case` and `while` regions, so a loop stays a loop under jit, and they have rules for
+every transformation: jvp (by transforming their bodies), partial evaluation and
+transposition for reverse mode (cond, scan), and batching. `fori_loop` with static bounds is
+a scan (so reverse mode works); `map` is a scan; `associative_scan` is a parallel prefix
+composed from slices.
+"""
+import builtins
+import weakref
+
+import numpy as np
+
+from .. import core, dtypes
+from ..core import Jaxpr, Literal, Var, bind, bind_in, eval_jaxpr, get_aval
+from ..interpreters import ad, batching
+from ..interpreters import lowering as L
+from ..interpreters.partial_eval import partial_eval_jaxpr, trace_jaxpr_fun, trace_pytree_fun
+from ..tree import tree_flatten, tree_structure, tree_unflatten
+
+
+def _lax():
+    from .. import lax
+    return lax
+
+
+# ---------------------------------------------------------------------------------------
+# Shared helpers
+
+_trace_cache = weakref.WeakKeyDictionary()
+
+
+def _trace(fun, in_tree, avals, what, wrap=None, *wrap_args):
+    """(jaxpr, consts, out_tree) of `fun` (or of `wrap(fun, *wrap_args)`), cached per user
+    function and input types so that eager loops reuse one compiled program, unless it
+    captured traced values."""
+    key = (in_tree, tuple(avals), dtypes.x64_enabled(), wrap, wrap_args)
+    try:
+        per_fun = _trace_cache.setdefault(fun, {})
+    except TypeError:  # not weakly referenceable
+        per_fun = None
+    if per_fun is not None and key in per_fun:
+        return per_fun[key]
+    result = trace_pytree_fun(fun if wrap is None else wrap(fun, *wrap_args), in_tree, avals,
+                              what)
+    if per_fun is not None and not any(isinstance(c, core.Tracer) for c in result[1]):
+        per_fun[key] = result
+    return result
+
+
+def _avals_of(what, leaves):
+    avals = []
+    for x in leaves:
+        try:
+            avals.append(get_aval(x))
+        except TypeError:
+            raise TypeError(f"{what}: got a value of type {type(x).__name__} ({x!r}), which is "
+                            "not an array; operands must be pytrees of arrays") from None
+    return avals
+
+
+def _type_text(avals):
+    return "(" + ", ".join(a.str_short() for a in avals) + ")"
+
+
+def _with_common_consts(jaxprs_and_consts):
+    """Jaxprs that each take their own consts first -> jaxprs that all take every const (in
+    one shared list) first, then their original inputs."""
+    all_consts = [c for _, consts in jaxprs_and_consts for c in consts]
+    if not all_consts:  # keep the (cached) jaxprs themselves: eager dispatch keys on them
+        return [j for j, _ in jaxprs_and_consts], []
+    const_avals = [v.aval for j, consts in jaxprs_and_consts for v in j.invars[:len(consts)]]
+    result, offset = [], 0
+    for jaxpr, consts in jaxprs_and_consts:
+        n = len(consts)
+        others_before = [Var(a) for a in const_avals[:offset]]
+        others_after = [Var(a) for a in const_avals[offset + n:]]
+        invars = others_before + jaxpr.invars[:n] + others_after + jaxpr.invars[n:]
+        result.append(Jaxpr([], invars, jaxpr.eqns, jaxpr.outvars))
+        offset += n
+    return result, all_consts
+
+
+def _split(xs, *sizes):
+    out, start = [], 0
+    for n in sizes:
+        out.append(list(xs[start:start + n]))
+        start += n
+    out.append(list(xs[start:]))
+    return out
+
+
+def _or(a, b):
+    return [x or y for x, y in zip(a, b)]
+
+
+def _check_carry(what, tree, in_avals, out_avals, out_tree):
+    """TypeError unless the loop body returns its carry with the same structure and types;
+    returns the input avals to retrace with when only weak types differ, or when a weakly
+    typed input carry is promoted by the body (as JAX's _promote_weak_typed_inputs: a carry
+    started from a Python scalar takes the body's dtype), else None."""
+    if out_tree != tree:
+        raise TypeError(f"{what}: the body function's carry output must have the same "
+                        f"structure as its input, got input {tree} and output {out_tree}")
+    paths = _leaf_names(tree)
+    retrace = False
+    new_avals = []
+    for name, a, b in zip(paths, in_avals, out_avals):
+        if a.shape == b.shape and a.dtype != b.dtype and a.weak_type:
+            promoted, weak = dtypes.promote_types((a.dtype, True), (b.dtype, b.weak_type))
+            if promoted == b.dtype:
+                new_avals.append(a.update(dtype=promoted, weak_type=weak and b.weak_type))
+                retrace = True
+                continue
+        if a.shape != b.shape or a.dtype != b.dtype:
+            raise TypeError(f"{what}: the body function's carry input and output must have "
+                            f"equal types; {name} has type {a.str_short()} in the "
+                            f"input but {b.str_short()} in the output")
+        if a.weak_type and not b.weak_type:
+            retrace = True
+        new_avals.append(a.update(weak_type=a.weak_type and b.weak_type))
+    return new_avals if retrace else None
+
+
+def _leaf_names(tree):
+    from ..tree import keystr, tree_flatten_with_path
+    dummy = tree_unflatten(tree, [0] * tree.num_leaves)
+    paths, _ = tree_flatten_with_path(dummy)
+    return [f"carry{keystr(p)}" for p, _ in paths]
+
+
+def _cast_like(values, avals):
+    lax = _lax()
+    return [lax.convert_element_type(v, a.dtype, weak_type=a.weak_type)
+            if get_aval(v) != a else v for v, a in zip(values, avals)]
+
+
+# ---------------------------------------------------------------------------------------
+# cond / switch
+
+def _cond_abstract(index, *args, branches):
+    outs = branches[0].out_avals
+    return [a.update(weak_type=all(b.out_avals[i].weak_type for b in branches))
+            for i, a in enumerate(outs)]
+
+
+def _cond_lowering(ctx, index, *args, branches):
+    case = L.hlo.CaseOp([L.ir_type(a) for a in ctx.avals_out], index, len(branches))
+    for region, branch in zip(case.regions, branches):
+        block = region.blocks.append()
+        with L.ir.InsertionPoint(block):
+            L.hlo.return_(L.lower_jaxpr_body(branch, [], list(args)))
+    return list(case.results)
+
+
+cond_p = core.Primitive("cond", multiple_results=True)
+cond_p.abstract_eval = _cond_abstract
+cond_p.lowering = _cond_lowering
+
+
+def _cond_jvp(primals, tangents, branches):
+    index, ops = primals[0], primals[1:]
+    nonzeros = [type(t) is not ad.Zero for t in tangents[1:]]
+    first = [ad.jvp_jaxpr(b, nonzeros) for b in branches]
+    out_nz = [False] * len(branches[0].outvars)
+    for _, _, nz in first:
+        out_nz = _or(out_nz, nz)
+    jvps = [(j, c) if nz == out_nz else ad.jvp_jaxpr(b, nonzeros, instantiate=out_nz)[:2]
+            for b, (j, c, nz) in zip(branches, first)]
+    new_branches, consts = _with_common_consts(jvps)
+    outs = bind(cond_p, index, *consts, *ops, *[t for t in tangents[1:] if type(t) is not ad.Zero],
+                branches=tuple(new_branches))
+    n = len(branches[0].outvars)
+    touts = iter(outs[n:])
+    return outs[:n], [next(touts) if nz else ad.Zero(ad.tangent_aval(a))
+                      for nz, a in zip(out_nz, branches[0].out_avals)]
+
+
+def _cond_partial_eval(trace, args, branches):
+    if trace.is_unknown(args[0]):
+        return trace.stage(cond_p, args, dict(branches=branches))
+    unknowns = [trace.is_unknown(x) for x in args[1:]]
+    out_uk = [False] * len(branches[0].outvars)
+    for b in branches:
+        out_uk = _or(out_uk, partial_eval_jaxpr(b, unknowns)[2])
+    splits = [partial_eval_jaxpr(b, unknowns, instantiate=out_uk) for b in branches]
+    res_avals = [[v.aval for v in known.outvars[len(known.outvars) - n:]]
+                 for known, _, _, n in splits]
+    all_res = [a for avals in res_avals for a in avals]
+    num_known_out = out_uk.count(False)
+
+    def known_branch(i):
+        known, _, _, n = splits[i]
+        before = sum(len(r) for r in res_avals[:i])
+
+        def fun(*xs):
+            outs = eval_jaxpr(known, [], *xs)
+            zeros = [ad.zeros_like_aval(a) for a in all_res]
+            zeros[before:before + n] = outs[num_known_out:]
+            return outs[:num_known_out] + zeros
+        return trace_jaxpr_fun(fun, known.in_avals)
+
+    def unknown_branch(i):
+        _, unknown, _, n = splits[i]
+        before = sum(len(r) for r in res_avals[:i])
+
+        def fun(*xs):
+            res, ops = xs[:len(all_res)], xs[len(all_res):]
+            return eval_jaxpr(unknown, [], *res[before:before + n], *ops)
+        return trace_jaxpr_fun(fun, all_res + [v.aval for v, u in zip(branches[0].invars, unknowns)
+                                               if u])
+
+    index, ops = args[0], args[1:]
+    known_branches, kconsts = _with_common_consts([known_branch(i) for i in range(len(branches))])
+    known_outs = bind_in(trace.parent, cond_p,
+                         [index, *kconsts, *[x for x, u in zip(ops, unknowns) if not u]],
+                         dict(branches=tuple(known_branches)))
+    residuals = known_outs[num_known_out:]
+    uk_branches, uconsts = _with_common_consts([unknown_branch(i) for i in range(len(branches))])
+    staged = trace.stage(cond_p, [index, *uconsts, *residuals, *[x for x, u in zip(ops, unknowns)
+                                                                  if u]],
+                         dict(branches=tuple(uk_branches)))
+    known_iter, staged_iter = iter(known_outs[:num_known_out]), iter(staged)
+    return [next(staged_iter) if u else next(known_iter) for u in out_uk]
+
+
+def _cond_transpose(cts, index, *ops, branches):
+    linear = [ad.is_undefined(x) for x in ops]
+    ct_nz = [type(ct) is not ad.Zero for ct in cts]
+    new_branches, consts = _with_common_consts(
+        [ad.transpose_jaxpr(b, linear, ct_nz) for b in branches])
+    outs = iter(bind(cond_p, index, *consts, *[x for x in ops if not ad.is_undefined(x)],
+                     *[ct for ct in cts if type(ct) is not ad.Zero],
+                     branches=tuple(new_branches)))
+    return [None] + [next(outs) if lin else None for lin in linear]
+
+
+def _cond_batch(trace, vals, dims, branches):
+    """An unmapped index keeps one cond of batched branches; a mapped index (a batched
+    predicate) runs every branch and selects elementwise, as JAX does."""
+    size, name = trace.axis_size, trace.axis_name
+    index, ops = vals[0], vals[1:]
+    idim, odims = dims[0], list(dims[1:])
+    if all(d is None for d in dims) and name is None:
+        return bind(cond_p, *vals, branches=branches), [None] * len(branches[0].outvars)
+    if idim is None:
+        # an output is mapped when it is in some branch (unmapped outputs stay unmapped,
+        # e.g. the primal outputs under vmap of jvp, as jacfwd needs)
+        out_bat = [False] * len(branches[0].outvars)
+        for b in branches:
+            dims_b = batching.batch_jaxpr(b, odims, size, name)[2]
+            out_bat = _or(out_bat, [d is not None for d in dims_b])
+        batched = [batching.batch_jaxpr(b, odims, size, name, instantiate=out_bat)
+                   for b in branches]
+        new_branches, consts = _with_common_consts([(j, c) for j, c, _ in batched])
+        outs = bind(cond_p, index, *consts, *ops, branches=tuple(new_branches))
+        return outs, [0 if m else None for m in out_bat]
+    lax = _lax()
+    index = batching.bdim_at_front(index, idim, size)
+    results = [batching.vmap_flat(lambda *xs, b=b: eval_jaxpr(b, [], *xs), ops, odims,
+                                  lambda n: [0] * n, size, name) for b in branches]
+    outs = []
+    for k in range(len(branches[0].outvars)):
+        cases = [r[k] for r in results]
+        shape = get_aval(cases[0]).shape
+        which = lax.broadcast_in_dim(index, shape, (0,))
+        outs.append(lax.select_n(which, *cases))
+    return outs, [0] * len(outs)
+
+
+cond_p.jvp = _cond_jvp
+cond_p.partial_eval = _cond_partial_eval
+cond_p.transpose = _cond_transpose
+cond_p.batch_with_trace = _cond_batch
+
+
+def _bind_cond(what, index, branch_funs, operands):
+    leaves, in_tree = tree_flatten(tuple(operands))
+    avals = _avals_of(what, leaves)
+    traced = [_trace(f, in_tree, avals, what) for f in branch_funs]
+    out_tree = traced[0][2]
+    for i, (jaxpr, _, tree) in enumerate(traced[1:], 1):
+        first = traced[0][0]
+        if tree != out_tree:
+            raise TypeError(f"{what}: branches must return the same structure, but branch 0 "
+                            f"returns {out_tree} and branch {i} returns {tree}")
+        if [(a.shape, a.dtype) for a in first.out_avals] != \
+                [(a.shape, a.dtype) for a in jaxpr.out_avals]:
+            raise TypeError(f"{what}: branches must return the same types, but branch 0 "
+                            f"returns {_type_text(first.out_avals)} and branch {i} returns "
+                            f"{_type_text(jaxpr.out_avals)}")
+    branches, consts = _with_common_consts([(j, c) for j, c, _ in traced])
+    outs = bind(cond_p, index, *consts, *leaves, branches=tuple(branches))
+    return tree_unflatten(out_tree, outs)
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """true_fun(*operands) if pred else false_fun(*operands), as one staged conditional.
+
+    >>> cond(x > 0, lambda x: x, lambda x: -x, x)
+    """
+    if not (callable(true_fun) and callable(false_fun)):
+        raise TypeError("cond: true_fun and false_fun must be callable")
+    aval = get_aval(pred)
+    if aval.shape != ():
+        raise TypeError(f"cond: the predicate must be a scalar, got shape {aval.shape}")
+    lax = _lax()
+    if aval.dtype != dtypes.bool_:
+        if dtypes.kind(aval.dtype) not in "iu":
+            raise TypeError(f"cond: the predicate must be boolean (or an integer, tested "
+                            f"against 0), got {aval.dtype.name}")
+        pred = lax.ne(pred, 0)
+    index = lax.convert_element_type(pred, dtypes.int32)
+    return _bind_cond("cond", index, [false_fun, true_fun], operands)
+
+
+def switch(index, branches, *operands):
+    """branches[index](*operands), the index clamped into range as JAX does.
+
+    >>> switch(i, [lambda x: x, lambda x: 2 * x, lambda x: 3 * x], x)
+    """
+    branches = list(branches)
+    if not branches or not all(callable(b) for b in branches):
+        raise TypeError("switch: branches must be a non-empty sequence of callables")
+    aval = get_aval(index)
+    if aval.shape != () or dtypes.kind(aval.dtype) not in "iu":
+        raise TypeError(f"switch: the index must be an integer scalar, got "
+                        f"{aval.str_short()}")
+    lax = _lax()
+    index = lax.convert_element_type(index, dtypes.int32)
+    index = lax.clamp(np.int32(0), index, np.int32(len(branches) - 1))
+    return _bind_cond("switch", index, branches, operands)
+
+
+# ---------------------------------------------------------------------------------------
+# while_loop
+
+def _while_abstract(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    return body_jaxpr.out_avals
+
+
+def _while_lowering(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    types = [L.ir_type(a) for a in ctx.avals_in]
+    op = L.hlo.WhileOp(types, list(args))
+    nc = cond_nconsts + body_nconsts
+    cond_block = op.regions[0].blocks.append(*types)
+    with L.ir.InsertionPoint(cond_block):
+        a = list(cond_block.arguments)
+        (pred,) = L.lower_jaxpr_body(cond_jaxpr, [], a[:cond_nconsts] + a[nc:])
+        L.hlo.return_([pred])
+    body_block = op.regions[1].blocks.append(*types)
+    with L.ir.InsertionPoint(body_block):
+        a = list(body_block.arguments)
+        new = L.lower_jaxpr_body(body_jaxpr, [], a[cond_nconsts:nc] + a[nc:])
+        L.hlo.return_(a[:nc] + new)
+    return list(op.results)[nc:]
+
+
+while_p = core.Primitive("while", multiple_results=True)
+while_p.abstract_eval = _while_abstract
+while_p.lowering = _while_lowering
+
+
+def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cc, bc, carry = _split(primals, cond_nconsts, body_nconsts)
+    _, bc_t, carry_t = _split(tangents, cond_nconsts, body_nconsts)
+    bc_nz = [type(t) is not ad.Zero for t in bc_t]
+    nz = [type(t) is not ad.Zero for t in carry_t]
+    while True:
+        out_nz = ad.jvp_jaxpr(body_jaxpr, bc_nz + nz, instantiate=nz)[2]
+        if _or(nz, out_nz) == nz:
+            break
+        nz = _or(nz, out_nz)
+    body, consts, _ = ad.jvp_jaxpr(body_jaxpr, bc_nz + nz, instantiate=nz)
+    k, nb, nca = len(consts), body_nconsts, len(carry)
+    n_bct = sum(bc_nz)
+    inv = body.invars
+    c_vars, bc_vars, carry_vars = inv[:k], inv[k:k + nb], inv[k + nb:k + nb + nca]
+    bct_vars, ct_vars = inv[k + nb + nca:k + nb + nca + n_bct], inv[k + nb + nca + n_bct:]
+    body = Jaxpr([], c_vars + bc_vars + bct_vars + carry_vars + ct_vars, body.eqns, body.outvars)
+    cond_invars = cond_jaxpr.invars + [Var(ad.tangent_aval(v.aval))
+                                       for v, z in zip(cond_jaxpr.invars[cond_nconsts:], nz) if z]
+    cond = Jaxpr([], cond_invars, cond_jaxpr.eqns, cond_jaxpr.outvars)
+    carry_tangents = [ad.instantiate(t) for t, z in zip(carry_t, nz) if z]
+    outs = bind(while_p, *cc, *consts, *bc, *[t for t in bc_t if type(t) is not ad.Zero],
+                *carry, *carry_tangents, cond_jaxpr=cond, body_jaxpr=body,
+                cond_nconsts=cond_nconsts, body_nconsts=k + nb + n_bct)
+    touts = iter(outs[nca:])
+    return outs[:nca], [next(touts) if z else ad.Zero(ad.tangent_aval(get_aval(p)))
+                        for z, p in zip(nz, carry)]
+
+
+def _while_partial_eval(trace, args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    """The known part of the carry runs now; the whole loop is staged for the rest (reverse
+    mode then stops at its transpose, as in JAX)."""
+    params = dict(cond_jaxpr=cond_jaxpr, body_jaxpr=body_jaxpr, cond_nconsts=cond_nconsts,
+                  body_nconsts=body_nconsts)
+    uk = [trace.is_unknown(x) for x in args]
+    cc_uk, bc_uk, carry_uk = _split(uk, cond_nconsts, body_nconsts)
+    while True:
+        out_uk = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk)[2]
+        if _or(carry_uk, out_uk) == carry_uk:
+            break
+        carry_uk = _or(carry_uk, out_uk)
+    cond_uk = partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[2][0]
+    staged = trace.stage(while_p, args, params)
+    if cond_uk or all(carry_uk):
+        return staged
+    known_body = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk, instantiate=carry_uk)[0]
+    n_known = carry_uk.count(False)
+    known_body = Jaxpr([], known_body.invars, known_body.eqns, known_body.outvars[:n_known])
+    cond_vars = cond_jaxpr.invars
+    known_cond = Jaxpr([], cond_vars[:cond_nconsts] + [
+        v for v, u in zip(cond_vars[cond_nconsts:], carry_uk) if not u],
+        cond_jaxpr.eqns, cond_jaxpr.outvars)
+    cc, bc, carry = _split(args, cond_nconsts, body_nconsts)
+    known_bc = [x for x, u in zip(bc, bc_uk) if not u]
+    known_outs = iter(bind_in(trace.parent, while_p,
+                              cc + known_bc + [x for x, u in zip(carry, carry_uk) if not u],
+                              dict(cond_jaxpr=known_cond, body_jaxpr=known_body,
+                                   cond_nconsts=cond_nconsts, body_nconsts=len(known_bc))))
+    return [s if u else next(known_outs) for s, u in zip(staged, carry_uk)]
+
+
+def _while_transpose(cts, *args, **params):
+    raise ValueError("Reverse-mode differentiation does not work for lax.while_loop or "
+                     "lax.fori_loop with dynamic start/stop values. Try using lax.scan, or "
+                     "lax.fori_loop with static (Python int) start/stop.")
+
+
+def _while_batch(trace, vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    """Mapped carries stay mapped; a mapped predicate runs the loop until every example is
+    done, keeping the carry of finished examples unchanged (a select in the body)."""
+    size, name = trace.axis_size, trace.axis_name
+    if all(d is None for d in dims) and name is None:
+        return bind(while_p, *vals, cond_jaxpr=cond_jaxpr, body_jaxpr=body_jaxpr,
+                    cond_nconsts=cond_nconsts, body_nconsts=body_nconsts), [None] * (
+            len(vals) - cond_nconsts - body_nconsts)
+    cc, bc, carry = _split(vals, cond_nconsts, body_nconsts)
+    cc_d, bc_d, carry_d = _split(dims, cond_nconsts, body_nconsts)
+    bat = [d is not None for d in carry_d]
+
+    def dims_of(flags):
+        return [0 if b else None for b in flags]
+
+    while True:
+        out_dims = batching.batch_jaxpr(body_jaxpr, bc_d + dims_of(bat), size, name)[2]
+        new = _or(bat, [d is not None for d in out_dims])
+        if new == bat:
+            break
+        bat = new
+    pred_mapped = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)[2][0] \
+        is not None
+    if pred_mapped:
+        bat = [True] * len(carry)
+    carry = [batching.bdim_at_front(x, d, size) if b else x for x, d, b in zip(carry, carry_d, bat)]
+    body, bconsts, _ = batching.batch_jaxpr(body_jaxpr, bc_d + dims_of(bat), size, name,
+                                            instantiate=bat)
+    cond, cconsts, _ = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)
+    if not pred_mapped:
+        outs = bind(while_p, *cconsts, *cc, *bconsts, *bc, *carry, cond_jaxpr=cond,
+                    body_jaxpr=body, cond_nconsts=len(cconsts) + len(cc),
+                    body_nconsts=len(bconsts) + len(bc))
+        return outs, dims_of(bat)
+    lax = _lax()
+    ncc, nbc = len(cconsts) + len(cc), len(bconsts) + len(bc)
+
+    def any_cond(*xs):
+        (pred,) = eval_jaxpr(cond, [], *xs)
+        return [lax.reduce_or(pred, (0,))]
+
+    def masked_body(*xs):
+        ccs, bcs, c = _split(xs, ncc, nbc)
+        (pred,) = eval_jaxpr(cond, [], *ccs, *c)
+        new = eval_jaxpr(body, [], *bcs, *c)
+        return [lax.select(lax.broadcast_in_dim(pred, get_aval(n).shape, (0,)), n, old)
+                for n, old in zip(new, c)]
+
+    carry_avals = [get_aval(x) for x in carry]
+    cc_avals = [get_aval(x) for x in [*cconsts, *cc]]
+    bc_avals = [get_aval(x) for x in [*bconsts, *bc]]
+    new_cond, cond_consts2 = trace_jaxpr_fun(any_cond, cc_avals + carry_avals)
+    new_body, body_consts2 = trace_jaxpr_fun(masked_body, cc_avals + bc_avals + carry_avals)
+    outs = bind(while_p, *cond_consts2, *cconsts, *cc, *body_consts2, *cconsts, *cc, *bconsts,
+                *bc, *carry, cond_jaxpr=new_cond, body_jaxpr=new_body,
+                cond_nconsts=len(cond_consts2) + ncc, body_nconsts=len(body_consts2) + ncc + nbc)
+    return outs, [0] * len(outs)
+
+
+while_p.jvp = _while_jvp
+while_p.partial_eval = _while_partial_eval
+while_p.transpose = _while_transpose
+while_p.batch_with_trace = _while_batch
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """Repeats `val = body_fun(val)` while `cond_fun(val)`; returns the final val.
+
+    >>> while_loop(lambda x: x < 10, lambda x: x * 2, 1)   # 16
+    """
+    if not (callable(cond_fun) and callable(body_fun)):
+        raise TypeError("while_loop: cond_fun and body_fun must be callable")
+    leaves, tree = tree_flatten(init_val)
+    avals = _avals_of("while_loop", leaves)
+    args_tree = tree_structure((init_val,))
+    while True:  # retrace while the body strengthens weak types or promotes a weak carry
+        body, body_consts, out_tree = _trace(body_fun, args_tree, avals, "while_loop body_fun")
+        retrace = _check_carry("while_loop", tree, avals, body.out_avals, out_tree)
+        if retrace is None:
+            break
+        avals = retrace
+    leaves = _cast_like(leaves, avals)
+    cond, cond_consts, cond_tree = _trace(cond_fun, args_tree, avals, "while_loop cond_fun")
+    outs = cond.out_avals
+    if len(outs) != 1 or outs[0].shape != () or outs[0].dtype != dtypes.bool_:
+        raise TypeError(f"while_loop: cond_fun must return a boolean scalar, but got output "
+                        f"type(s) {_type_text(outs)}")
+    result = bind(while_p, *cond_consts, *body_consts, *leaves, cond_jaxpr=cond,
+                  body_jaxpr=body, cond_nconsts=len(cond_consts),
+                  body_nconsts=len(body_consts))
+    return tree_unflatten(tree, result)
+
+
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
+    """`val = body_fun(i, val)` for i in range(lower, upper). With concrete bounds it is a
+    scan (reverse-mode differentiable); with traced bounds a while_loop.
+
+    >>> fori_loop(0, 5, lambda i, x: x + i, 0)   # 10
+    """
+    lax = _lax()
+    dtype = dtypes.result_type(lower, upper)
+    if dtypes.kind(dtype) not in "iu":
+        raise TypeError(f"fori_loop: lower and upper must be integers, got {dtype.name}")
+    static = [_static_int(b) for b in (lower, upper)]
+    if static[0] is not None and static[1] is not None:
+        start = lax.convert_element_type(lower, dtype)
+        (_, result), _ = scan(_fori_scan_step(body_fun, dtype), (start, init_val), None,
+                              length=builtins.max(static[1] - static[0], 0),
+                              unroll=1 if unroll is None else unroll)
+        return result
+    lower = lax.convert_element_type(lower, dtype)
+    upper = lax.convert_element_type(upper, dtype)
+    return while_loop(_fori_cond, _fori_while_body(body_fun, dtype),
+                      (lower, upper, init_val))[2]
+
+
+def _fori_cond(carry):
+    return _lax().lt(carry[0], carry[1])
+
+
+_fori_cache = weakref.WeakKeyDictionary()
+
+
+def _fori_wrapper(kind, body_fun, dtype):
+    """The loop body fori_loop builds around body_fun, made once per (body_fun, dtype) so
+    that scan's and while_loop's trace caches see the same function each call."""
+    try:
+        per_fun = _fori_cache.setdefault(body_fun, {})
+    except TypeError:
+        per_fun = {}
+    key = (kind, dtype)
+    if key not in per_fun:
+        lax = _lax()
+        one = lambda: lax.convert_element_type(1, dtype)  # noqa: E731
+        if kind == "scan":
+            def step(carry, _):
+                i, x = carry
+                return (lax.add(i, one()), body_fun(i, x)), None
+        else:
+            def step(carry):
+                i, n, x = carry
+                return lax.add(i, one()), n, body_fun(i, x)
+        per_fun[key] = step
+    return per_fun[key]
+
+
+def _fori_scan_step(body_fun, dtype):
+    return _fori_wrapper("scan", body_fun, dtype)
+
+
+def _fori_while_body(body_fun, dtype):
+    return _fori_wrapper("while", body_fun, dtype)
+
+
+def _static_int(x):
+    if isinstance(x, core.Tracer):
+        value = x.concrete_value()
+        return None if value is None else int(value)
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# scan
+
+def _scan_abstract(*args, jaxpr, num_consts, num_carry, length, reverse, unroll):
+    outs = jaxpr.out_avals
+    return outs[:num_carry] + [a.update(shape=(length,) + a.shape) for a in outs[num_carry:]]
+
+
+def _i32(value):
+    return L.constant(np.array(value, np.int32))
+
+
+def _scan_lowering(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, unroll):
+    consts, init, xs = _split(args, num_consts, num_carry)
+    xs_avals = ctx.avals_in[num_consts + num_carry:]
+    ys_avals = ctx.avals_out[num_carry:]
+    ys = [L.full_like_aval(0, a) for a in ys_avals]
+
+    def step(position, consts, carry, xs, ys):
+        slices = []
+        for x, a in zip(xs, xs_avals):
+            starts = [position] + [_i32(0)] * (len(a.shape) - 1)
+            piece = L.hlo.dynamic_slice(x, starts, L.dense_i64((1,) + a.shape[1:]))
+            slices.append(L.hlo.reshape(L.ir_type(a.update(shape=a.shape[1:])), piece))
+        outs = L.lower_jaxpr_body(jaxpr, [], list(consts) + list(carry) + slices)
+        new_ys = []
+        for y_buf, y, a in zip(ys, outs[num_carry:], ys_avals):
+            piece = L.hlo.reshape(L.ir_type(a.update(shape=(1,) + a.shape[1:])), y)
+            starts = [position] + [_i32(0)] * (len(a.shape) - 1)
+            new_ys.append(L.hlo.dynamic_update_slice(y_buf, piece, starts))
+        return outs[:num_carry], new_ys
+
+    def position_of(t):  # t: i32 value, the step number
+        return L.hlo.subtract(_i32(length - 1), t) if reverse else t
+
+    u = builtins.max(1, builtins.min(unroll, length)) if length else 1
+    iters, rem = divmod(length, u)
+    carry = list(init)
+    if iters:
+        types = [L.ir_type(a) for a in [core.ShapedArray((), dtypes.int32), *ctx.avals_in,
+                                        *ys_avals]]
+        state = [_i32(0), *consts, *carry, *xs, *ys]
+        op = L.hlo.WhileOp(types, state)
+        cond_block = op.regions[0].blocks.append(*types)
+        with L.ir.InsertionPoint(cond_block):
+            i = cond_block.arguments[0]
+            L.hlo.return_([L.hlo.compare(i, _i32(iters), L.hlo.ComparisonDirectionAttr.get("LT"),
+                                         compare_type=L.hlo.ComparisonTypeAttr.get("SIGNED"))])
+        body_block = op.regions[1].blocks.append(*types)
+        with L.ir.InsertionPoint(body_block):
+            i, *rest = list(body_block.arguments)
+            c, cr, x, y = _split(rest, num_consts, num_carry, len(xs))
+            for k in range(u):
+                t = L.hlo.add(L.hlo.multiply(i, _i32(u)), _i32(k))
+                cr, y = step(position_of(t), c, cr, x, y)
+            L.hlo.return_([L.hlo.add(i, _i32(1)), *c, *cr, *x, *y])
+        results = list(op.results)[1:]
+        _, carry, _, ys = _split(results, num_consts, num_carry, len(xs))
+    for k in range(rem):
+        carry, ys = step(position_of(_i32(iters * u + k)), consts, carry, xs, ys)
+    return list(carry) + list(ys)
+
+
+scan_p = core.Primitive("scan", multiple_results=True)
+scan_p.abstract_eval = _scan_abstract
+scan_p.lowering = _scan_lowering
+
+
+def _scan_jvp(primals, tangents, jaxpr, num_consts, num_carry, length, reverse, unroll):
+    consts, init, xs = _split(primals, num_consts, num_carry)
+    consts_t, init_t, xs_t = _split(tangents, num_consts, num_carry)
+    c_nz = [type(t) is not ad.Zero for t in consts_t]
+    x_nz = [type(t) is not ad.Zero for t in xs_t]
+    nz = [type(t) is not ad.Zero for t in init_t]
+    num_ys = len(jaxpr.outvars) - num_carry
+    while True:
+        out_nz = ad.jvp_jaxpr(jaxpr, c_nz + nz + x_nz, instantiate=nz)[2][:num_carry]
+        if _or(nz, out_nz) == nz:
+            break
+        nz = _or(nz, out_nz)
+    body, jconsts, out_nz = ad.jvp_jaxpr(jaxpr, c_nz + nz + x_nz,
+                                         instantiate=nz + [False] * num_ys)
+    k, nc, nca, nx = len(jconsts), num_consts, num_carry, len(xs)
+    n_ct, n_cat = sum(c_nz), sum(nz)
+    v = body.invars
+    kv, cv, cav, xv = _split(v[:k + nc + nca + nx], k, nc, nca)
+    ctv, catv, xtv = _split(v[k + nc + nca + nx:], n_ct, n_cat)
+    outs_v = body.outvars
+    carry_o, ys_o = outs_v[:nca], outs_v[nca:nca + num_ys]
+    tan_o = outs_v[nca + num_ys:]
+    ys_nz = out_nz[nca:]
+    carry_to, ys_to = tan_o[:n_cat], tan_o[n_cat:]
+    body = Jaxpr([], kv + cv + ctv + cav + catv + xv + xtv, body.eqns,
+                 carry_o + carry_to + ys_o + ys_to)
+    outs = bind(scan_p, *jconsts, *consts, *[t for t in consts_t if type(t) is not ad.Zero],
+                *init, *[ad.instantiate(t) for t, z in zip(init_t, nz) if z],
+                *xs, *[t for t in xs_t if type(t) is not ad.Zero],
+                jaxpr=body, num_consts=k + nc + n_ct, num_carry=nca + n_cat, length=length,
+                reverse=reverse, unroll=unroll)
+    carry_out, carry_tan, ys, ys_tan = _split(outs, nca, n_cat, num_ys)
+    carry_tan, ys_tan = iter(carry_tan), iter(ys_tan)
+    out_avals = _scan_abstract(jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry,
+                               length=length, reverse=reverse, unroll=unroll)
+    tangents_out = [next(carry_tan) if z else ad.Zero(ad.tangent_aval(a))
+                    for z, a in zip(nz, out_avals[:nca])]
+    tangents_out += [next(ys_tan) if z else ad.Zero(ad.tangent_aval(a))
+                     for z, a in zip(ys_nz, out_avals[nca:])]
+    return carry_out + ys, tangents_out
+
+
+def _scan_partial_eval(trace, args, jaxpr, num_consts, num_carry, length, reverse, unroll):
+    """A known scan computes the known carry and outputs, and stacks the per-step residuals
+    the unknown (tangent) scan needs; residuals that are known constants are passed as
+    constants instead of being stacked."""
+    params = dict(length=length, reverse=reverse, unroll=unroll)
+    uk = [trace.is_unknown(x) for x in args]
+    c_uk, carry_uk, x_uk = _split(uk, num_consts, num_carry)
+    num_ys = len(jaxpr.outvars) - num_carry
+    while True:
+        out_uk = partial_eval_jaxpr(jaxpr, c_uk + carry_uk + x_uk)[2][:num_carry]
+        if _or(carry_uk, out_uk) == carry_uk:
+            break
+        carry_uk = _or(carry_uk, out_uk)
+    uk = c_uk + carry_uk + x_uk
+    known, unknown, out_uk, num_res = partial_eval_jaxpr(
+        jaxpr, uk, instantiate=carry_uk + [False] * num_ys)
+    num_known_out = len(known.outvars) - num_res
+    res_atoms = known.outvars[num_known_out:]
+    known_const_index = [i for i, u in enumerate(c_uk) if not u]
+    const_pos = {v: i for v, i in zip(known.invars, known_const_index)}
+    consts_in = args[:num_consts]
+
+    def is_const_res(r):  # a residual the same at every step: passed as a constant
+        return type(r) is Literal or r in const_pos
+
+    const_res = [r for r in res_atoms if is_const_res(r)]
+    loop_res = [r for r in res_atoms if not is_const_res(r)]
+    known = Jaxpr([], known.invars, known.eqns, known.outvars[:num_known_out] + loop_res)
+    consts, init, xs = _split(args, num_consts, num_carry)
+    k_consts = [x for x, u in zip(consts, c_uk) if not u]
+    k_carry = [x for x, u in zip(init, carry_uk) if not u]
+    known_outs = bind_in(trace.parent, scan_p, k_consts + k_carry + [
+        x for x, u in zip(xs, x_uk) if not u], dict(params, jaxpr=known,
+                                                   num_consts=len(k_consts),
+                                                   num_carry=len(k_carry)))
+    n_kcarry = len(k_carry)
+    k_carry_out = known_outs[:n_kcarry]
+    k_ys = known_outs[n_kcarry:num_known_out]
+    stacked = known_outs[num_known_out:]
+    # the unknown scan: consts (constant residuals, unknown consts), carry, xs (stacked
+    # residuals, unknown xs)
+    uv = unknown.invars
+    res_in, rest = uv[:num_res], uv[num_res:]
+    by_var = dict(zip(res_atoms, res_in))
+    uc, ucarry, ux = _split(rest, c_uk.count(True), carry_uk.count(True))
+    unknown = Jaxpr([], [by_var[v] for v in const_res] + uc + ucarry +
+                    [by_var[v] for v in loop_res] + ux, unknown.eqns, unknown.outvars)
+    staged = trace.stage(scan_p, [r.val if type(r) is Literal else consts_in[const_pos[r]]
+                                  for r in const_res] +
+                         [x for x, u in zip(consts, c_uk) if u] +
+                         [x for x, u in zip(init, carry_uk) if u] + stacked +
+                         [x for x, u in zip(xs, x_uk) if u],
+                         dict(params, jaxpr=unknown, num_consts=len(const_res) + len(uc),
+                              num_carry=len(ucarry)))
+    known_iter = iter(k_carry_out + k_ys)
+    staged_iter = iter(staged)
+    return [next(staged_iter) if u else next(known_iter) for u in out_uk]
+
+
+def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse, unroll):
+    consts, init, xs = _split(args, num_consts, num_carry)
+    c_lin = [ad.is_undefined(x) for x in consts]
+    x_lin = [ad.is_undefined(x) for x in xs]
+    # A known carry here is an instantiated zero tangent: it is transposed as linear and
+    # its cotangent dropped.
+    init_lin = [ad.is_undefined(x) for x in init]
+    num_ys = len(jaxpr.outvars) - num_carry
+    ct_carry = [ad.instantiate(ct) for ct in cts[:num_carry]]
+    ct_ys = cts[num_carry:]
+    ys_nz = [type(ct) is not ad.Zero for ct in ct_ys]
+    linear = c_lin + [True] * num_carry + x_lin
+    tj, tconsts = ad.transpose_jaxpr(jaxpr, linear, [True] * num_carry + ys_nz)
+    k_consts = [x for x in consts if not ad.is_undefined(x)]
+    k_xs = [x for x in xs if not ad.is_undefined(x)]
+    lin_c_avals = [x.aval for x in consts if ad.is_undefined(x)]
+    n_t, n_kc, n_lc = len(tconsts), len(k_consts), len(lin_c_avals)
+    n_kx = len(k_xs)
+    lax = _lax()
+
+    def body(*a):
+        tc, kc, acc, ctc, rest = _split(a, n_t, n_kc, n_lc, num_carry)
+        kx, cty = rest[:n_kx], rest[n_kx:]
+        outs = eval_jaxpr(tj, [], *tc, *kc, *kx, *ctc, *cty)
+        ct_consts, ct_carry_in, ct_xs = _split(outs, n_lc, num_carry)
+        return [lax.add(x, y) for x, y in zip(acc, ct_consts)] + ct_carry_in + ct_xs
+
+    slice_avals = [get_aval(x).update(shape=get_aval(x).shape[1:]) for x in k_xs]
+    ct_y_avals = [a for a, z in zip(jaxpr.out_avals[num_carry:], ys_nz) if z]
+    body_jaxpr, bconsts = trace_jaxpr_fun(
+        body, [get_aval(c) for c in tconsts] + [get_aval(c) for c in k_consts] + lin_c_avals +
+        jaxpr.in_avals[num_consts:num_consts + num_carry] + slice_avals +
+        ct_y_avals)
+    acc0 = [ad.zeros_like_aval(a) for a in lin_c_avals]
+    outs = bind(scan_p, *bconsts, *tconsts, *k_consts, *acc0, *ct_carry, *k_xs,
+                *[ct for ct in ct_ys if type(ct) is not ad.Zero], jaxpr=body_jaxpr,
+                num_consts=len(bconsts) + n_t + n_kc, num_carry=n_lc + num_carry,
+                length=length, reverse=not reverse, unroll=unroll)
+    ct_consts, ct_init, ct_xs = _split(outs, n_lc, num_carry)
+    ct_consts, ct_xs = iter(ct_consts), iter(ct_xs)
+    return ([next(ct_consts) if lin else None for lin in c_lin] +
+            [ct if lin else None for ct, lin in zip(ct_init, init_lin)] +
+            [next(ct_xs) if lin else None for lin in x_lin])
+
+
+def _scan_batch(trace, vals, dims, jaxpr, num_consts, num_carry, length, reverse, unroll):
+    size, name = trace.axis_size, trace.axis_name
+    params = dict(length=length, reverse=reverse, unroll=unroll)
+    num_ys = len(jaxpr.outvars) - num_carry
+    if all(d is None for d in dims) and name is None:
+        return bind(scan_p, *vals, jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry,
+                    **params), [None] * (num_carry + num_ys)
+    consts, init, xs = _split(vals, num_consts, num_carry)
+    cd, initd, xd = _split(dims, num_consts, num_carry)
+    xs = [x if d is None else batching.moveaxis(x, d, 1) for x, d in zip(xs, xd)]
+    x_slice_dims = [None if d is None else 0 for d in xd]
+    bat = [d is not None for d in initd]
+    while True:
+        out_dims = batching.batch_jaxpr(jaxpr, cd + [0 if b else None for b in bat] +
+                                        x_slice_dims, size, name)[2][:num_carry]
+        new = _or(bat, [d is not None for d in out_dims])
+        if new == bat:
+            break
+        bat = new
+    init = [batching.bdim_at_front(x, d, size) if b else x for x, d, b in zip(init, initd, bat)]
+    body, bconsts, out_dims = batching.batch_jaxpr(
+        jaxpr, cd + [0 if b else None for b in bat] + x_slice_dims, size, name,
+        instantiate=bat + [False] * num_ys)
+    outs = bind(scan_p, *bconsts, *consts, *init, *xs, jaxpr=body,
+                num_consts=len(bconsts) + num_consts, num_carry=num_carry, **params)
+    return outs, [0 if b else None for b in bat] + [
+        None if d is None else 1 for d in out_dims[num_carry:]]
+
+
+scan_p.jvp = _scan_jvp
+scan_p.partial_eval = _scan_partial_eval
+scan_p.transpose = _scan_transpose
+scan_p.batch_with_trace = _scan_batch
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """Loops `carry, y = f(carry, x)` over the leading axis of xs; returns (final carry,
+    stacked ys). Under jit it stays one loop.
+
+    >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))   # (6., [0., 0., 2., 9.])
+    """
+    if not callable(f):
+        raise TypeError(f"scan: f must be callable, got {f!r}")
+    x_leaves, x_tree = tree_flatten(xs)
+    x_avals = _avals_of("scan", x_leaves)
+    lengths = []
+    for name, a in zip(_xs_names(x_tree), x_avals):
+        if a.ndim == 0:
+            raise ValueError(f"scan: the value {name} to scan over must have a leading axis, "
+                             f"got a scalar")
+        lengths.append((name, a.shape[0]))
+    found = {n for _, n in lengths}
+    if length is not None:
+        length = int(length)
+        found.add(length)
+    if len(found) > 1:
+        detail = ", ".join(f"{name} has length {n}" for name, n in lengths)
+        extra = f"; length={length}" if length is not None else ""
+        raise ValueError(f"scan got values with different leading axis sizes: {detail}{extra}")
+    if not found:
+        raise ValueError("scan got no values to scan over and `length` was not provided")
+    length = found.pop()
+    if unroll is True:
+        unroll = builtins.max(length, 1)
+    elif unroll is False:
+        unroll = 1
+    if not isinstance(unroll, int) or unroll < 1:
+        raise ValueError(f"scan: unroll must be a positive integer or a bool, got {unroll!r}")
+    carry_leaves, carry_tree = tree_flatten(init)
+    carry_avals = _avals_of("scan", carry_leaves)
+    slice_avals = [a.update(shape=a.shape[1:]) for a in x_avals]
+    args_tree = tree_structure((init, xs))
+    while True:  # retrace while the body strengthens weak types or promotes a weak carry
+        jaxpr, consts, out_tree = _trace(f, args_tree, carry_avals + slice_avals, "scan",
+                                         _scan_body)
+        carry_out_tree, y_tree = out_tree.children()
+        retrace = _check_carry("scan", carry_tree, carry_avals,
+                               jaxpr.out_avals[:len(carry_avals)], carry_out_tree)
+        if retrace is None:
+            break
+        carry_avals = retrace
+    carry_leaves = _cast_like(carry_leaves, carry_avals)
+    outs = bind(scan_p, *consts, *carry_leaves, *x_leaves, jaxpr=jaxpr, num_consts=len(consts),
+                num_carry=len(carry_leaves), length=length, reverse=bool(reverse),
+                unroll=unroll)
+    n = len(carry_leaves)
+    return tree_unflatten(carry_tree, outs[:n]), tree_unflatten(y_tree, outs[n:])
+
+
+def _scan_body(f):
+    def body(carry, x):
+        out = f(carry, x)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"scan: the body function must return a pair (carry, y), got "
+                            f"{type(out).__name__}")
+        return tuple(out)
+    return body
+
+
+def _xs_names(tree):
+    from ..tree import keystr, tree_flatten_with_path
+    dummy = tree_unflatten(tree, [0] * tree.num_leaves)
+    return [f"xs{keystr(p)}" for p, _ in tree_flatten_with_path(dummy)[0]]
+
+
+def map(f, xs, *, batch_size=None):  # noqa: A001
+    """[f(x) for x in xs] along the leading axis, as a scan (or a scan of vmapped batches of
+    `batch_size`).
+
+    >>> map(lambda x: x ** 2, np.arange(3.0))   # [0., 1., 4.]
+    """
+    if batch_size is None:
+        return scan(_map_body(f), (), xs)[1]
+    from ..api import vmap
+    leaves, tree = tree_flatten(xs)
+    n = get_aval(leaves[0]).shape[0]
+    num_batches, rem = divmod(n, batch_size)
+    lax = _lax()
+    outs = []
+    if num_batches:
+        main = tree_unflatten(tree, [lax.reshape(
+            lax.slice_in_dim(x, 0, num_batches * batch_size),
+            (num_batches, batch_size) + get_aval(x).shape[1:]) for x in leaves])
+        ys = scan(lambda c, x: (c, vmap(f)(x)), (), main)[1]
+        outs.append(_tree_map(lambda y: lax.reshape(
+            y, (num_batches * batch_size,) + get_aval(y).shape[2:]), ys))
+    if rem:
+        tail = tree_unflatten(tree, [lax.slice_in_dim(x, num_batches * batch_size, n)
+                                     for x in leaves])
+        outs.append(vmap(f)(tail))
+    if len(outs) == 1:
+        return outs[0]
+    return _tree_map(lambda a, b: lax.concatenate([a, b], 0), *outs)
+
+
+_map_cache = weakref.WeakKeyDictionary()
+
+
+def _map_body(f):
+    try:
+        return _map_cache.setdefault(f, lambda c, x: (c, f(x)))
+    except TypeError:
+        return lambda c, x: (c, f(x))
+
+
+def _tree_map(f, *trees):
+    from ..tree import tree_map
+    return tree_map(f, *trees)
+
+
+# ---------------------------------------------------------------------------------------
+# associative_scan
+
+def associative_scan(fn, elems, reverse=False, axis=0):
+    """Inclusive prefix scan of `elems` with the associative `fn`, in O(log n) parallel
+    steps (Blelloch's odd/even recursion).
+
+    >>> associative_scan(np.add, np.arange(5.0))   # [0., 1., 3., 6., 10.]
+    """
+    lax = _lax()
+    leaves, tree = tree_flatten(elems)
+    if not leaves:
+        return elems
+    avals = _avals_of("associative_scan", leaves)
+    ndim = avals[0].ndim
+    from .base import normalize_axis
+    axis = normalize_axis("associative_scan", axis, ndim)
+    sizes = {a.shape[axis] for a in avals}
+    if len(sizes) != 1:
+        raise ValueError(f"associative_scan: array inputs must have the same size along axis "
+                         f"{axis}, got shapes {[a.shape for a in avals]}")
+    if reverse:
+        leaves = [lax.rev(x, (axis,)) for x in leaves]
+
+    def combine(a, b):
+        out = fn(tree_unflatten(tree, a), tree_unflatten(tree, b))
+        out_leaves, out_tree = tree_flatten(out)
+        if out_tree != tree:
+            raise TypeError(f"associative_scan: fn must return the structure of its inputs "
+                            f"{tree}, got {out_tree}")
+        return out_leaves
+
+    def take(xs, start, stop, stride=1):
+        return [lax.slice_in_dim(x, start, stop, stride, axis) for x in xs]
+
+    def interleave(a, b):  # a[0], b[0], a[1], b[1], ...
+        n_a, n_b = get_aval(a).shape[axis], get_aval(b).shape[axis]
+        cfg = [(0, 0, 0)] * ndim
+        cfg_a, cfg_b = list(cfg), list(cfg)
+        cfg_a[axis] = (0, 1 if n_a == n_b else 0, 1)
+        cfg_b[axis] = (1, 0 if n_a == n_b else 1, 1)
+        dtype = get_aval(a).dtype
+        zero = np.zeros((), dtype)
+        pa, pb = lax.pad(a, zero, cfg_a), lax.pad(b, zero, cfg_b)
+        return lax.bitwise_or(pa, pb) if dtype == dtypes.bool_ else lax.add(pa, pb)
+
+    def recurse(xs):
+        n = get_aval(xs[0]).shape[axis]
+        if n < 2:
+            return xs
+        reduced = combine(take(xs, 0, n - 1, 2), take(xs, 1, n, 2))
+        odd = recurse(reduced)
+        if n % 2 == 0:
+            even = combine(take(odd, 0, get_aval(odd[0]).shape[axis] - 1), take(xs, 2, n, 2))
+        else:
+            even = combine(odd, take(xs, 2, n, 2))
+        even = [lax.concatenate([lax.slice_in_dim(x, 0, 1, 1, axis), e], axis)
+                for x, e in zip(xs, even)]
+        return [interleave(e, o) for e, o in zip(even, odd)]
+
+    out = recurse(leaves)
+    if reverse:
+        out = [lax.rev(x, (axis,)) for x in out]
+    return tree_unflatten(tree, out)
