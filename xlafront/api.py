@@ -210,8 +210,10 @@ class _CacheEntry:
 class _JitInfo:
     """The Python side of one jitted function: its trace/compile cache and its options."""
 
-    def __init__(self, fun, static_argnums, static_argnames, donate_argnums, device):
+    def __init__(self, fun, static_argnums, static_argnames, donate_argnums, device,
+                 inline=False):
         self.fun = fun
+        self.inline = inline  # under a transformation: trace into the caller, no pjit
         self.name = getattr(fun, "__name__", type(fun).__name__)
         self.static_argnums = static_argnums
         self.static_argnames = static_argnames
@@ -297,6 +299,8 @@ class _JitInfo:
         trace = core.current_trace()
         if trace is not core.eval_trace or any(isinstance(x, core.Tracer)
                                                for x in tree_leaves((args, kwargs))):
+            if self.inline:
+                return self.fun(*args, **kwargs), None, False
             return self.call_traced(args, kwargs), None, False
         dyn_args, dyn_kwargs, statics = _split_args(
             args, kwargs, self.static_argnums, self.static_argnames, self.name)
@@ -449,7 +453,8 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
         donate.update(params.index(n) for n in names if n in params)
     if backend is not None and device is None:
         device = runtime.local_devices(backend=backend)[0]
-    info = _JitInfo(fun, static_argnums, static_argnames, tuple(sorted(donate)), device)
+    info = _JitInfo(fun, static_argnums, static_argnames, tuple(sorted(donate)), device,
+                    inline)
     _install_jit_methods()
     cpp = runtime.cpp_jit(info.name, fun, api_boundary(info.cache_miss), static_argnums,
                           static_argnames, (tuple(sorted(donate)), device), _shard_arg)

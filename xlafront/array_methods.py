@@ -15,10 +15,14 @@ def _np():
 
 
 def _binop(name, reflected=False):
+    fn = None  # the xlafront.numpy function, looked up on first use
+
     def method(self, other):
+        nonlocal fn
         if isinstance(other, (str, bytes, dict, set)) or other is None:
             return NotImplemented
-        fn = getattr(_np(), name)
+        if fn is None:
+            fn = getattr(_np(), name)
         return fn(other, self) if reflected else fn(self, other)
     return method
 

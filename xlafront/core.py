@@ -362,13 +362,21 @@ class EvalTrace(Trace):
                 raise escaped_tracer_error(x, prim)
         if prim.impl is not None:
             return prim.impl(*args, **params)
+        return self.apply(prim, args, params)
+
+    @staticmethod
+    def apply(prim, args, params):
         return apply_primitive(prim, args, params)
 
 
 def apply_primitive(prim, args, params):
-    """Eager execution: compile the one-op program once per (prim, params, avals)."""
-    from .dispatch import apply_primitive as apply  # dispatch imports the runtime lazily
-    return apply(prim, args, params)
+    """Eager execution: compile the one-op program once per (prim, params, avals). The
+    dispatch module (which loads the runtime) is imported on first use, then called
+    directly."""
+    global apply_primitive
+    from .dispatch import apply_primitive
+    EvalTrace.apply = staticmethod(apply_primitive)
+    return apply_primitive(prim, args, params)
 
 
 class _TraceState(threading.local):

@@ -188,6 +188,18 @@ def _lub(nodes, x64):
 
 def promote_types(*dtypes_and_weak):
     """JAX's `result_type` over (dtype, weak_type) pairs: returns (dtype, weak_type)."""
+    try:
+        return _promote_cached(dtypes_and_weak, x64_enabled())
+    except TypeError:  # an unhashable dtype-like: compute without the cache
+        return _promote(dtypes_and_weak)
+
+
+@functools.lru_cache(4096)
+def _promote_cached(dtypes_and_weak, x64):
+    return _promote(dtypes_and_weak)
+
+
+def _promote(dtypes_and_weak):
     if len(dtypes_and_weak) == 1:
         d, w = dtypes_and_weak[0]
         return canonicalize(d), w

@@ -53,11 +53,17 @@ def api_boundary(fun):
         try:
             return fun(*args, **kwargs)
         except Exception as e:
-            if os.environ.get("XLAFRONT_TRACEBACK_FILTERING", "on") == "off":
-                raise
-            raise e.with_traceback(filter_traceback(e.__traceback__))
+            raise user_facing(e)
 
     return entry_point
+
+
+def user_facing(e):
+    """`e` with xlafront's frames dropped from its traceback (unless
+    XLAFRONT_TRACEBACK_FILTERING=off), for an entry point to re-raise."""
+    if os.environ.get("XLAFRONT_TRACEBACK_FILTERING", "on") == "off":
+        return e
+    return e.with_traceback(filter_traceback(e.__traceback__))
 
 
 def user_frame():

@@ -5,11 +5,56 @@ import builtins
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import get_aval
-from ..errors import api_boundary
+from ..core import aval_handlers, get_aval
+from ..errors import api_boundary, user_facing
 from ..lax.base import is_array_value
 from ._creation import asarray
 from ._util import _python_scalars, aval_or_error, convert, promote_args, promote_inexact
+
+
+def _values_irrelevant(args):
+    """Whether the Python scalars among args may become traced values: floats and complex
+    always; ints and bools only beside an inexact array (else their value decides range
+    checks and promotion)."""
+    ints = [a for a in args if type(a) in (builtins.int, builtins.bool)]
+    if not ints:
+        return True
+    return (builtins.all(-2**31 <= a < 2**31 for a in ints) and
+            builtins.any(type(a) in aval_handlers and dtypes.is_inexact(a.dtype) for a in args))
+
+
+def _eager_jit(ufunc):
+    """`ufunc` as a public entry point that, called eagerly on Arrays and Python scalars,
+    runs one cached jitted program (jaxlib's C++ dispatcher then skips promotion,
+    broadcasting and the per-op dispatch in Python, as JAX's jnp functions do); other
+    arguments (tracers, lists, NumPy arrays) take the plain path. Under a transformation
+    the program is inlined into the caller's."""
+    from ..dispatch import scalar_array
+    jitted = None
+
+    def call(*args):
+        __tracebackhide__ = True  # noqa: F841
+        nonlocal jitted
+        try:
+            scalars = False
+            for a in args:
+                if type(a) in _python_scalars:
+                    scalars = True
+                elif type(a) not in aval_handlers:
+                    return ufunc(*args)
+            if scalars and not _values_irrelevant(args):
+                return ufunc(*args)
+            if jitted is None:
+                from ..api import jit
+                jitted = jit(ufunc, inline=True)
+            if scalars:  # cached device scalars: jaxlib copies a Python scalar every call
+                args = [scalar_array(a) if type(a) in _python_scalars else a for a in args]
+            return jitted(*args)
+        except Exception as e:
+            raise user_facing(e)
+
+    call.__name__, call.__qualname__, call.__doc__ = ufunc.__name__, ufunc.__name__, ufunc.__doc__
+    return call
 
 
 def _binary(name, lax_fn, kinds=None, inexact=False):
@@ -27,7 +72,7 @@ def _binary(name, lax_fn, kinds=None, inexact=False):
 
     ufunc.__name__ = name
     ufunc.__doc__ = f"NumPy's `{name}`, elementwise with broadcasting and JAX's type promotion."
-    return api_boundary(ufunc)
+    return _eager_jit(ufunc)
 
 
 def _unary(name, lax_fn, inexact=False, kinds=None):
@@ -45,7 +90,7 @@ def _unary(name, lax_fn, inexact=False, kinds=None):
 
     ufunc.__name__ = name
     ufunc.__doc__ = f"NumPy's `{name}`, elementwise."
-    return api_boundary(ufunc)
+    return _eager_jit(ufunc)
 
 
 def _kind_text(kinds):

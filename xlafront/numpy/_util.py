@@ -70,10 +70,11 @@ def promote_dtypes(op, *args):
 def promote_args(op, *args, full_broadcast=False):
     """args promoted to one dtype and broadcast to one shape (rank-0 operands stay rank-0
     unless `full_broadcast`, since elementwise lax ops accept them)."""
-    if len(args) == 2 and type(args[0]) is type(args[1]) and not isinstance(args[0], _python_scalars):
-        a0, a1 = get_aval(args[0]), get_aval(args[1])
-        if a0 == a1:
-            return list(args)
+    if len(args) == 2:
+        a, b = args
+        if type(a) is type(b) and not isinstance(a, _python_scalars):
+            if get_aval(a) == get_aval(b):
+                return list(args)
     args = [np.asarray(x) if isinstance(x, (list, tuple)) else x for x in args]
     converted, _ = promote_dtypes(op, *args)
     shapes = [get_aval(x).shape for x in converted]
