@@ -60,23 +60,27 @@ def hand_batched(params, x, y):
     return grads[::-1]
 
 
-def timeit(fn, repeats, n):
-    xf.block_until_ready(fn())
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            out = fn()
-        xf.block_until_ready(out)
-        times.append((time.perf_counter() - t0) / n)
-    return statistics.median(times)
+def timeit(fns, repeats, n):
+    """Median seconds per call of each function, alternating loop by loop so that
+    background load hits them alike."""
+    for fn in fns:
+        xf.block_until_ready(fn())
+    times = [[] for _ in fns]
+    for rep in range(repeats):
+        for i in (range(len(fns)) if rep % 2 == 0 else reversed(range(len(fns)))):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                out = fns[i]()
+            xf.block_until_ready(out)
+            times[i].append((time.perf_counter() - t0) / n)
+    return [statistics.median(t) for t in times]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     opts = parser.parse_args()
-    repeats, n = (3, 5) if opts.quick else (7, 20)
+    repeats, n = (6, 5) if opts.quick else (40, 10)
     params, x, y = problem()
     vmapped = xf.jit(xf.vmap(xf.grad(loss), in_axes=(None, 0, 0)))
     per_example = xf.jit(xf.grad(loss))
@@ -92,10 +96,10 @@ def main():
                                         atol=1e-5)
 
     load = os.getloadavg()[0]
-    t_vmap = timeit(lambda: vmapped(params, x, y), repeats, n)
-    t_hand = timeit(lambda: hand(params, x, y), repeats, n)
-    t_loop = timeit(lambda: [per_example(params, x[i], y[i]) for i in range(BATCH)],
-                    repeats, max(1, n // 10))
+    t_vmap, t_hand = timeit([lambda: vmapped(params, x, y), lambda: hand(params, x, y)],
+                            repeats, n)
+    (t_loop,) = timeit([lambda: [per_example(params, x[i], y[i]) for i in range(BATCH)]],
+                       max(3, repeats // 4), max(1, n // 10))
     print(f"per-example gradients, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; "
           f"load average at start {load:.2f}; medians of {repeats} runs\n")
     print("| version | time per batch | vs hand-batched |")

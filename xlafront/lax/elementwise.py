@@ -689,16 +689,22 @@ ad.defjvp(binary_prims["atan2"],
           lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y)))))
 
 
-def _balanced_eq(x, ans, y):
-    """1 where x is the chosen value (0.5 where y is too), else 0: ties split evenly."""
-    dtype = get_aval(ans).dtype
-    return div(convert_element_type(eq(x, ans), dtype),
-               add(1, convert_element_type(eq(y, ans), dtype)))
+def _balanced_tangent(g, ans, x, y, wins):
+    """g where x is the chosen value (half of it where x == y), else 0: ties split evenly,
+    as JAX does (a NaN operand gets none). The factor depends on primals only, so the
+    tangent stays one `mul`, and so does its transpose."""
+    shape, dtype = _shape_of(ans), get_aval(ans).dtype
+
+    def full(value):
+        return _bcast_to(np.array(value, dtype), shape)
+
+    factor = select(wins(x, y), full(1), select(eq(x, y), full(0.5), full(0)))
+    return mul(ad.broadcast_to_aval(g, get_aval(ans)), factor)
 
 
-for _prim in (max_p, min_p):
-    ad.defjvp2(_prim, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
-               lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+for _prim, _wins in ((max_p, gt), (min_p, lt)):
+    ad.defjvp2(_prim, lambda g, ans, x, y, w=_wins: _balanced_tangent(g, ans, x, y, w),
+               lambda g, ans, x, y, w=_wins: _balanced_tangent(g, ans, y, x, w))
 
 
 # select_n: linear in the cases

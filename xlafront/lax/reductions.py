@@ -156,6 +156,9 @@ def _dot_general_abstract(lhs, rhs, dimension_numbers, precision, preferred_elem
 
 def _dot_general_lowering(ctx, lhs, rhs, dimension_numbers, precision, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
+    lhs_aval, rhs_aval = ctx.avals_in
+    if all(lhs_aval.shape[d] == 1 for d in lc):  # an outer product: no sum to do
+        return [_outer_product(ctx, lhs, rhs, dimension_numbers)]
     dnums = L.hlo.DotDimensionNumbers.get(
         lhs_batching_dimensions=list(lb), rhs_batching_dimensions=list(rb),
         lhs_contracting_dimensions=list(lc), rhs_contracting_dimensions=list(rc))
@@ -165,6 +168,32 @@ def _dot_general_lowering(ctx, lhs, rhs, dimension_numbers, precision, preferred
             [L.hlo.PrecisionAttr.get(precision)] * 2)
     return [L.hlo.dot_general(L.ir_type(ctx.avals_out[0]), lhs, rhs, dnums,
                               precision_config=precision_config)]
+
+
+def _outer_product(ctx, lhs, rhs, dimension_numbers):
+    """A dot_general whose contracted dimensions all have size 1 (per-example outer products
+    under vmap, x[:, None] @ y[None]) as broadcasts and a multiply, which XLA runs as one
+    fused loop rather than a batch of rank-1 matrix products."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    out_aval = ctx.avals_out[0]
+    n_batch, n_lhs_free = len(lb), ctx.avals_in[0].ndim - len(lc) - len(lb)
+    factors = []
+    for side, (x, aval, contract, batch) in enumerate(((lhs, ctx.avals_in[0], lc, lb),
+                                                      (rhs, ctx.avals_in[1], rc, rb))):
+        kept = [i for i in range(aval.ndim) if i not in contract]   # original order
+        order = list(batch) + [i for i in kept if i not in batch]  # batch dims first
+        if len(kept) != aval.ndim:  # drop the size-1 contracted dimensions
+            x = L.hlo.reshape(L.ir_type(aval.update(shape=tuple(aval.shape[i] for i in kept))),
+                              x)
+        if order != kept:
+            x = L.hlo.transpose(x, L.dense_i64([kept.index(i) for i in order]))
+        shape = tuple(aval.shape[i] for i in order)
+        if aval.dtype != out_aval.dtype:
+            x = L.hlo.convert(L.ir_type(aval.update(shape=shape, dtype=out_aval.dtype)), x)
+        first_free = n_batch + (0 if side == 0 else n_lhs_free)
+        dims = list(range(n_batch)) + list(range(first_free, first_free + len(order) - n_batch))
+        factors.append(L.hlo.broadcast_in_dim(L.ir_type(out_aval), x, L.dense_i64(dims)))
+    return L.hlo.multiply(*factors)
 
 
 dot_general_p = primitive("dot_general", _dot_general_abstract, _dot_general_lowering)
@@ -386,7 +415,16 @@ def _dot_general_transpose_lhs(ct, x, y, dimension_numbers, precision, preferred
             y = convert_element_type(y, ct_dtype)
         else:
             ct = convert_element_type(ct, y_aval.dtype)
-    x_bar = transpose(dot_general(ct, y, dims, precision), out_axes)
+    # dot(y, ct) yields the dimensions as (batch, contracted, kept): when that is x's own
+    # order and (batch, kept, contracted) is not, it saves XLA a transpose of the result.
+    flipped_axes = tuple(int(i) for i in np.argsort(list(x_batch) + x_contract_sorted_by_y +
+                                                    x_kept))
+    identity = tuple(range(x_aval.ndim))
+    if out_axes != identity and flipped_axes == identity:
+        (ct_free, y_free), (ct_batch, y_batch_) = dims
+        x_bar = dot_general(y, ct, ((y_free, ct_free), (y_batch_, ct_batch)), precision)
+    else:
+        x_bar = transpose(dot_general(ct, y, dims, precision), out_axes)
     if get_aval(x_bar).dtype != x_aval.dtype:
         x_bar = convert_element_type(x_bar, x_aval.dtype)
     return x_bar
