@@ -22,7 +22,7 @@ from xlafront.interpreters import ad
 from xlafront.test_util import check_grads, check_jvp, check_vjp
 
 from conftest import rand, rng_for
-from test_lax import _dots, all_primitives
+from test_lax import _dots, _prims_in, all_primitives
 
 f16, f32, f64 = onp.dtype(onp.float16), onp.dtype(onp.float32), onp.dtype(onp.float64)
 c64, c128 = onp.dtype(onp.complex64), onp.dtype(onp.complex128)
@@ -497,17 +497,6 @@ def test_table_covers_the_differentiable_primitives():
         - ZERO_DERIVATIVE - zero - COLLECTIVES
     missing = sorted(differentiable - seen)
     assert not missing, f"primitives with a jvp rule but no row in GRAD_RECORDS: {missing}"
-
-
-def _prims_in(jaxpr):
-    names = set()
-    for eqn in jaxpr.eqns:
-        names.add(eqn.prim.name)
-        for v in eqn.params.values():
-            inner = getattr(v, "jaxpr", v)
-            if hasattr(inner, "eqns"):
-                names |= _prims_in(inner)
-    return names
 
 
 # ---------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from xlafront.tree_util import tree_flatten
 
 from conftest import assert_close, rng_for, tol_for
 from test_ad import gen as _example_gen
-from test_lax import RECORDS, all_primitives
+from test_lax import RECORDS, _prims_in, all_primitives
 
 f32, i32 = onp.dtype(onp.float32), onp.dtype(onp.int32)
 B = 3  # examples per batch
@@ -531,13 +531,3 @@ def _has_batch_rule(p):
 
 _COLLECTIVES = {"psum", "pmax", "pmin", "all_gather", "axis_index", "ppermute", "all_to_all"}
 
-
-def _prims_in(jaxpr):
-    names = set()
-    for eqn in jaxpr.eqns:
-        names.add(eqn.prim.name)
-        for v in eqn.params.values():
-            inner = getattr(v, "jaxpr", v)
-            if hasattr(inner, "eqns"):
-                names |= _prims_in(inner)
-    return names

@@ -11,7 +11,7 @@ from .errors import api_boundary
 from .interpreters import ad, lowering
 from .interpreters.partial_eval import (convert_constvars, debug_info, partial_eval_call,
                                         trace_to_jaxpr)
-from .tree import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
+from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 class ShapeDtypeStruct:
     """A shape and dtype standing in for an array (for make_jaxpr, eval_shape, lower)."""

@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from . import core, runtime
+from . import runtime
 from .core import Tracer
 
 

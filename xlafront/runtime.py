@@ -7,7 +7,6 @@ executables return it without any Python wrapping, and the C++ dispatcher recogn
 """
 import collections
 import os
-import sys
 import threading
 
 import numpy as np
@@ -68,6 +67,10 @@ def _load():
         _make_sharding_class(rt)
         _rt = rt
         _install_array_type(rt)
+        # Whoever needs a device next lowers a program: load the MLIR bindings now, so the
+        # first jit call does not pay for them.
+        from .interpreters import lowering
+        lowering._init()
         return rt
 
 

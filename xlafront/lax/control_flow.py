@@ -771,7 +771,6 @@ def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse, u
     # A known carry here is an instantiated zero tangent: it is transposed as linear and
     # its cotangent dropped.
     init_lin = [ad.is_undefined(x) for x in init]
-    num_ys = len(jaxpr.outvars) - num_carry
     ct_carry = [ad.instantiate(ct) for ct in cts[:num_carry]]
     ct_ys = cts[num_carry:]
     ys_nz = [type(ct) is not ad.Zero for ct in ct_ys]
