@@ -224,3 +224,29 @@ def test_checkpoint_in_scan_reduces_compiled_memory():
 def test_checkpoint_static_argnums_and_vmap():
     f = xf.checkpoint(lambda x, n: np.sin(x) ** n, static_argnums=(1,))
     close(xf.vmap(xf.grad(lambda x: f(x, 2)))(X), 2 * onp.sin(X) * onp.cos(X))
+
+
+def test_vmap_inside_custom_rules():
+    @xf.custom_jvp
+    def rowwise_norm(x):
+        return xf.vmap(lambda r: np.sqrt(np.sum(r * r)))(x)
+
+    @rowwise_norm.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        n = rowwise_norm(x)
+        return n, xf.vmap(lambda r, tr, nr: np.sum(r * tr) / nr)(x, t, n)
+
+    @xf.custom_vjp
+    def scaled(x):
+        return x * 2.0
+
+    scaled.defvjp(lambda x: (x * 2.0, x),
+                  lambda x, g: (xf.vmap(lambda gi: gi * 2.0)(g),))
+    m = onp.array([[3.0, 4.0], [1.0, 0.0]], onp.float32)
+    close(xf.grad(lambda x: rowwise_norm(x).sum())(m), m / onp.linalg.norm(m, axis=1,
+                                                                             keepdims=True))
+    close(xf.vmap(xf.grad(lambda x: rowwise_norm(x[None]).sum()))(m),
+          m / onp.linalg.norm(m, axis=1, keepdims=True))
+    close(xf.grad(lambda x: scaled(x).sum())(m), onp.full((2, 2), 2.0))
+    close(xf.vmap(xf.grad(lambda x: scaled(x).sum()))(m), onp.full((2, 2), 2.0))
