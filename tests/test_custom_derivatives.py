@@ -250,3 +250,32 @@ def test_vmap_inside_custom_rules():
           m / onp.linalg.norm(m, axis=1, keepdims=True))
     close(xf.grad(lambda x: scaled(x).sum())(m), onp.full((2, 2), 2.0))
     close(xf.vmap(xf.grad(lambda x: scaled(x).sum()))(m), onp.full((2, 2), 2.0))
+
+
+def test_custom_vjp_closure_over_differentiated_value_is_an_error():
+    def outer(c):
+        @xf.custom_vjp
+        def f(x):
+            return x * c
+        f.defvjp(lambda x: (x * c, None), lambda _, g: (g * c,))
+        return f(2.0)
+
+    with pytest.raises(TypeError, match="closed-over value"):
+        xf.grad(outer)(3.0)
+    close(outer(3.0), 6.0)  # without differentiation the closure is fine
+
+
+def test_custom_jvp_closure_over_differentiated_value_is_an_error():
+    def outer(c):
+        @xf.custom_jvp
+        def f(x):
+            return x * c
+
+        @f.defjvp
+        def _(primals, tangents):
+            return primals[0] * c, tangents[0] * c
+        return f(2.0)
+
+    with pytest.raises(TypeError, match="closed-over value"):
+        xf.grad(outer)(3.0)
+    close(xf.jit(outer)(3.0), 6.0)  # a closure over a jit tracer is fine

@@ -77,7 +77,17 @@ def _check_types(what, expected, got):
 custom_jvp_call_p = _call_primitive("custom_jvp_call")
 
 
+def _closed_over_error(kind):
+    return TypeError(
+        f"Detected differentiation of a {kind} function with respect to a closed-over value. "
+        f"That isn't supported because the custom rule only specifies how to differentiate "
+        f"the function with respect to its explicit arguments: pass the value as an argument "
+        f"instead.")
+
+
 def _custom_jvp_call_jvp(primals, tangents, call_jaxpr, jvp_fun, num_consts, symbolic_zeros):
+    if any(type(t) is not ad.Zero for t in tangents[:num_consts]):
+        raise _closed_over_error("custom_jvp")
     primals, tangents = primals[num_consts:], tangents[num_consts:]
     if not symbolic_zeros:
         tangents = [ad.instantiate(t) for t in tangents]
@@ -224,6 +234,8 @@ custom_lin_p = core.Primitive("custom_lin", multiple_results=True)
 
 def _custom_vjp_call_jvp(primals, tangents, call_jaxpr, fwd_fun, bwd_fun, num_consts,
                          out_avals, symbolic_zeros):
+    if any(type(t) is not ad.Zero for t in tangents[:num_consts]):
+        raise _closed_over_error("custom_vjp")
     args = primals[num_consts:]
     res_and_outs = fwd_fun(*args)
     num_res = len(res_and_outs) - len(out_avals)
