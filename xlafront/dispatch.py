@@ -7,7 +7,8 @@ import numpy as np
 from . import dtypes
 from .core import Jaxpr, bind, get_aval, jaxpr_fingerprint
 
-_callables = {}
+_callables = {}  # (primitive, params) -> its jitted one-op program, oldest first
+_MAX_CALLABLES = 8192
 _scalars = {}  # a scalar operand's (type, value, x64) -> its device array
 _PY_SCALARS = (bool, int, float, complex)
 
@@ -57,6 +58,8 @@ def apply_primitive(prim, args, params):
     try:
         fn = _callables[key]
     except KeyError:
+        if len(_callables) >= _MAX_CALLABLES:  # forget the oldest one-op program
+            del _callables[next(iter(_callables))]
         fn = _callables[key] = _prim_callable(prim, params)
     except TypeError:  # an unhashable param (never from lax's wrappers): compile uncached
         fn = _prim_callable(prim, params)
