@@ -877,26 +877,35 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
                              f"function was called with {len(args)} positional arguments")
         leaves, in_tree = tree_flatten((args, kwargs))
         dims = _flatten_axes("vmap in_axes", in_tree, (in_axes, 0))
-        names = debug_info(fun, "vmap", args, kwargs).arg_names
-        if len(names) != len(leaves):
-            names = [f"argument {i}" for i in range(len(leaves))]
+        names = []
+
+        def name(i):  # the argument's name, for error messages only (computed on demand)
+            if not names:
+                names[:] = debug_info(fun, "vmap", args, kwargs).arg_names
+                if len(names) != len(leaves):
+                    names[:] = [f"argument {i}" for i in range(len(leaves))]
+            return names[i]
+
         sizes = []
         for i, (x, d) in enumerate(zip(leaves, dims)):
             if d is None:
                 continue
-            aval = _arg_aval(x, names[i], "vmap")
+            try:
+                aval = get_aval(x)
+            except TypeError:
+                aval = _arg_aval(x, name(i), "vmap")  # raises with the argument's name
             if not -aval.ndim <= d < aval.ndim:
-                raise ValueError(f"vmap was requested to map its argument {names[i]} along axis "
+                raise ValueError(f"vmap was requested to map its argument {name(i)} along axis "
                                  f"{d}, which implies that its rank should be at least "
                                  f"{d + 1 if d >= 0 else -d}, but is only {aval.ndim} (its "
                                  f"shape is {aval.shape})")
             dims[i] = d % aval.ndim
-            sizes.append((names[i], dims[i], aval))
+            sizes.append((i, dims[i], aval))
         size = axis_size
         found = {aval.shape[d] for _, d, aval in sizes}
         if len(found) > 1 or (axis_size is not None and found and found != {axis_size}):
-            lines = "\n".join(f"  * {name} has size {aval.shape[d]} along axis {d} (shape "
-                              f"{aval.shape})" for name, d, aval in sizes)
+            lines = "\n".join(f"  * {name(i)} has size {aval.shape[d]} along axis {d} (shape "
+                              f"{aval.shape})" for i, d, aval in sizes)
             raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped:\n"
                              f"{lines}" + (f"\n  * axis_size is {axis_size}"
                                            if axis_size is not None else ""))
