@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import DEFAULT_JAX_PYTHON, combine, fmt, run_worker  # noqa: E402
+from core_bench import compare_rounds, fmt  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 BATCH = 128
@@ -179,22 +179,7 @@ def main():
         return
     cfg = dict(repeats=6, n=10) if opts.quick else dict(repeats=40, n=10)
     rounds = 1 if opts.quick else 3
-    jax_python = opts.jax_python or (DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON)
-                                     else None)
-    if jax_python and jax_python.lower() == "none":
-        jax_python = None
-    load = os.getloadavg()[0]
-    xs, js = [], []
-    for _ in range(rounds):
-        xs.append(run_worker(sys.executable, "xlafront", cfg, __file__))
-        if jax_python:
-            js.append(run_worker(jax_python, "jax", cfg, __file__))
-    xf, jx = combine(xs), combine(js)
-    if not xf:
-        sys.exit("the xlafront benchmark failed")
-    if jx and jx.get("jaxlib") != xf["jaxlib"]:
-        print(f"JAX runs on jaxlib {jx['jaxlib']}, xlafront on {xf['jaxlib']}: no comparison")
-        jx = {}
+    xs, xf, jx, load = compare_rounds(__file__, cfg, rounds, opts.jax_python)
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; xlafront on jaxlib {xf['jaxlib']}; "
           f"JAX: {jx.get('lib', 'n/a')}; load average at start {load:.2f}; best of {rounds} "
           f"round(s) of medians over {cfg['repeats']} x {cfg['n']} steps\n")

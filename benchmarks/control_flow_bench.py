@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import DEFAULT_JAX_PYTHON, combine, fmt, run_worker  # noqa: E402
+from core_bench import compare_rounds, fmt  # noqa: E402
 
 STEPS = 1000
 HIDDEN, INPUT, BATCH = 64, 32, 8
@@ -232,22 +232,7 @@ def main():
         cfg = dict(compile_repeats=5, compile_repeats_unrolled=1, run_repeats=50)
         rounds = 2
     cfg.update(steps=opts.steps, ode_unrolled_compile_steps=opts.ode_unrolled_steps)
-    jax_python = opts.jax_python or (DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON)
-                                     else None)
-    if jax_python and jax_python.lower() == "none":
-        jax_python = None
-    load = os.getloadavg()[0]
-    xs, js = [], []
-    for _ in range(rounds):
-        xs.append(run_worker(sys.executable, "xlafront", cfg, __file__))
-        if jax_python:
-            js.append(run_worker(jax_python, "jax", cfg, __file__))
-    xf, jx = combine(xs), combine(js)
-    if not xf:
-        sys.exit("the xlafront benchmark failed")
-    if jx and jx.get("jaxlib") != xf["jaxlib"]:
-        print(f"JAX runs on jaxlib {jx['jaxlib']}, xlafront on {xf['jaxlib']}: no comparison")
-        jx = {}
+    xs, xf, jx, load = compare_rounds(__file__, cfg, rounds, opts.jax_python)
     agree = "n/a"
     if jx:
         import numpy as onp

@@ -176,6 +176,30 @@ def run_worker(python, which, cfg, script=__file__):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def compare_rounds(script, cfg, rounds, jax_python):
+    """Runs `script`'s xlafront and JAX workers alternately `rounds` times (JAX only when
+    `jax_python`, a path or None/"none", names an interpreter with it). Returns (the
+    per-round xlafront results, both combined; JAX's {} when unavailable or on another
+    jaxlib, and the load average at the start); exits if xlafront's worker fails."""
+    if jax_python is None:
+        jax_python = DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON) else None
+    elif jax_python.lower() == "none":
+        jax_python = None
+    load = os.getloadavg()[0]
+    xs, js = [], []
+    for _ in range(rounds):
+        xs.append(run_worker(sys.executable, "xlafront", cfg, script))
+        if jax_python:
+            js.append(run_worker(jax_python, "jax", cfg, script))
+    xf, jx = combine(xs), combine(js)
+    if not xf:
+        sys.exit("the xlafront benchmark failed")
+    if jx and jx.get("jaxlib") != xf["jaxlib"]:
+        print(f"JAX runs on jaxlib {jx['jaxlib']}, xlafront on {xf['jaxlib']}: no comparison")
+        jx = {}
+    return xs, xf, jx, load
+
+
 IMPORT_SNIPPET = ("import time; t0 = time.perf_counter(); import {mod}; "
                   "print(time.perf_counter() - t0)")
 FIRST_OP_SNIPPET = ("import time; t0 = time.perf_counter(); import {mod} as np; "
