@@ -18,7 +18,7 @@ import pytest
 import xlafront as xf
 import xlafront.numpy as np
 from xlafront import dtypes, lax
-from xlafront.interpreters import ad
+from xlafront.interpreters import ad, lowering
 from xlafront.test_util import check_grads, check_jvp, check_vjp
 
 from conftest import rand, rng_for
@@ -492,8 +492,8 @@ def test_table_covers_the_differentiable_primitives():
         seen |= _prims_in(xf.make_jaxpr(r.fun)(*_row_args_32(r)).jaxpr)
     prims = all_primitives()
     zero = {n for n, p in prims.items()
-            if getattr(p.jvp, "__qualname__", "").startswith("defzero")}
-    differentiable = {n for n, p in prims.items() if p.jvp is not None} - set(AD_EXEMPT) \
+            if getattr(ad.primitive_jvps.get(p), "__qualname__", "").startswith("defzero")}
+    differentiable = {n for n, p in prims.items() if p in ad.primitive_jvps} - set(AD_EXEMPT) \
         - ZERO_DERIVATIVE - zero - COLLECTIVES
     missing = sorted(differentiable - seen)
     assert not missing, f"primitives with a jvp rule but no row in GRAD_RECORDS: {missing}"
@@ -530,13 +530,12 @@ def test_check_jvp_and_check_vjp(x64):
         check_jvp(np.log, lambda p, t: (np.log(p[0]) + 1, t[0] / p[0]), (x,))
 
 
-def _bad_primitive(name, jvp=None, transpose=None):
+def _bad_primitive(name):
     """A sin-like primitive with the given (wrong) rules, for testing the checker."""
     sin_p = lax.unary_prims["sin"]
     prim = xf.core.Primitive(name)
     prim.abstract_eval = sin_p.abstract_eval
-    prim.lowering = sin_p.lowering
-    prim.jvp, prim.transpose = jvp, transpose
+    lowering.register_lowering(prim, lowering.lowering_rule(sin_p))
     return prim
 
 
@@ -559,14 +558,15 @@ def test_check_grads_catches_a_wrong_second_derivative(x64):
 
 _cos_with_wrong_jvp = xf.core.Primitive("cos_with_wrong_jvp")
 _cos_with_wrong_jvp.abstract_eval = lax.unary_prims["cos"].abstract_eval
-_cos_with_wrong_jvp.lowering = lax.unary_prims["cos"].lowering
+lowering.register_lowering(_cos_with_wrong_jvp, lowering.lowering_rule(lax.unary_prims["cos"]))
 ad.defjvp(_cos_with_wrong_jvp, lambda t, x: lax.mul(t, lax.sin(x)))  # should be -sin
 
 
 def test_check_grads_catches_a_wrong_transpose(x64):
     neg_p = lax.neg_p
     prim = xf.core.Primitive("bad_neg")
-    prim.abstract_eval, prim.lowering = neg_p.abstract_eval, neg_p.lowering
+    prim.abstract_eval = neg_p.abstract_eval
+    lowering.register_lowering(prim, lowering.lowering_rule(neg_p))
     ad.deflinear(prim, lambda ct, x: [ct])  # should be -ct
     f = lambda x: xf.core.bind(prim, x) * 3  # noqa: E731
     check_grads(f, (onp.ones(3),), order=1, modes=("fwd",))
@@ -994,10 +994,10 @@ LINEAR = {
 
 def test_every_primitive_has_a_jvp_rule():
     prims = all_primitives()
-    missing = sorted(n for n, p in prims.items() if p.jvp is None and n not in AD_EXEMPT)
+    missing = sorted(n for n, p in prims.items() if p not in ad.primitive_jvps and n not in AD_EXEMPT)
     assert not missing, f"primitives without a jvp rule (add one, or an AD_EXEMPT entry " \
                         f"with the reason): {missing}"
-    stale = sorted(n for n in AD_EXEMPT if n in prims and prims[n].jvp is not None)
+    stale = sorted(n for n in AD_EXEMPT if n in prims and prims[n] in ad.primitive_jvps)
     assert not stale, f"AD_EXEMPT lists primitives that now have a jvp rule: {stale}"
 
 
@@ -1005,10 +1005,10 @@ def test_linear_primitives_have_a_transpose_rule():
     prims = all_primitives()
     linear = {n for n in LINEAR if n in prims}
     for n, p in prims.items():  # rules made with ad.deflinear / ad.defbilinear are linear
-        qualname = getattr(p.jvp, "__qualname__", "")
+        qualname = getattr(ad.primitive_jvps.get(p), "__qualname__", "")
         if qualname.startswith(("deflinear", "defbilinear")):
             linear.add(n)
-    missing = sorted(n for n in linear if prims[n].transpose is None)
+    missing = sorted(n for n in linear if prims[n] not in ad.primitive_transposes)
     assert not missing, f"linear primitives without a transpose rule: {missing}"
 
 
@@ -1041,7 +1041,7 @@ def test_tangent_programs_only_use_transposable_primitives():
             prims_needed.setdefault(eqn.prim.name, r.name)
     prims = all_primitives()
     bad = sorted(f"{n} (from row {row})" for n, row in prims_needed.items()
-                 if n in prims and prims[n].transpose is None)
+                 if n in prims and prims[n] not in ad.primitive_transposes)
     assert not bad, f"primitives in tangent programs without a transpose rule: {bad}"
 
 

@@ -8,7 +8,8 @@ from . import core, dtypes, runtime
 from .config import config
 from .core import ShapedArray, bind, get_aval
 from .errors import api_boundary
-from .interpreters import ad, lowering
+from .interpreters import ad, batching, lowering
+from .interpreters import partial_eval as pe
 from .interpreters.partial_eval import (convert_constvars, debug_info, partial_eval_call,
                                         trace_to_jaxpr)
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
@@ -152,10 +153,10 @@ pjit_p.abstract_eval = lambda *avals, jaxpr, name: jaxpr.out_avals
 
 
 def _pjit_lowering(ctx, *args, jaxpr, name):
-    return lowering.lower_jaxpr_body(jaxpr, [], list(args))
+    return lowering.lower_jaxpr_body(ctx.module_context, jaxpr, [], list(args))
 
 
-pjit_p.lowering = _pjit_lowering
+lowering.register_lowering(pjit_p, _pjit_lowering)
 
 
 def _pjit_jvp(primals, tangents, jaxpr, name):
@@ -179,9 +180,9 @@ def _pjit_transpose(cts, *invals, jaxpr, name):
     return [next(outs) if lin else None for lin in linear]
 
 
-pjit_p.jvp = _pjit_jvp
-pjit_p.transpose = _pjit_transpose
-pjit_p.partial_eval = lambda trace, args, **params: partial_eval_call(trace, pjit_p, args, params)
+ad.primitive_jvps[pjit_p] = _pjit_jvp
+ad.primitive_transposes[pjit_p] = _pjit_transpose
+pe.partial_eval_rules[pjit_p] = lambda trace, args, **params: partial_eval_call(trace, pjit_p, args, params)
 
 
 def _pjit_batch(trace, vals, dims, jaxpr, name):
@@ -194,7 +195,7 @@ def _pjit_batch(trace, vals, dims, jaxpr, name):
     return bind(pjit_p, *consts, *vals, jaxpr=new_jaxpr, name=name), out_dims
 
 
-pjit_p.batch_with_trace = _pjit_batch
+batching.batchers_with_trace[pjit_p] = _pjit_batch
 
 
 # ---------------------------------------------------------------------------------------

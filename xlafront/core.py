@@ -105,29 +105,34 @@ def is_array_like(x):
 # ---------------------------------------------------------------------------------------
 # Primitives and bind
 
+_primitives = []  # every Primitive ever made, in creation order (see all_primitives)
+
+
 class Primitive:
-    """A named operation. Its rules live beside it as attributes, set by `lax`:
-    `abstract_eval(*avals, **params) -> [aval]`, `lowering(ctx, *operands, **params)`,
-    and (with their own issues) `jvp`, `transpose`, `batch`."""
+    """A named operation with its type rule `abstract_eval(*avals, **params) -> [aval]`.
+
+    Every other rule lives in the table of the interpreter that uses it, filled beside the
+    primitive's definition: `lowering.register_lowering`, `ad.primitive_jvps` /
+    `ad.primitive_transposes`, `batching.primitive_batchers` / `batchers_with_trace`,
+    `partial_eval.partial_eval_rules`. A new transformation brings its own table."""
 
     def __init__(self, name, multiple_results=False):
         self.name = name
         self.multiple_results = multiple_results
         self.abstract_eval = None
-        self.lowering = None
         self.impl = None  # None: run through XLA as a one-op program (the default)
-        # Transformation rules, set beside the primitive in lax/ (see interpreters/):
-        self.jvp = None            # (primals, tangents, **params) -> (primals_out, tangents_out)
-        self.transpose = None      # (cts, *invals, **params) -> input cotangents
-        self.batch = None          # (vals, dims, **params) -> (outs, out_dims)
-        self.batch_with_trace = None  # (trace, vals, dims, **params): collectives, IR calls
-        self.partial_eval = None   # (trace, args, **params) -> outs; for IR-carrying prims
+        _primitives.append(self)
 
     def bind(self, *args, **params):
         return bind(self, *args, **params)
 
     def __repr__(self):
         return self.name
+
+
+def all_primitives():
+    """Every Primitive defined so far (the registry the rule tests read)."""
+    return list(_primitives)
 
 
 def bind(prim, *args, **params):

@@ -14,6 +14,7 @@ from . import core, dtypes
 from .core import bind, eval_jaxpr, get_aval
 from .errors import api_boundary
 from .interpreters import ad, batching, lowering
+from .interpreters import partial_eval as pe
 from .interpreters.partial_eval import partial_eval_call, trace_pytree_fun
 from .tree import tree_flatten, tree_structure, tree_unflatten
 
@@ -53,14 +54,14 @@ def _call_impl(*args, call_jaxpr, **_):
 
 
 def _call_lowering(ctx, *args, call_jaxpr, **_):
-    return lowering.lower_jaxpr_body(call_jaxpr, [], list(args))
+    return lowering.lower_jaxpr_body(ctx.module_context, call_jaxpr, [], list(args))
 
 
 def _call_primitive(name):
     prim = core.Primitive(name, multiple_results=True)
     prim.abstract_eval = lambda *avals, call_jaxpr, **_: call_jaxpr.out_avals
     prim.impl = _call_impl
-    prim.lowering = _call_lowering
+    lowering.register_lowering(prim, _call_lowering)
     return prim
 
 
@@ -116,8 +117,8 @@ def _custom_jvp_call_batch(trace, vals, dims, call_jaxpr, jvp_fun, num_consts, s
     return outs, [0] * len(outs)
 
 
-custom_jvp_call_p.jvp = _custom_jvp_call_jvp
-custom_jvp_call_p.batch_with_trace = _custom_jvp_call_batch
+ad.primitive_jvps[custom_jvp_call_p] = _custom_jvp_call_jvp
+batching.batchers_with_trace[custom_jvp_call_p] = _custom_jvp_call_batch
 
 
 class custom_jvp:
@@ -272,8 +273,8 @@ def _custom_lin_transpose(cts, *args, num_res, bwd_fun, in_avals, out_avals):
 
 custom_lin_p.abstract_eval = _custom_lin_abstract
 custom_lin_p.impl = _custom_lin_impl
-custom_lin_p.lowering = lambda ctx, *args, **params: _custom_lin_impl()
-custom_lin_p.transpose = _custom_lin_transpose
+lowering.register_lowering(custom_lin_p, lambda ctx, *args, **params: _custom_lin_impl())
+ad.primitive_transposes[custom_lin_p] = _custom_lin_transpose
 
 
 def _custom_vjp_call_batch(trace, vals, dims, call_jaxpr, fwd_fun, bwd_fun, num_consts,
@@ -314,9 +315,9 @@ def _custom_lin_batch(vals, dims, num_res, bwd_fun, in_avals, out_avals):
     return outs, [0] * len(outs)
 
 
-custom_vjp_call_p.jvp = _custom_vjp_call_jvp
-custom_vjp_call_p.batch_with_trace = _custom_vjp_call_batch
-custom_lin_p.batch = _custom_lin_batch
+ad.primitive_jvps[custom_vjp_call_p] = _custom_vjp_call_jvp
+batching.batchers_with_trace[custom_vjp_call_p] = _custom_vjp_call_batch
+batching.primitive_batchers[custom_lin_p] = _custom_lin_batch
 
 
 class custom_vjp:
@@ -436,7 +437,7 @@ def stop_gradient(x):
 stop_gradient_p = core.Primitive("stop_gradient")
 stop_gradient_p.abstract_eval = lambda x: [x]
 stop_gradient_p.impl = lambda x: [x]
-stop_gradient_p.lowering = lambda ctx, x: [x]
+lowering.register_lowering(stop_gradient_p, lambda ctx, x: [x])
 ad.defzero(stop_gradient_p)
 batching.defvectorized(stop_gradient_p)
 
@@ -452,7 +453,7 @@ remat_p.impl = lambda *args, jaxpr, policy, prevent_cse: eval_jaxpr(jaxpr, [], *
 def _remat_lowering(ctx, *args, jaxpr, policy, prevent_cse):
     if prevent_cse and args:  # keep XLA from merging the recomputation with the forward pass
         args = lowering.hlo.OptimizationBarrierOp(list(args)).results
-    return lowering.lower_jaxpr_body(jaxpr, [], list(args))
+    return lowering.lower_jaxpr_body(ctx.module_context, jaxpr, [], list(args))
 
 
 def _remat_jvp(primals, tangents, jaxpr, policy, prevent_cse):
@@ -494,11 +495,11 @@ def _remat_batch(trace, vals, dims, jaxpr, policy, prevent_cse):
     return bind(remat_p, *consts, *vals, jaxpr=new_jaxpr, **params), out_dims
 
 
-remat_p.lowering = _remat_lowering
-remat_p.jvp = _remat_jvp
-remat_p.partial_eval = _remat_partial_eval
-remat_p.transpose = _remat_transpose
-remat_p.batch_with_trace = _remat_batch
+lowering.register_lowering(remat_p, _remat_lowering)
+ad.primitive_jvps[remat_p] = _remat_jvp
+pe.partial_eval_rules[remat_p] = _remat_partial_eval
+ad.primitive_transposes[remat_p] = _remat_transpose
+batching.batchers_with_trace[remat_p] = _remat_batch
 
 
 class checkpoint_policies:

@@ -14,6 +14,10 @@ from ..core import (Literal, Trace, Tracer, Var, cache_by_jaxpr, current_trace,
 
 float0 = dtypes.float0
 
+# The rule tables, filled beside each primitive's definition:
+primitive_jvps = {}        # prim -> rule(primals, tangents, **params) -> (outs, tangents_out)
+primitive_transposes = {}  # prim -> rule(cts, *invals, **params) -> one cotangent per input
+
 
 # ---------------------------------------------------------------------------------------
 # Symbolic zeros and tangent types
@@ -132,7 +136,7 @@ class JVPTrace(Trace):
         with set_current_trace(self.parent):
             if all(type(t) is Zero for t in tangents):
                 return self.parent.process_primitive(prim, primals, params)
-            rule = prim.jvp
+            rule = primitive_jvps.get(prim)
             if rule is None:
                 raise NotImplementedError(
                     f"Differentiation rule for '{prim.name}' not implemented")
@@ -230,7 +234,7 @@ def backward_pass(jaxpr, consts, cts_out):
         if all(ct is None for ct in cts):
             continue
         cts = [Zero(v.aval) if ct is None else ct for v, ct in zip(eqn.outvars, cts)]
-        rule = eqn.prim.transpose
+        rule = primitive_transposes.get(eqn.prim)
         if rule is None:
             raise NotImplementedError(
                 f"Transpose rule (for reverse-mode differentiation) for '{eqn.prim.name}' "
@@ -263,7 +267,7 @@ def defjvp(prim, *derivatives):
             if d is not None and type(t) is not Zero:
                 total = add_tangents(total, broadcast_to_aval(d(t, *primals, **params), out_aval))
         return [out], [total]
-    prim.jvp = rule
+    primitive_jvps[prim] = rule
 
 
 def defjvp2(prim, *derivatives):
@@ -277,7 +281,7 @@ def defjvp2(prim, *derivatives):
                 total = add_tangents(total, broadcast_to_aval(d(t, out, *primals, **params),
                                                               out_aval))
         return [out], [total]
-    prim.jvp = rule
+    primitive_jvps[prim] = rule
 
 
 def defzero(prim):
@@ -286,7 +290,7 @@ def defzero(prim):
     def rule(primals, tangents, **params):
         outs = _bind(prim, primals, params)
         return outs, [Zero.like(o) for o in outs]
-    prim.jvp = rule
+    primitive_jvps[prim] = rule
 
 
 def deflinear(prim, transpose):
@@ -299,8 +303,8 @@ def deflinear(prim, transpose):
         else:
             touts = _bind(prim, [instantiate(t) for t in tangents], params)
         return outs, touts
-    prim.jvp = rule
-    prim.transpose = transpose
+    primitive_jvps[prim] = rule
+    primitive_transposes[prim] = transpose
 
 
 def defbilinear(prim, lhs_transpose, rhs_transpose):
@@ -322,8 +326,8 @@ def defbilinear(prim, lhs_transpose, rhs_transpose):
     def transpose(ct, x, y, **params):
         return [lhs_transpose(ct, x, y, **params) if is_undefined(x) else None,
                 rhs_transpose(ct, x, y, **params) if is_undefined(y) else None]
-    prim.jvp = rule
-    prim.transpose = transpose
+    primitive_jvps[prim] = rule
+    primitive_transposes[prim] = transpose
 
 
 @cache_by_jaxpr

@@ -5,13 +5,18 @@ are the same for every example.
 
 A batching rule is `rule(vals, dims, **params) -> (outs, out_dims)`. Primitives that need
 the trace itself (collectives over a named axis, primitives carrying IR whose body may hold
-collectives) set `prim.batch_with_trace(trace, vals, dims, **params)` instead, which is
+collectives) register `rule(trace, vals, dims, **params)` in `batchers_with_trace` instead, which is
 called even when no operand is mapped.
 """
 from ..core import (Trace, Tracer, cache_by_jaxpr, current_trace, escaped_tracer_error, get_aval,
                     set_current_trace)
 
 not_mapped = None
+
+# The rule tables, filled beside each primitive's definition:
+primitive_batchers = {}   # prim -> rule(vals, dims, **params) -> (outs, out_dims)
+batchers_with_trace = {}  # prim -> rule(trace, vals, dims, **params), called even when no
+                          # operand is mapped (collectives, primitives carrying IR)
 
 
 class BatchTracer(Tracer):
@@ -49,12 +54,13 @@ class BatchTrace(Trace):
             vals.append(v)
             dims.append(d)
         with set_current_trace(self.parent):
-            if prim.batch_with_trace is not None:
-                outs, out_dims = prim.batch_with_trace(self, vals, dims, **params)
+            with_trace = batchers_with_trace.get(prim)
+            if with_trace is not None:
+                outs, out_dims = with_trace(self, vals, dims, **params)
             elif all(d is not_mapped for d in dims):
                 return self.parent.process_primitive(prim, vals, params)
             else:
-                rule = prim.batch
+                rule = primitive_batchers.get(prim)
                 if rule is None:
                     raise NotImplementedError(f"Batching rule for '{prim.name}' not implemented")
                 outs, out_dims = rule(vals, dims, **params)
@@ -139,7 +145,7 @@ def defvectorized(prim):
         outs = prim.bind(*vals, **params)
         outs = outs if prim.multiple_results else [outs]
         return outs, [dims[0]] * len(outs)
-    prim.batch = rule
+    primitive_batchers[prim] = rule
 
 
 def defbroadcasting(prim):
@@ -169,7 +175,7 @@ def defbroadcasting(prim):
         outs = prim.bind(*new_vals, **params)
         outs = outs if prim.multiple_results else [outs]
         return outs, [out_dim] * len(outs)
-    prim.batch = rule
+    primitive_batchers[prim] = rule
 
 
 def _example_shape(v, d):

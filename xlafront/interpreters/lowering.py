@@ -98,13 +98,61 @@ def i64_attr(value):
     return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(value))
 
 
-class LoweringContext:
-    """What a lowering rule knows about its equation."""
-    __slots__ = ("avals_in", "avals_out")
+# ---------------------------------------------------------------------------------------
+# Rules and contexts
 
-    def __init__(self, avals_in, avals_out):
+_rules = {None: {}}  # platform (None: every platform) -> {primitive: rule}
+
+
+def register_lowering(prim, rule, platform=None):
+    """Registers `rule(ctx, *operands, **params) -> [ir.Value]` as the lowering of `prim`
+    on `platform` ('cpu', 'gpu', 'tpu'), or on every platform without a rule of its own
+    when platform is None."""
+    _rules.setdefault(platform, {})[prim] = rule
+    return rule
+
+
+def lowering_rule(prim, platform=None):
+    """The rule that lowers `prim` on `platform`, or None."""
+    rule = _rules.get(platform, {}).get(prim) if platform is not None else None
+    return rule if rule is not None else _rules[None].get(prim)
+
+
+class AxisInfo:
+    """A mapped axis the program runs under: its name, size and replica groups (device
+    ids that take part in one collective over it)."""
+    __slots__ = ("name", "size", "replica_groups")
+
+    def __init__(self, name, size, replica_groups=None):
+        self.name, self.size, self.replica_groups = name, size, replica_groups
+
+
+class ModuleContext:
+    """What every rule of one module shares: the target platform, the mapped axes of the
+    program (pmap), and the module being built (for outlined functions)."""
+    __slots__ = ("platform", "axis_env", "module")
+
+    def __init__(self, platform="cpu", axis_env=(), module=None):
+        self.platform, self.axis_env, self.module = platform, tuple(axis_env), module
+
+    def axis(self, name):
+        for info in reversed(self.axis_env):
+            if info.name == name:
+                return info
+        raise NameError(f"unbound axis name: {name}")
+
+
+class LoweringContext:
+    """What a lowering rule knows about its equation: the module context and the abstract
+    values of its operands and results."""
+    __slots__ = ("module_context", "avals_in", "avals_out")
+
+    def __init__(self, module_context, avals_in, avals_out):
+        self.module_context = module_context
         self.avals_in = avals_in
         self.avals_out = avals_out
+
+    platform = property(lambda self: self.module_context.platform)
 
 
 def _location(eqn):
@@ -115,7 +163,7 @@ def _location(eqn):
     return ir.Location.name(eqn.prim.name, childLoc=ir.Location.file(filename, line, 0))
 
 
-def lower_jaxpr_body(jaxpr, consts, args):
+def lower_jaxpr_body(module_context, jaxpr, consts, args):
     """Emits the equations of `jaxpr` at the current insertion point; returns its outputs."""
     env = {}
 
@@ -126,11 +174,14 @@ def lower_jaxpr_body(jaxpr, consts, args):
 
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
+    platform = module_context.platform
     for eqn in jaxpr.eqns:
-        rule = eqn.prim.lowering
+        rule = lowering_rule(eqn.prim, platform)
         if rule is None:
-            raise NotImplementedError(f"primitive {eqn.prim.name} has no lowering rule")
-        ctx = LoweringContext([x.aval for x in eqn.inputs], [v.aval for v in eqn.outvars])
+            raise NotImplementedError(f"primitive {eqn.prim.name} has no lowering rule for "
+                                      f"platform {platform}")
+        ctx = LoweringContext(module_context, [x.aval for x in eqn.inputs],
+                              [v.aval for v in eqn.outvars])
         with _location(eqn):
             outs = rule(ctx, *[read(x) for x in eqn.inputs], **eqn.params)
         env.update(zip(eqn.outvars, outs))
@@ -156,9 +207,10 @@ def _donation_attrs(in_avals, out_avals, donated):
     return attrs
 
 
-def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None):
-    """The StableHLO module of a ClosedJaxpr: its consts become constants, its inputs the
-    arguments of the public `main`."""
+def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None, platform="cpu",
+                       axis_env=()):
+    """The StableHLO module of a ClosedJaxpr for `platform`: its consts become constants,
+    its inputs the arguments of the public `main`."""
     context = _init()
     jaxpr = closed.jaxpr
     in_avals, out_avals = jaxpr.in_avals, jaxpr.out_avals
@@ -167,6 +219,7 @@ def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None):
         module_loc = ir.Location.file(source_info[0], source_info[1], 0, context)
     with context, module_loc:
         module = ir.Module.create()
+        module_context = ModuleContext(platform, axis_env, module)
         module.operation.attributes["sym_name"] = ir.StringAttr.get(_symbol(name))
         fn_type = ir.FunctionType.get([ir_type(a) for a in in_avals],
                                       [ir_type(a) for a in out_avals])
@@ -181,7 +234,7 @@ def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None):
                 # off): lower it with the dtype of its constvar's aval.
                 consts = [constant(np.asarray(c), v.aval.dtype)
                           for v, c in zip(jaxpr.constvars, closed.consts)]
-                outs = lower_jaxpr_body(jaxpr, consts, list(block.arguments))
+                outs = lower_jaxpr_body(module_context, jaxpr, consts, list(block.arguments))
                 func.ReturnOp(outs)
     return module
 

@@ -11,6 +11,9 @@ from ..errors import user_frame
 
 _python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
+# prim -> rule(trace, args, **params) -> outs, for primitives that carry IR and split it
+partial_eval_rules = {}
+
 
 class DebugInfo:
     """Where a traced function comes from, for error messages."""
@@ -178,8 +181,9 @@ class PartialEvalTrace(StagingTrace):
     def process_primitive(self, prim, args, params):
         if not any(self.is_unknown(x) for x in args):
             return core.bind_in(self.parent, prim, args, params)
-        if prim.partial_eval is not None:
-            return prim.partial_eval(self, args, **params)
+        rule = partial_eval_rules.get(prim)
+        if rule is not None:
+            return rule(self, args, **params)
         return self.stage(prim, args, params)
 
     def stage(self, prim, args, params):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import dtypes, runtime
 from ..core import Primitive, ShapedArray, Tracer, get_aval
+from ..interpreters.lowering import register_lowering
 
 python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
@@ -17,7 +18,7 @@ def primitive(name, abstract_eval, lowering, multiple_results=False):
     """A Primitive with its abstract evaluation and lowering rules."""
     prim = Primitive(name, multiple_results)
     prim.abstract_eval = abstract_eval
-    prim.lowering = lowering
+    register_lowering(prim, lowering)
     return prim
 
 

@@ -18,6 +18,7 @@ from .. import core, dtypes
 from ..core import Jaxpr, Literal, Var, bind, bind_in, eval_jaxpr, get_aval
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
+from ..interpreters import partial_eval as pe
 from ..interpreters.partial_eval import partial_eval_jaxpr, trace_jaxpr_fun, trace_pytree_fun
 from ..tree import tree_flatten, tree_structure, tree_unflatten
 
@@ -152,13 +153,13 @@ def _cond_lowering(ctx, index, *args, branches):
     for region, branch in zip(case.regions, branches):
         block = region.blocks.append()
         with L.ir.InsertionPoint(block):
-            L.hlo.return_(L.lower_jaxpr_body(branch, [], list(args)))
+            L.hlo.return_(L.lower_jaxpr_body(ctx.module_context, branch, [], list(args)))
     return list(case.results)
 
 
 cond_p = core.Primitive("cond", multiple_results=True)
 cond_p.abstract_eval = _cond_abstract
-cond_p.lowering = _cond_lowering
+L.register_lowering(cond_p, _cond_lowering)
 
 
 def _cond_jvp(primals, tangents, branches):
@@ -271,10 +272,10 @@ def _cond_batch(trace, vals, dims, branches):
     return outs, [0] * len(outs)
 
 
-cond_p.jvp = _cond_jvp
-cond_p.partial_eval = _cond_partial_eval
-cond_p.transpose = _cond_transpose
-cond_p.batch_with_trace = _cond_batch
+ad.primitive_jvps[cond_p] = _cond_jvp
+pe.partial_eval_rules[cond_p] = _cond_partial_eval
+ad.primitive_transposes[cond_p] = _cond_transpose
+batching.batchers_with_trace[cond_p] = _cond_batch
 
 
 def _bind_cond(what, index, branch_funs, operands):
@@ -349,19 +350,19 @@ def _while_lowering(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     cond_block = op.regions[0].blocks.append(*types)
     with L.ir.InsertionPoint(cond_block):
         a = list(cond_block.arguments)
-        (pred,) = L.lower_jaxpr_body(cond_jaxpr, [], a[:cond_nconsts] + a[nc:])
+        (pred,) = L.lower_jaxpr_body(ctx.module_context, cond_jaxpr, [], a[:cond_nconsts] + a[nc:])
         L.hlo.return_([pred])
     body_block = op.regions[1].blocks.append(*types)
     with L.ir.InsertionPoint(body_block):
         a = list(body_block.arguments)
-        new = L.lower_jaxpr_body(body_jaxpr, [], a[cond_nconsts:nc] + a[nc:])
+        new = L.lower_jaxpr_body(ctx.module_context, body_jaxpr, [], a[cond_nconsts:nc] + a[nc:])
         L.hlo.return_(a[:nc] + new)
     return list(op.results)[nc:]
 
 
 while_p = core.Primitive("while", multiple_results=True)
 while_p.abstract_eval = _while_abstract
-while_p.lowering = _while_lowering
+L.register_lowering(while_p, _while_lowering)
 
 
 def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
@@ -490,10 +491,10 @@ def _while_batch(trace, vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, body_n
     return outs, [0] * len(outs)
 
 
-while_p.jvp = _while_jvp
-while_p.partial_eval = _while_partial_eval
-while_p.transpose = _while_transpose
-while_p.batch_with_trace = _while_batch
+ad.primitive_jvps[while_p] = _while_jvp
+pe.partial_eval_rules[while_p] = _while_partial_eval
+ad.primitive_transposes[while_p] = _while_transpose
+batching.batchers_with_trace[while_p] = _while_batch
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -619,7 +620,7 @@ def _scan_lowering(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, un
             starts = [position] + [_i32(0)] * (len(a.shape) - 1)
             piece = L.hlo.dynamic_slice(x, starts, L.dense_i64((1,) + a.shape[1:]))
             slices.append(L.hlo.reshape(L.ir_type(a.update(shape=a.shape[1:])), piece))
-        outs = L.lower_jaxpr_body(jaxpr, [], list(consts) + list(carry) + slices)
+        outs = L.lower_jaxpr_body(ctx.module_context, jaxpr, [], list(consts) + list(carry) + slices)
         new_ys = []
         for y_buf, y, a in zip(ys, outs[num_carry:], ys_avals):
             piece = L.hlo.reshape(L.ir_type(a.update(shape=(1,) + a.shape[1:])), y)
@@ -660,7 +661,7 @@ def _scan_lowering(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, un
 
 scan_p = core.Primitive("scan", multiple_results=True)
 scan_p.abstract_eval = _scan_abstract
-scan_p.lowering = _scan_lowering
+L.register_lowering(scan_p, _scan_lowering)
 
 
 def _scan_jvp(primals, tangents, jaxpr, num_consts, num_carry, length, reverse, unroll):
@@ -837,10 +838,10 @@ def _scan_batch(trace, vals, dims, jaxpr, num_consts, num_carry, length, reverse
         None if d is None else 1 for d in out_dims[num_carry:]]
 
 
-scan_p.jvp = _scan_jvp
-scan_p.partial_eval = _scan_partial_eval
-scan_p.transpose = _scan_transpose
-scan_p.batch_with_trace = _scan_batch
+ad.primitive_jvps[scan_p] = _scan_jvp
+pe.partial_eval_rules[scan_p] = _scan_partial_eval
+ad.primitive_transposes[scan_p] = _scan_transpose
+batching.batchers_with_trace[scan_p] = _scan_batch
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):

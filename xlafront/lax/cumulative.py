@@ -105,7 +105,7 @@ cumsum, cumprod, cummax, cummin, cumlogsumexp = (_ops[n] for n, *_ in _table)
 # ---------------------------------------------------------------------------------------
 # Differentiation rules
 
-from ..interpreters import ad  # noqa: E402
+from ..interpreters import ad, batching  # noqa: E402
 from . import elementwise as lax_ew  # noqa: E402
 from .structural import (broadcast_in_dim, concatenate, expand_dims, reshape, rev,  # noqa: E402
                          slice as slice_)
@@ -199,7 +199,7 @@ def _scan_jvp(prim, combine):
         if reverse:
             tangent = rev(tangent, (axis,))
         return [val], [tangent]
-    prim.jvp = rule
+    ad.primitive_jvps[prim] = rule
 
 
 _scan_jvp(cumprod_p, _mul_pair)
@@ -215,7 +215,7 @@ def _cumulative_batch(prim):
     def rule(vals, dims, axis, reverse):
         (x,), (d,) = vals, dims
         return [bind(prim, x, axis=axis + (axis >= d), reverse=reverse)], [d]
-    prim.batch = rule
+    batching.primitive_batchers[prim] = rule
 
 
 for _prim in cumulative_prims.values():

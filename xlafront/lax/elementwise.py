@@ -657,8 +657,8 @@ for _prim, _only_x, _only_y, _x_ct, _y_ct in [
         (sub_p, _identity, neg, _identity, neg),
         (binary_prims["complex"], _complex_of_real, _complex_of_imag, real,
          lambda ct: imag(neg(ct)))]:
-    _prim.jvp = _linear_binary_jvp(_prim, _only_x, _only_y)
-    _prim.transpose = _linear_binary_transpose(_x_ct, _y_ct)
+    ad.primitive_jvps[_prim] = _linear_binary_jvp(_prim, _only_x, _only_y)
+    ad.primitive_transposes[_prim] = _linear_binary_transpose(_x_ct, _y_ct)
 
 ad.defbilinear(mul_p, lambda ct, x, y: ad.unbroadcast(x.aval, mul(ct, y)),
                lambda ct, x, y: ad.unbroadcast(y.aval, mul(x, ct)))
@@ -675,7 +675,7 @@ def _div_transpose(ct, x, y):
 
 ad.defjvp(div_p, lambda g, x, y: div(g, y),
           lambda g, x, y: mul(mul(neg(g), x), integer_pow(y, -2)))
-div_p.transpose = _div_transpose
+ad.primitive_transposes[div_p] = _div_transpose
 
 ad.defjvp(binary_prims["rem"], lambda g, x, y: g,
           lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))))
@@ -732,8 +732,8 @@ def _select_n_transpose(ct, which, *cases):
     return [None] + [case_ct(i) if ad.is_undefined(c) else None for i, c in enumerate(cases)]
 
 
-select_n_p.jvp = _select_n_jvp
-select_n_p.transpose = _select_n_transpose
+ad.primitive_jvps[select_n_p] = _select_n_jvp
+ad.primitive_transposes[select_n_p] = _select_n_transpose
 
 # clamp: as JAX, a bound gets the tangent where it is the result (strictly), the operand
 # where it lies strictly between the bounds
@@ -774,8 +774,8 @@ def _convert_transpose(ct, x, new_dtype, weak_type):
     return [bind(convert_element_type_p, ct, new_dtype=old.dtype, weak_type=old.weak_type)]
 
 
-convert_element_type_p.jvp = _convert_jvp
-convert_element_type_p.transpose = _convert_transpose
+ad.primitive_jvps[convert_element_type_p] = _convert_jvp
+ad.primitive_transposes[convert_element_type_p] = _convert_transpose
 
 
 # ---------------------------------------------------------------------------------------
@@ -818,7 +818,7 @@ def _batch_with_scalar_operands(prim, scalar_ok):
                 v = broadcast_in_dim(v, out_shape, (out_dim,))
             new_vals.append(v)
         return [prim.bind(*new_vals, **params)], [out_dim]
-    prim.batch = rule
+    batching.primitive_batchers[prim] = rule
 
 
 _batch_with_scalar_operands(select_n_p, scalar_ok=(0,))

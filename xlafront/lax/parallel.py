@@ -8,6 +8,7 @@ binds raises NameError.
 from .. import core, dtypes
 from ..core import bind
 from ..interpreters import ad, batching
+from ..interpreters import lowering as L
 from .base import normalize_axis
 
 
@@ -23,7 +24,7 @@ def _unbound(axis_name):
 def _collective(name, multiple_results=True):
     prim = core.Primitive(name, multiple_results)
     prim.impl = lambda *args, axis_name, **params: _unbound(axis_name)
-    prim.lowering = lambda ctx, *args, axis_name, **params: _unbound(axis_name)
+    L.register_lowering(prim, lambda ctx, *args, axis_name, **params: _unbound(axis_name))
     return prim
 
 
@@ -51,7 +52,7 @@ def _reducer(name, reduce_mapped, unmapped):
             outs = bind(prim, *outs, axis_name=rest)
         return outs, [None] * len(outs)
 
-    prim.batch_with_trace = batch
+    batching.batchers_with_trace[prim] = batch
     return prim
 
 
@@ -82,7 +83,7 @@ def _chooser_jvp(prim):
             total, count = bind(psum_p, lax.mul(t, hit), hit, axis_name=axis_name)
             touts.append(lax.div(total, count))
         return outs, touts
-    prim.jvp = rule
+    ad.primitive_jvps[prim] = rule
 
 
 _chooser_jvp(pmax_p)
@@ -137,7 +138,7 @@ def _axis_index_batch(trace, vals, dims, axis_name):
     return [_lax().iota(dtypes.int32, trace.axis_size)], [0]
 
 
-axis_index_p.batch_with_trace = _axis_index_batch
+batching.batchers_with_trace[axis_index_p] = _axis_index_batch
 ad.defzero(axis_index_p)
 
 
@@ -196,7 +197,7 @@ def _all_gather_transpose(ct, x, axis_name, axis, tiled, axis_size):
     return [part if tiled else lax.squeeze(part, (axis,))]
 
 
-all_gather_p.batch_with_trace = _all_gather_batch
+batching.batchers_with_trace[all_gather_p] = _all_gather_batch
 ad.deflinear(all_gather_p, _all_gather_transpose)
 
 

@@ -319,7 +319,7 @@ def _reduction_batch(prim):
         axes = tuple(a + (a >= d) for a in axes)
         out_dim = d - sum(a < d for a in axes)
         return [prim.bind(x, axes=axes, **params)], [out_dim]
-    prim.batch = rule
+    batching.primitive_batchers[prim] = rule
 
 
 from ..interpreters import batching  # noqa: E402
@@ -380,7 +380,7 @@ def _reduce_chooser_jvp(t, ans, x, axes):
     return div(reduce_sum(mul(t, location), axes), counts)
 
 
-reduce_prod_p.jvp = _reduce_prod_jvp
+ad.primitive_jvps[reduce_prod_p] = _reduce_prod_jvp
 ad.defjvp2(reduce_max_p, _reduce_chooser_jvp)
 ad.defjvp2(reduce_min_p, _reduce_chooser_jvp)
 for _p in (reduce_and_p, reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
@@ -465,7 +465,7 @@ def _sort_jvp(primals, tangents, dimension, is_stable, num_keys):
     return outs, touts
 
 
-sort_p.jvp = _sort_jvp
+ad.primitive_jvps[sort_p] = _sort_jvp
 
 
 # ---------------------------------------------------------------------------------------
@@ -509,5 +509,5 @@ def _sort_batch(vals, dims, dimension, **params):
     return outs, [d] * len(outs)
 
 
-dot_general_p.batch = _dot_general_batch
-sort_p.batch = _sort_batch
+batching.primitive_batchers[dot_general_p] = _dot_general_batch
+batching.primitive_batchers[sort_p] = _sort_batch

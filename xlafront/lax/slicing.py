@@ -535,7 +535,7 @@ def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, u
 
 
 ad.defjvp(gather_p, _gather_jvp, None)
-gather_p.transpose = _gather_transpose
+ad.primitive_transposes[gather_p] = _gather_transpose
 
 
 def _scatter_add_jvp(primals, tangents, **params):
@@ -562,8 +562,8 @@ def _scatter_add_transpose(ct, operand, indices, updates, *, dimension_numbers,
     return [operand_ct, None, updates_ct]
 
 
-scatter_add_p.jvp = _scatter_add_jvp
-scatter_add_p.transpose = _scatter_add_transpose
+ad.primitive_jvps[scatter_add_p] = _scatter_add_jvp
+ad.primitive_transposes[scatter_add_p] = _scatter_add_transpose
 
 
 def _unique_only(op):
@@ -607,7 +607,7 @@ def _scatter_mul_transpose(ct, operand, indices, updates, *, dimension_numbers,
 
 
 ad.defjvp(scatter_mul_p, _scatter_mul_jvp_operand, None, _scatter_mul_jvp_updates)
-scatter_mul_p.transpose = _scatter_mul_transpose
+ad.primitive_transposes[scatter_mul_p] = _scatter_mul_transpose
 
 
 def _scatter_extremal_jvp(prim):
@@ -660,8 +660,8 @@ def _scatter_extremal_jvp(prim):
     return rule
 
 
-scatter_min_p.jvp = _scatter_extremal_jvp(scatter_min_p)
-scatter_max_p.jvp = _scatter_extremal_jvp(scatter_max_p)
+ad.primitive_jvps[scatter_min_p] = _scatter_extremal_jvp(scatter_min_p)
+ad.primitive_jvps[scatter_max_p] = _scatter_extremal_jvp(scatter_max_p)
 
 
 def _scatter_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
@@ -726,8 +726,8 @@ def _scatter_transpose(ct, operand, indices, updates, *, dimension_numbers, indi
     return [operand_ct, None, updates_ct]
 
 
-scatter_p.jvp = _scatter_jvp
-scatter_p.transpose = _scatter_transpose
+ad.primitive_jvps[scatter_p] = _scatter_jvp
+ad.primitive_transposes[scatter_p] = _scatter_transpose
 
 
 # ---------------------------------------------------------------------------------------
@@ -781,7 +781,7 @@ def _gather_batch(vals, dims, *, dimension_numbers, slice_sizes, unique_indices,
                    indices_are_sorted=indices_are_sorted, **params)], [0]
 
 
-gather_p.batch = _gather_batch
+batching.primitive_batchers[gather_p] = _gather_batch
 
 
 def _scatter_batch(prim):
@@ -810,7 +810,7 @@ def _scatter_batch(prim):
                 operand_batching_dims=(0,) + _shift(dn.operand_batching_dims),
                 scatter_indices_batching_dims=(0,) + _shift(dn.scatter_indices_batching_dims))
         return [bind(prim, operand, indices, updates, dimension_numbers=new, **params)], [0]
-    prim.batch = rule
+    batching.primitive_batchers[prim] = rule
 
 
 for _prim in scatter_prims.values():

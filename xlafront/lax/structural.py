@@ -498,10 +498,10 @@ ad.deflinear(rev_p, lambda ct, x, dimensions: [rev(ct, dimensions)])
 ad.deflinear(pad_p, _pad_transpose)
 ad.deflinear(concatenate_p, _concatenate_transpose)
 ad.deflinear(slice_p, _slice_transpose)
-dynamic_slice_p.jvp = _dynamic_slice_jvp
-dynamic_slice_p.transpose = _dynamic_slice_transpose
-dynamic_update_slice_p.jvp = _dynamic_update_slice_jvp
-dynamic_update_slice_p.transpose = _dynamic_update_slice_transpose
+ad.primitive_jvps[dynamic_slice_p] = _dynamic_slice_jvp
+ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
+ad.primitive_jvps[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+ad.primitive_transposes[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 # iota has no operands: the jvp interpreter never calls a rule for it (nor does vmap), and
 # tests/test_ad.py lists it in AD_EXEMPT, so it has no jvp and no batching rule.
 
@@ -589,7 +589,7 @@ for _prim, _rule in [(broadcast_in_dim_p, _broadcast_in_dim_batch),
                      (reshape_p, _reshape_batch), (transpose_p, _transpose_batch),
                      (squeeze_p, _squeeze_batch), (rev_p, _rev_batch), (pad_p, _pad_batch),
                      (concatenate_p, _concatenate_batch), (slice_p, _slice_batch)]:
-    _prim.batch = _rule
+    batching.primitive_batchers[_prim] = _rule
 
 
 # dynamic_slice / dynamic_update_slice: with unmapped start indices the batch dimension is
@@ -662,5 +662,5 @@ def _dynamic_update_slice_batch(vals, dims):
                     mode="clip")], [dx]
 
 
-dynamic_slice_p.batch = _dynamic_slice_batch
-dynamic_update_slice_p.batch = _dynamic_update_slice_batch
+batching.primitive_batchers[dynamic_slice_p] = _dynamic_slice_batch
+batching.primitive_batchers[dynamic_update_slice_p] = _dynamic_update_slice_batch
