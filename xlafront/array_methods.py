@@ -166,7 +166,7 @@ def _unstack(x):
     """All rows of x in one compiled program (not one slice program per row)."""
     global _unstack_fn
     if _unstack_fn is None:
-        from .api import jit
+        from .jit import jit
         from . import lax
         _unstack_fn = jit(lambda a: [lax.reshape(lax.slice(a, (i,) + (0,) * (a.ndim - 1), (i + 1,) + a.shape[1:]), a.shape[1:])
                                      for i in range(a.shape[0])])

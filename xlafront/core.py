@@ -9,12 +9,14 @@ itself as current while it runs the user's function and restores the previous on
 import builtins
 import contextlib
 import functools
+import hashlib
 import threading
 import weakref
 
 import numpy as np
 
 from . import dtypes
+from .pretty import pp_jaxpr
 from .errors import (ConcretizationTypeError, TracerArrayConversionError,
                      TracerBoolConversionError, TracerIntegerConversionError,
                      UnexpectedTracerError)
@@ -206,7 +208,6 @@ class Jaxpr:
         return [v.aval for v in self.outvars]
 
     def __str__(self):
-        from .pretty import pp_jaxpr
         return pp_jaxpr(self)
 
     __repr__ = __str__
@@ -228,7 +229,6 @@ class ClosedJaxpr:
     eqns = property(lambda self: self.jaxpr.eqns)
 
     def __str__(self):
-        from .pretty import pp_jaxpr
         return pp_jaxpr(self.jaxpr)
 
     __repr__ = __str__
@@ -265,7 +265,6 @@ def jaxpr_fingerprint(jaxpr):
     IR): equal for programs that compile to the same code."""
     digest = _fingerprints.get(jaxpr)
     if digest is None:
-        import hashlib
         names = {}
 
         def atom(x):
@@ -371,17 +370,14 @@ class EvalTrace(Trace):
 
     @staticmethod
     def apply(prim, args, params):
-        return apply_primitive(prim, args, params)
+        raise RuntimeError(f"cannot run {prim} eagerly: no eager executor is registered "
+                           f"(import xlafront, whose dispatch module registers one)")
 
 
-def apply_primitive(prim, args, params):
-    """Eager execution: compile the one-op program once per (prim, params, avals). The
-    dispatch module (which loads the runtime) is imported on first use, then called
-    directly."""
-    global apply_primitive
-    from .dispatch import apply_primitive
-    EvalTrace.apply = staticmethod(apply_primitive)
-    return apply_primitive(prim, args, params)
+def register_eager_apply(apply):
+    """Installs `apply(prim, args, params) -> [outputs]`, how primitives run with no
+    transformation active (dispatch.py compiles and runs them through XLA)."""
+    EvalTrace.apply = staticmethod(apply)
 
 
 class _TraceState(threading.local):

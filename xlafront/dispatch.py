@@ -5,7 +5,7 @@ its structure, not its identity, so re-deriving the same program does not recomp
 import numpy as np
 
 from . import dtypes
-from .core import Jaxpr, bind, get_aval, jaxpr_fingerprint
+from .core import Jaxpr, bind, get_aval, jaxpr_fingerprint, register_eager_apply
 
 _callables = {}  # (primitive, params) -> its jitted one-op program, oldest first
 _MAX_CALLABLES = 8192
@@ -44,7 +44,7 @@ def _param_key(value):
 
 
 def _prim_callable(prim, params):
-    from .api import jit
+    from .jit import jit
 
     def run(*args):
         return bind(prim, *args, **params)
@@ -67,3 +67,6 @@ def apply_primitive(prim, args, params):
         args = [scalar_array(a) if _is_host_scalar(a) else a for a in args]
     out = fn(*args)
     return out if prim.multiple_results else [out]
+
+
+register_eager_apply(apply_primitive)

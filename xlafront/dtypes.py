@@ -223,15 +223,16 @@ def _promote(dtypes_and_weak):
 
 
 def result_type(*args):
-    """NumPy-style `result_type` for arrays, scalars and dtypes, following JAX's lattice."""
-    from .core import get_aval  # dtypes must stay importable before core
+    """NumPy-style `result_type` for arrays, scalars and dtypes, following JAX's lattice.
+    Arrays (xlafront's, tracers, NumPy's) count by their `dtype` and `weak_type`."""
     pairs = []
     for a in args:
-        if isinstance(a, (np.dtype, type, str)) and not isinstance(a, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
-            pairs.append((check_dtype(a, "result_type"), False))
+        if isinstance(a, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
+            pairs.append((python_scalar_dtype(a), type(a) is not builtins.bool))
+        elif hasattr(a, "dtype") and not isinstance(a, type):
+            pairs.append((canonicalize(a.dtype), bool(getattr(a, "weak_type", False))))
         else:
-            aval = get_aval(a)
-            pairs.append((aval.dtype, aval.weak_type))
+            pairs.append((check_dtype(a, "result_type"), False))
     return promote_types(*pairs)[0]
 
 

@@ -1,4 +1,5 @@
-"""The IR pretty-printer, in JAX's jaxpr notation:
+"""The IR pretty-printer, in JAX's jaxpr notation (it reads core's IR classes by their
+fields, so that core can import it):
 
     { lambda ; a:f32[3]. let
         b:f32[3] = sin a
@@ -9,7 +10,6 @@ import string
 
 import numpy as np
 
-from .core import ClosedJaxpr, Jaxpr, Literal
 
 
 def _names():
@@ -32,7 +32,7 @@ class _Namer:
         self.fresh = _names()
 
     def __call__(self, atom):
-        if type(atom) is Literal:
+        if hasattr(atom, "val"):  # a Literal
             val = atom.val
             if np.ndim(val):  # an array constant inlined into the IR
                 text = np.array2string(np.asarray(val), threshold=6, separator=",")
@@ -48,15 +48,19 @@ class _Namer:
         return f"{self(var)}:{var.aval.str_short()}"
 
 
+def _is_ir(value):
+    """A Jaxpr or ClosedJaxpr."""
+    return hasattr(value, "eqns") and hasattr(value, "outvars") or hasattr(value, "jaxpr")
+
+
 def _param_text(value, namer, indent):
-    if isinstance(value, (Jaxpr, ClosedJaxpr)):
-        jaxpr = value.jaxpr if isinstance(value, ClosedJaxpr) else value
-        return _pp(jaxpr, _Namer(), indent + 4)
+    if _is_ir(value):
+        return _pp(getattr(value, "jaxpr", value), _Namer(), indent + 4)
     if isinstance(value, np.dtype):
         return value.name
     if callable(value) and hasattr(value, "__name__"):  # rules and policies carried as params
         return value.__name__
-    if isinstance(value, (tuple, list)) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
+    if isinstance(value, (tuple, list)) and any(_is_ir(v) for v in value):
         return "(" + " ".join(_param_text(v, namer, indent) for v in value) + ")"
     return str(value)
 

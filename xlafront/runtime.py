@@ -248,6 +248,16 @@ def array_device(x):
     return x.sharding._device_assignment[0]
 
 
+def device_platform(device):
+    """'cpu', 'gpu' or 'tpu': the platform whose lowering rules a program for `device` uses."""
+    return "gpu" if device.platform in ("cuda", "rocm", "gpu") else device.platform
+
+
+def is_committed(x):
+    """Whether Array x was placed on its device explicitly (then jit runs there)."""
+    return x._committed
+
+
 def to_numpy(x):
     """The host value of an Array: a read-only zero-copy view on CPU where possible."""
     value = x._npy_value
@@ -365,8 +375,9 @@ def cpp_jit(name, fun, cache_miss, static_argnums, static_argnames, options, sha
                        _JitKey(options), pytree_registry(), shard_arg, rt.jit_cache)
 
 
-def jit_function_type():
-    return _state().jax.PjitFunction
+def clear_jit_cache(jitted):
+    """Forgets the executables jaxlib's C++ dispatcher cached for one jitted function."""
+    jitted._clear_cache()
 
 
 def runtime_error_type():

@@ -28,7 +28,7 @@ import functools
 
 import numpy as np
 
-from . import api, dtypes
+from . import autodiff, dtypes
 from .core import ShapedArray, get_aval
 from .interpreters import ad
 from .tree import tree_flatten, tree_unflatten
@@ -290,7 +290,7 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=None, err_msg="", f_jvp=
 
 
 def _jvp_from_linearize(f, primals, tangents):
-    out, f_lin = api.linearize(f, *primals)
+    out, f_lin = autodiff.linearize(f, *primals)
     return out, f_lin(*tangents)
 
 
@@ -329,18 +329,18 @@ def check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None, eps=
     def _check(f, args, order, err_msg):
         if "fwd" in modes:
             msg = f"JVP of {err_msg}" if err_msg else "JVP"
-            _check_jvp(f, functools.partial(api.jvp, f), args, err_msg=msg)
+            _check_jvp(f, functools.partial(autodiff.jvp, f), args, err_msg=msg)
             if order > 1:
                 def f_jvp(primals, tangents):
-                    return api.jvp(f, primals, tangents)
+                    return autodiff.jvp(f, primals, tangents)
                 _check(f_jvp, (args, _random_tangents(args)), order - 1, msg)
         if "rev" in modes:
             msg = f"VJP of {err_msg}" if err_msg else "VJP"
-            _check_vjp(f, functools.partial(api.vjp, f), args, err_msg=msg,
-                       f_jvp=functools.partial(api.jvp, f) if "fwd" in modes else None)
+            _check_vjp(f, functools.partial(autodiff.vjp, f), args, err_msg=msg,
+                       f_jvp=functools.partial(autodiff.jvp, f) if "fwd" in modes else None)
             if order > 1:
                 def f_vjp(*primals):
-                    out, vjp_fun = api.vjp(f, *primals)
+                    out, vjp_fun = autodiff.vjp(f, *primals)
                     return vjp_fun(_cotangent_of(out))
                 _check(f_vjp, args, order - 1, msg)
         if "lin" in modes:

@@ -9,8 +9,11 @@ Integer and boolean values have tangents of dtype `float0` (always a `Zero` here
 import numpy as np
 
 from .. import dtypes
-from ..core import (Literal, Trace, Tracer, Var, cache_by_jaxpr, current_trace,
-                    escaped_tracer_error, get_aval, set_current_trace)
+from ..core import (Jaxpr, Literal, Trace, Tracer, Var, bind, bind_in, cache_by_jaxpr,
+                    current_trace, escaped_tracer_error, eval_jaxpr, get_aval,
+                    set_current_trace)
+from .lax_ops import lax_ops
+from .partial_eval import PartialEvalTrace, trace_jaxpr_fun
 
 float0 = dtypes.float0
 
@@ -48,8 +51,7 @@ def zeros_like_aval(aval):
     """A concrete zero array of `aval`'s type, built under the current trace."""
     if aval.dtype == float0:
         return np.zeros(aval.shape, float0)
-    from .. import lax
-    return lax.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
+    return lax_ops.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
 
 
 def instantiate(t):
@@ -69,24 +71,21 @@ def add_tangents(a, b):
         return b
     if type(b) is Zero:
         return a
-    from .. import lax
-    return lax.add(a, b)
+    return lax_ops.add(a, b)
 
 
 def broadcast_to_aval(t, aval):
     """A tangent of a rank-0 operand of a broadcasting elementwise op, at the output's shape."""
     if type(t) is Zero or get_aval(t).shape == aval.shape:
         return t
-    from .. import lax
-    return lax.broadcast_in_dim(t, aval.shape, ())
+    return lax_ops.broadcast_in_dim(t, aval.shape, ())
 
 
 def unbroadcast(aval, ct):
     """The cotangent of a rank-0 operand that was broadcast to ct's shape: summed."""
     if type(ct) is Zero or get_aval(ct).shape == aval.shape:
         return ct
-    from .. import lax
-    return lax.reduce_sum(ct, tuple(range(get_aval(ct).ndim)))
+    return lax_ops.reduce_sum(ct, tuple(range(get_aval(ct).ndim)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -169,7 +168,6 @@ def linearize_flat(fun, primals, num_aux=lambda: 0):
     inexact inputs to those of the inexact outputs, input mask, output mask), the masks
     marking which inputs and outputs are inexact (the others have float0 tangents). The
     last `num_aux()` outputs (known once fun ran) are auxiliary: not differentiated."""
-    from .partial_eval import PartialEvalTrace
     pe = PartialEvalTrace(current_trace())
     in_mask = [dtypes.is_inexact(get_aval(p).dtype) for p in primals]
     tangents = [pe.new_arg(get_aval(p)) if m else Zero.like(p) for p, m in zip(primals, in_mask)]
@@ -204,7 +202,6 @@ def backward_pass(jaxpr, consts, cts_out):
     """The cotangents of `jaxpr`'s inputs given those of its outputs, for a jaxpr linear in
     its inputs (consts are known values). Equations that do not touch a linear input are
     evaluated forward first; the linear ones are transposed in reverse order."""
-    from ..core import bind_in
     primal_env = dict(zip(jaxpr.constvars, consts))
     linear = set(jaxpr.invars)
     trace = current_trace()
@@ -251,7 +248,6 @@ def backward_pass(jaxpr, consts, cts_out):
 # Rule helpers: how lax's blocks state their jvp and transpose rules
 
 def _bind(prim, args, params):
-    from ..core import bind
     outs = bind(prim, *args, **params)
     return outs if prim.multiple_results else [outs]
 
@@ -336,8 +332,6 @@ def jvp_jaxpr(jaxpr, nonzeros, instantiate=()):
     tangents...) to (primal outputs..., the nonzero output tangents...), output tangents
     marked in `instantiate` counted as nonzero. Returns (jaxpr, consts to pass as leading
     inputs, output nonzero mask)."""
-    from ..core import eval_jaxpr
-    from .partial_eval import trace_jaxpr_fun
     n = len(jaxpr.invars)
     out_nonzeros = []
 
@@ -361,8 +355,6 @@ def transpose_jaxpr(jaxpr, linear, ct_nonzeros):
     """The transpose of `jaxpr` (no constvars) with respect to its inputs marked `linear`,
     as a new jaxpr taking (the non-linear inputs..., the nonzero output cotangents...) to
     the cotangents of the linear inputs (zeros instantiated). Returns (jaxpr, consts)."""
-    from ..core import Jaxpr
-    from .partial_eval import trace_jaxpr_fun
     body = Jaxpr([v for v, lin in zip(jaxpr.invars, linear) if not lin],
                  [v for v, lin in zip(jaxpr.invars, linear) if lin], jaxpr.eqns, jaxpr.outvars)
     num_known = len(body.constvars)

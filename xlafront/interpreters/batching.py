@@ -8,8 +8,10 @@ the trace itself (collectives over a named axis, primitives carrying IR whose bo
 collectives) register `rule(trace, vals, dims, **params)` in `batchers_with_trace` instead, which is
 called even when no operand is mapped.
 """
-from ..core import (Trace, Tracer, cache_by_jaxpr, current_trace, escaped_tracer_error, get_aval,
-                    set_current_trace)
+from ..core import (Trace, Tracer, cache_by_jaxpr, current_trace, escaped_tracer_error,
+                    eval_jaxpr, get_aval, set_current_trace)
+from .lax_ops import lax_ops
+from .partial_eval import trace_jaxpr_fun
 
 not_mapped = None
 
@@ -94,20 +96,24 @@ def vmap_flat(fun, args, in_dims, out_dims_fn, axis_size, axis_name=None):
 
 def moveaxis(x, src, dst):
     """x with its dimension `src` moved to position `dst`."""
-    from .. import lax
     if src == dst:
         return x
     ndim = get_aval(x).ndim
     perm = [i for i in range(ndim) if i != src]
     perm.insert(dst, src)
-    return lax.transpose(x, tuple(perm))
+    return lax_ops.transpose(x, tuple(perm))
+
+
+def broadcast_front(x, size):
+    """x repeated `size` times along a new leading dimension."""
+    shape = get_aval(x).shape
+    return lax_ops.broadcast_in_dim(x, (size,) + shape, tuple(range(1, len(shape) + 1)))
 
 
 def bdim_at_front(x, bdim, size):
     """x with the batch dimension first, broadcasting x if it is not mapped."""
-    from .. import lax
     if bdim is not_mapped:
-        return lax.broadcast(x, (size,))
+        return broadcast_front(x, size)
     return moveaxis(x, bdim, 0)
 
 
@@ -126,8 +132,7 @@ def matchaxis(size, src, dst, x):
                          f"axis)")
     dst = dst % ndim
     if src is not_mapped:
-        from .. import lax
-        x = lax.broadcast(x, (size,))
+        x = broadcast_front(x, size)
         src = 0
     return moveaxis(x, src, dst)
 
@@ -154,7 +159,6 @@ def defbroadcasting(prim):
     unmapped ones are rank-0 nothing moves; otherwise mapped operands get their batch
     dimension in front and the others are broadcast to the batched shape."""
     def rule(vals, dims, **params):
-        from .. import lax
         size = batch_size_of(vals, dims)
         shapes = [_example_shape(v, d) for v, d in zip(vals, dims)]
         out_shape = next((s for s in shapes if s != ()), ())
@@ -170,7 +174,7 @@ def defbroadcasting(prim):
                     continue
                 v = bdim_at_front(v, d, size)
                 if s != out_shape:
-                    v = lax.broadcast_in_dim(v, (size,) + out_shape, (0,))
+                    v = lax_ops.broadcast_in_dim(v, (size,) + out_shape, (0,))
                 new_vals.append(v)
         outs = prim.bind(*new_vals, **params)
         outs = outs if prim.multiple_results else [outs]
@@ -189,8 +193,6 @@ def batch_jaxpr(jaxpr, dims, axis_size, axis_name=None, instantiate=False):
     jaxpr whose mapped outputs have their batch dimension in front (`instantiate`: True, or
     a list with one bool per output, forces outputs to be mapped). Returns (jaxpr, consts,
     out_dims) with out_dims 0 or None."""
-    from ..core import eval_jaxpr
-    from .partial_eval import trace_jaxpr_fun
     out_mapped = []
 
     def fun(*args):

@@ -1,6 +1,7 @@
 """Staging: running a Python function on tracers to record it as IR (for jit and
 make_jaxpr), and dead-code elimination on the IR."""
 import builtins
+import inspect
 
 import numpy as np
 
@@ -8,6 +9,7 @@ from .. import core
 from ..core import (ClosedJaxpr, Eqn, Jaxpr, Literal, Tracer, Var, escaped_tracer_error,
                     get_aval, set_current_trace)
 from ..errors import user_frame
+from ..tree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 _python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
@@ -28,12 +30,10 @@ class DebugInfo:
 
 def debug_info(fun, transform, args=(), kwargs=None, static_argnums=(), static_argnames=()):
     """DebugInfo for `fun` called with `args`/`kwargs` (flattened names like `x['w'][0]`)."""
-    from ..tree import keystr, tree_flatten_with_path
     name = getattr(fun, "__name__", type(fun).__name__)
     code = getattr(fun, "__code__", None)
     source = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else "<unknown>"
     try:
-        import inspect
         params = list(inspect.signature(fun).parameters)
     except (TypeError, ValueError):
         params = []
@@ -314,16 +314,43 @@ def trace_jaxpr_fun(fun, in_avals):
 def trace_pytree_fun(fun, in_tree, in_avals, what="function"):
     """(jaxpr, consts, out_tree): `fun` of pytrees (given by in_tree and the leaves' avals)
     staged, its captured constants turned into leading inputs."""
-    from ..tree import tree_flatten, tree_unflatten
     store = {}
+    jaxpr, consts = trace_jaxpr_fun(flatten_fun(fun, in_tree, store, what), in_avals)
+    return jaxpr, consts, store["out_tree"]
 
+
+# ---------------------------------------------------------------------------------------
+# Functions of pytrees as functions of flat leaves (what every transformation traces)
+
+def flatten_fun(fun, in_tree, store, what="function", has_aux=False):
+    """`fun` of pytrees as a function of flat leaves; the output tree lands in store. With
+    has_aux, fun returns (output, aux): the array leaves of aux follow the output leaves
+    (so transformations lift them out like outputs), counted in store["num_aux"]."""
     def flat(*leaves):
         out = fun(*tree_unflatten(in_tree, list(leaves)))
+        aux_arrays = []
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{what}: has_aux=True requires the function to return a pair "
+                                f"(output, auxiliary data), got {type(out).__name__}")
+            out, aux = out
+            store["aux_leaves"], store["aux_tree"] = tree_flatten(aux)
+            aux_arrays = [x for x in store["aux_leaves"] if core.is_array_like(x)]
         out_leaves, store["out_tree"] = tree_flatten(out)
         for leaf in out_leaves:
             if not core.is_array_like(leaf):
                 raise TypeError(f"{what}: the function returned a value of type "
                                 f"{type(leaf).__name__} ({leaf!r}), which is not an array")
-        return out_leaves
-    jaxpr, consts = trace_jaxpr_fun(flat, in_avals)
-    return jaxpr, consts, store["out_tree"]
+        store["num_aux"] = len(aux_arrays)
+        return out_leaves + aux_arrays
+    return flat
+
+
+def split_aux_outputs(store, outs):
+    """(the function's outputs, its aux tree rebuilt from the lifted aux arrays)."""
+    n = len(outs) - store.get("num_aux", 0)
+    if "aux_tree" not in store:
+        return outs, None
+    lifted = iter(outs[n:])
+    leaves = [next(lifted) if core.is_array_like(x) else x for x in store["aux_leaves"]]
+    return outs[:n], tree_unflatten(store["aux_tree"], leaves)

@@ -34,3 +34,8 @@ from .parallel import (all_gather, all_gather_p, axis_index, axis_index_p, pmax,
 from ..custom_derivatives import stop_gradient  # noqa: F401,E402
 
 globals().update(_elementwise.ops)  # add, sub, sin, eq, bitwise_and, ...
+
+from ..interpreters import lax_ops as _lax_ops  # noqa: E402
+_lax_ops.register(add=_elementwise.ops["add"], broadcast_in_dim=broadcast_in_dim,
+                  reduce_sum=reduce_sum, transpose=transpose,
+                  convert_element_type=convert_element_type)

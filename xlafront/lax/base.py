@@ -4,7 +4,7 @@ import builtins
 
 import numpy as np
 
-from .. import dtypes, runtime
+from .. import dispatch, dtypes, runtime  # noqa: F401  (dispatch: eager execution)
 from ..core import Primitive, ShapedArray, Tracer, get_aval
 from ..interpreters.lowering import register_lowering
 

@@ -19,7 +19,8 @@ from ..core import Jaxpr, Literal, Var, bind, bind_in, eval_jaxpr, get_aval
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..interpreters import partial_eval as pe
-from ..interpreters.partial_eval import partial_eval_jaxpr, trace_jaxpr_fun, trace_pytree_fun
+from ..interpreters.partial_eval import (flatten_fun, partial_eval_jaxpr, trace_jaxpr_fun,
+                                        trace_pytree_fun)
 from ..tree import tree_flatten, tree_structure, tree_unflatten
 
 
@@ -922,7 +923,6 @@ def map(f, xs, *, batch_size=None):  # noqa: A001
     """
     if batch_size is None:
         return scan(_map_body(f), (), xs)[1]
-    from ..api import vmap
     leaves, tree = tree_flatten(xs)
     n = get_aval(leaves[0]).shape[0]
     num_batches, rem = divmod(n, batch_size)
@@ -932,16 +932,25 @@ def map(f, xs, *, batch_size=None):  # noqa: A001
         main = tree_unflatten(tree, [lax.reshape(
             lax.slice_in_dim(x, 0, num_batches * batch_size),
             (num_batches, batch_size) + get_aval(x).shape[1:]) for x in leaves])
-        ys = scan(lambda c, x: (c, vmap(f)(x)), (), main)[1]
+        ys = scan(lambda c, x: (c, _vmap(f, x)), (), main)[1]
         outs.append(_tree_map(lambda y: lax.reshape(
             y, (num_batches * batch_size,) + get_aval(y).shape[2:]), ys))
     if rem:
         tail = tree_unflatten(tree, [lax.slice_in_dim(x, num_batches * batch_size, n)
                                      for x in leaves])
-        outs.append(vmap(f)(tail))
+        outs.append(_vmap(f, tail))
     if len(outs) == 1:
         return outs[0]
     return _tree_map(lambda a, b: lax.concatenate([a, b], 0), *outs)
+
+
+def _vmap(f, xs):
+    """f vectorized over the leading axis of every leaf of xs."""
+    leaves, in_tree = tree_flatten((xs,))
+    store = {}
+    outs = batching.vmap_flat(flatten_fun(f, in_tree, store, "map"), leaves, [0] * len(leaves),
+                              lambda n: [0] * n, get_aval(leaves[0]).shape[0])
+    return tree_unflatten(store["out_tree"], outs)
 
 
 _map_cache = weakref.WeakKeyDictionary()

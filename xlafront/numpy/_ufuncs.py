@@ -45,7 +45,7 @@ def _eager_jit(ufunc):
             if scalars and not _values_irrelevant(args):
                 return ufunc(*args)
             if jitted is None:
-                from ..api import jit
+                from ..jit import jit
                 jitted = jit(ufunc, inline=True)
             if scalars:  # cached device scalars: jaxlib copies a Python scalar every call
                 args = [scalar_array(a) if type(a) in _python_scalars else a for a in args]

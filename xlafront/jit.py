@@ -1,0 +1,490 @@
+"""jit: staging a Python function into IR, the `pjit` primitive that carries it through
+other transformations, compilation per argument signature, jaxlib's C++ dispatcher, and
+the ahead-of-time objects (`Lowered`, `Compiled`); also make_jaxpr and eval_shape.
+
+It sits below lax: eager execution of lax and NumPy functions is jit of a small program
+(see dispatch.py), so running eagerly never reaches above this layer.
+"""
+import functools
+import inspect
+
+import numpy as np
+
+from . import core, dtypes, runtime
+from .config import config
+from .core import ShapedArray, bind, get_aval
+from .errors import api_boundary
+from .interpreters import ad, batching, lowering
+from .interpreters import partial_eval as pe
+from .interpreters.partial_eval import (convert_constvars, debug_info, flatten_fun,
+                                        partial_eval_call, trace_to_jaxpr)
+from .tree import tree_flatten, tree_leaves, tree_unflatten
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing in for an array (for make_jaxpr, eval_shape, lower)."""
+    __slots__ = ("shape", "dtype", "weak_type", "sharding")
+
+    def __init__(self, shape, dtype, weak_type=False, sharding=None):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+        self.sharding = sharding
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape)))
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+
+def arg_aval(x, name, fun_name):
+    if isinstance(x, ShapeDtypeStruct):
+        return ShapedArray(x.shape, dtypes.canonicalize(x.dtype), x.weak_type)
+    try:
+        return get_aval(x)
+    except TypeError:
+        raise TypeError(f"{fun_name}: argument {name} of type {type(x).__name__} is not a "
+                        f"valid array type (got {x!r}); pass arrays or scalars, or mark the "
+                        "argument static with static_argnums / static_argnames") from None
+
+
+# ---------------------------------------------------------------------------------------
+# Argument handling shared by jit and make_jaxpr
+
+def _normalize_static(fun, static_argnums, static_argnames):
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    static_argnums = tuple(static_argnums or ())
+    static_argnames = tuple(static_argnames or ())
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return static_argnums, static_argnames
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    nums = {i if i >= 0 else len(positional) + i for i in static_argnums}
+    names = set(static_argnames)
+    for i in list(nums):
+        if i < len(positional) and positional[i].kind == positional[i].POSITIONAL_OR_KEYWORD:
+            names.add(positional[i].name)
+    for i, p in enumerate(positional):
+        if p.name in names:
+            nums.add(i)
+    return tuple(sorted(nums)), tuple(sorted(names))
+
+
+def _split_args(args, kwargs, static_argnums, static_argnames, fun_name):
+    statics = []
+    dyn_args = []
+    for i, a in enumerate(args):
+        if i in static_argnums:
+            statics.append((i, a))
+        else:
+            dyn_args.append(a)
+    dyn_kwargs = {}
+    for k, v in kwargs.items():
+        if k in static_argnames:
+            statics.append((k, v))
+        else:
+            dyn_kwargs[k] = v
+    for _, value in statics:
+        try:
+            hash(value)
+        except TypeError as e:
+            raise ValueError(
+                f"{fun_name}: non-hashable static arguments are not supported. An error "
+                f"occurred while trying to hash an object of type {type(value).__name__}, "
+                f"{value!r}. The error was: {e}. Pass a tuple instead of a list, or make the "
+                f"argument non-static.") from None
+    return tuple(dyn_args), dyn_kwargs, tuple(statics)
+
+
+def _merge_args(dyn_args, dyn_kwargs, statics):
+    args = list(dyn_args)
+    kwargs = dict(dyn_kwargs)
+    for key, value in statics:
+        if isinstance(key, int):
+            args.insert(key, value)
+        else:
+            kwargs[key] = value
+    return args, kwargs
+
+
+def _trace(fun, args, kwargs, static_argnums, static_argnames, transform):
+    """(ClosedJaxpr, out_tree, flat dynamic leaves, in_tree, statics) of fun on these args."""
+    name = getattr(fun, "__name__", "fun")
+    dyn_args, dyn_kwargs, statics = _split_args(args, kwargs, static_argnums, static_argnames, name)
+    leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+    debug = debug_info(fun, transform, args, kwargs, static_argnums, static_argnames)
+    names = debug.arg_names if len(debug.arg_names) == len(leaves) else [f"#{i}" for i in range(len(leaves))]
+    avals = [arg_aval(x, n, name) for x, n in zip(leaves, names)]
+    debug.arg_names = names
+    store = {}
+
+    def call(dyn_args, dyn_kwargs):
+        args, kwargs = _merge_args(dyn_args, dyn_kwargs, statics)
+        return fun(*args, **kwargs)
+
+    closed = trace_to_jaxpr(flatten_fun(call, in_tree, store, name), avals, debug)
+    return closed, store["out_tree"], leaves, avals, in_tree, statics
+
+
+# ---------------------------------------------------------------------------------------
+# The pjit primitive: a jitted call seen by an outer transformation
+
+pjit_p = core.Primitive("pjit", multiple_results=True)
+pjit_p.abstract_eval = lambda *avals, jaxpr, name: jaxpr.out_avals
+
+
+def _pjit_lowering(ctx, *args, jaxpr, name):
+    return lowering.lower_jaxpr_body(ctx.module_context, jaxpr, [], list(args))
+
+
+lowering.register_lowering(pjit_p, _pjit_lowering)
+
+
+def _pjit_jvp(primals, tangents, jaxpr, name):
+    nonzeros = [type(t) is not ad.Zero for t in tangents]
+    new_jaxpr, consts, out_nonzeros = ad.jvp_jaxpr(jaxpr, nonzeros)
+    outs = bind(pjit_p, *consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
+                jaxpr=new_jaxpr, name=name)
+    n = len(jaxpr.outvars)
+    touts = iter(outs[n:])
+    return outs[:n], [next(touts) if nz else ad.Zero(ad.tangent_aval(a))
+                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
+
+
+def _pjit_transpose(cts, *invals, jaxpr, name):
+    linear = [ad.is_undefined(x) for x in invals]
+    ct_nonzeros = [type(ct) is not ad.Zero for ct in cts]
+    new_jaxpr, consts = ad.transpose_jaxpr(jaxpr, linear, ct_nonzeros)
+    outs = iter(bind(pjit_p, *consts, *[x for x in invals if not ad.is_undefined(x)],
+                     *[ct for ct in cts if type(ct) is not ad.Zero],
+                     jaxpr=new_jaxpr, name=f"transpose({name})"))
+    return [next(outs) if lin else None for lin in linear]
+
+
+ad.primitive_jvps[pjit_p] = _pjit_jvp
+ad.primitive_transposes[pjit_p] = _pjit_transpose
+pe.partial_eval_rules[pjit_p] = lambda trace, args, **params: partial_eval_call(trace, pjit_p, args, params)
+
+
+def _pjit_batch(trace, vals, dims, jaxpr, name):
+    from .interpreters import batching
+    if all(d is None for d in dims) and trace.axis_name is None:
+        return (core.bind_in(trace.parent, pjit_p, vals, dict(jaxpr=jaxpr, name=name)),
+                [None] * len(jaxpr.outvars))
+    new_jaxpr, consts, out_dims = batching.batch_jaxpr(jaxpr, dims, trace.axis_size,
+                                                       trace.axis_name)
+    return bind(pjit_p, *consts, *vals, jaxpr=new_jaxpr, name=name), out_dims
+
+
+batching.batchers_with_trace[pjit_p] = _pjit_batch
+
+
+# ---------------------------------------------------------------------------------------
+# jit
+
+class _CacheEntry:
+    __slots__ = ("compiled", "out_tree", "closed", "module")
+
+    def __init__(self, compiled, out_tree, closed, module):
+        self.compiled, self.out_tree, self.closed, self.module = compiled, out_tree, closed, module
+
+
+class _JitInfo:
+    """The Python side of one jitted function: its trace/compile cache and its options."""
+
+    def __init__(self, fun, static_argnums, static_argnames, donate_argnums, device,
+                 inline=False):
+        self.fun = fun
+        self.inline = inline  # under a transformation: trace into the caller, no pjit
+        self.name = getattr(fun, "__name__", type(fun).__name__)
+        self.static_argnums = static_argnums
+        self.static_argnames = static_argnames
+        self.donate_argnums = donate_argnums
+        self.device = device
+        self.cache = {}   # signature -> compiled program (called eagerly)
+        self.traced = {}  # signature -> (IR, consts, out_tree), bound under transformations
+
+    def _donated_leaves(self, args, kwargs):
+        if not self.donate_argnums:
+            return ()
+        donated = []
+        position = 0
+        for i, arg in enumerate(args):
+            if i in self.static_argnums:
+                continue
+            n = len(tree_leaves(arg))
+            if i in self.donate_argnums:
+                donated.extend(range(position, position + n))
+            position += n
+        return tuple(donated)
+
+    def _device_for(self, leaves):
+        if self.device is not None:
+            return self.device
+        ArrayImpl = runtime.array_type()
+        for x in leaves:
+            if type(x) is ArrayImpl and runtime.is_committed(x):
+                return runtime.array_device(x)
+        return runtime.default_device()
+
+    def lower(self, args, kwargs):
+        closed, out_tree, leaves, avals, in_tree, statics = _trace(
+            self.fun, args, kwargs, self.static_argnums, self.static_argnames, "jit")
+        module = lowering.lower_closed_jaxpr(
+            closed, self.name, self._donated_leaves(args, kwargs), _source(self.fun),
+            platform=runtime.device_platform(self._device_for(leaves)))
+        return closed, out_tree, leaves, avals, in_tree, statics, module
+
+    def _explain_miss(self, key):
+        if not self.cache:
+            return "first call"
+        in_tree, avals, statics, device, x64 = key
+        reasons = []
+        for old_tree, old_avals, old_statics, old_device, old_x64 in self.cache:
+            diff = []
+            if old_tree != in_tree:
+                diff.append(f"argument structure changed from {old_tree} to {in_tree}")
+            elif old_avals != avals:
+                for i, (a, b) in enumerate(zip(old_avals, avals)):
+                    if a != b:
+                        diff.append(f"argument {i} changed from {a!r} to {b!r}")
+            if old_statics != statics:
+                diff.append(f"static arguments changed from {old_statics} to {statics}")
+            if old_device != device:
+                diff.append(f"device changed from {old_device} to {device}")
+            if old_x64 != x64:
+                diff.append(f"enable_x64 changed from {old_x64} to {x64}")
+            reasons.append("; ".join(diff) or "cache evicted")
+        return min(reasons, key=len)
+
+    def call_traced(self, args, kwargs):
+        """Under a transformation: bind pjit with the function's IR, traced once per
+        signature (unless it captured traced values), so the transformations of the same
+        IR are cached too."""
+        dyn_args, dyn_kwargs, statics = _split_args(
+            args, kwargs, self.static_argnums, self.static_argnames, self.name)
+        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        key = (in_tree, tuple(arg_aval(x, f"#{i}", self.name) for i, x in enumerate(leaves)),
+               statics, dtypes.x64_enabled())
+        hit = self.traced.get(key)
+        if hit is None:
+            closed, out_tree = _trace(self.fun, args, kwargs, self.static_argnums,
+                                      self.static_argnames, "jit")[:2]
+            hit = (*convert_constvars(closed), out_tree)
+            if not any(isinstance(c, core.Tracer) for c in hit[1]):
+                self.traced[key] = hit
+        jaxpr, consts, out_tree = hit
+        outs = bind(pjit_p, *consts, *leaves, jaxpr=jaxpr, name=self.name)
+        return tree_unflatten(out_tree, outs)
+
+    def cache_miss(self, *args, **kwargs):
+        trace = core.current_trace()
+        if trace is not core.eval_trace or any(isinstance(x, core.Tracer)
+                                               for x in tree_leaves((args, kwargs))):
+            if self.inline:
+                return self.fun(*args, **kwargs), None, False
+            return self.call_traced(args, kwargs), None, False
+        dyn_args, dyn_kwargs, statics = _split_args(
+            args, kwargs, self.static_argnums, self.static_argnames, self.name)
+        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        avals = tuple(arg_aval(x, f"#{i}", self.name) for i, x in enumerate(leaves))
+        device = self._device_for(leaves)
+        # The x64 switch changes what tracing produces (canonical dtypes), so it is part of
+        # the key: the C++ dispatcher misses after a switch and must not find a stale entry.
+        key = (in_tree, avals, statics, device, dtypes.x64_enabled())
+        entry = self.cache.get(key)
+        if entry is None:
+            reason = self._explain_miss(key)
+            closed, out_tree, leaves, avals, _, _, module = self.lower(args, kwargs)
+            compiled = runtime.Compiled(runtime.compile(module, device), device, closed.out_avals,
+                                        self._donated_leaves(args, kwargs),
+                                        runtime.sharding_for(device))
+            entry = self.cache[key] = _CacheEntry(compiled, out_tree, closed, module)
+            if config.read("log_compiles"):
+                runtime.logger().warning("Compiling %s for args %s (%s)", self.name,
+                               [a.str_short() for a in avals], reason)
+        arrays = [_to_device(x, a, device) for x, a in zip(leaves, avals)]
+        outs = entry.compiled(*arrays)
+        fast = runtime.fast_path(entry.compiled, entry.out_tree, len(arrays))
+        return tree_unflatten(entry.out_tree, outs), fast, False
+
+
+def _source(fun):
+    code = getattr(fun, "__code__", None)
+    return (code.co_filename, code.co_firstlineno) if code is not None else None
+
+
+def _to_device(x, aval, device):
+    ArrayImpl = runtime.array_type()
+    if type(x) is ArrayImpl:
+        if runtime.array_device(x) == device:
+            return x
+        return runtime.copy_to_device(x, device)
+    return runtime.device_put(x, aval, device, committed=False)
+
+
+def _shard_arg(x, sharding, layout):
+    """Called by the C++ dispatcher for arguments that are not device arrays."""
+    return _to_device(x, get_aval(x), sharding.device)
+
+
+class Lowered:
+    """The StableHLO module of a jitted function for given argument types."""
+
+    def __init__(self, info, module, closed, out_tree, device, donated):
+        self._info, self._module, self.jaxpr = info, module, closed
+        self.out_tree, self._device, self._donated = out_tree, device, donated
+
+    def as_text(self, dialect="stablehlo", debug_info=False):
+        return lowering.module_text(self._module, debug_info)
+
+    def compiler_ir(self, dialect="stablehlo"):
+        return self._module
+
+    def compile(self):
+        compiled = runtime.Compiled(runtime.compile(self._module, self._device), self._device,
+                                    self.jaxpr.out_avals, self._donated,
+                                    runtime.sharding_for(self._device))
+        return Compiled(compiled, self.out_tree, self.jaxpr.in_avals)
+
+
+class Compiled:
+    """An executable compiled ahead of time; call it with arguments of the lowered types."""
+
+    def __init__(self, compiled, out_tree, in_avals):
+        self._compiled, self.out_tree, self.in_avals = compiled, out_tree, in_avals
+
+    def as_text(self):
+        return self._compiled.hlo_text()
+
+    def cost_analysis(self):
+        return self._compiled.cost_analysis()
+
+    def memory_analysis(self):
+        return self._compiled.memory_analysis()
+
+    def __call__(self, *args, **kwargs):
+        leaves = tree_leaves((args, kwargs))
+        avals = [get_aval(x) for x in leaves]
+        if [a.strip_weak_type() for a in avals] != [a.strip_weak_type() for a in self.in_avals]:
+            raise TypeError(f"Compiled: called with argument types "
+                            f"{[a.str_short() for a in avals]} but it was compiled for "
+                            f"{[a.str_short() for a in self.in_avals]}")
+        device = self._compiled.device
+        outs = self._compiled(*[_to_device(x, a, device) for x, a in zip(leaves, self.in_avals)])
+        return tree_unflatten(self.out_tree, outs)
+
+
+def _aot_methods(info):
+    """The ahead-of-time methods of one jitted function (set on its C++ object, never on
+    jaxlib's shared PjitFunction class)."""
+    def lower(*args, **kwargs):
+        closed, out_tree, leaves, avals, _, _, module = info.lower(args, kwargs)
+        return Lowered(info, module, closed, out_tree, info._device_for(leaves),
+                       info._donated_leaves(args, kwargs))
+
+    def trace(*args, **kwargs):
+        return _trace(info.fun, args, kwargs, info.static_argnums, info.static_argnames,
+                      "jit")[0]
+
+    def eval_shape_(*args, **kwargs):
+        return eval_shape(info.fun, *args, **kwargs)
+
+    return dict(lower=api_boundary(lower), trace=api_boundary(trace),
+                eval_shape=api_boundary(eval_shape_))
+
+
+def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=None,
+        donate_argnames=None, device=None, backend=None, inline=False, keep_unused=False):
+    """Compiles `fun` with XLA: traced once per argument signature (shapes, dtypes, weak
+    types, tree structure and static values), then called through the C++ dispatcher.
+
+    >>> f = jit(lambda x, y: x * y + 1)
+    >>> f(np.arange(3.0), 2.0)
+    Array([1., 3., 5.], dtype=float32)
+    """
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames, donate_argnums=donate_argnums,
+                                 donate_argnames=donate_argnames, device=device,
+                                 backend=backend, inline=inline, keep_unused=keep_unused)
+    if not callable(fun):
+        raise TypeError(f"jit: expected a callable, got {fun!r} of type {type(fun).__name__}")
+    static_argnums, static_argnames = _normalize_static(fun, static_argnums, static_argnames)
+    donate = set(donate_argnums if not isinstance(donate_argnums, int) else (donate_argnums,)) \
+        if donate_argnums is not None else set()
+    if donate_argnames:
+        names = (donate_argnames,) if isinstance(donate_argnames, str) else donate_argnames
+        params = list(inspect.signature(fun).parameters)
+        donate.update(params.index(n) for n in names if n in params)
+    if backend is not None and device is None:
+        device = runtime.local_devices(backend=backend)[0]
+    info = _JitInfo(fun, static_argnums, static_argnames, tuple(sorted(donate)), device,
+                    inline)
+    cpp = runtime.cpp_jit(info.name, fun, api_boundary(info.cache_miss), static_argnums,
+                          static_argnames, (tuple(sorted(donate)), device), _shard_arg)
+    try:
+        functools.update_wrapper(cpp, fun)
+    except (AttributeError, TypeError):
+        pass
+    cpp._xf_jit = info
+    for name, method in _aot_methods(info).items():
+        setattr(cpp, name, method)
+    cpp.clear_cache = functools.partial(_clear_cache, info, cpp)
+    return cpp
+
+
+def _clear_cache(info, cpp):
+    info.cache.clear()
+    info.traced.clear()
+    runtime.clear_jit_cache(cpp)
+
+
+# ---------------------------------------------------------------------------------------
+# make_jaxpr and eval_shape
+
+def make_jaxpr(fun, static_argnums=(), return_shape=False):
+    """A function returning the IR (ClosedJaxpr) of `fun` for the given arguments.
+
+    >>> print(make_jaxpr(lambda x: np.sin(x) * 2)(1.0))
+    { lambda ; a:f32[]. let
+        b:f32[] = sin a
+        c:f32[] = mul b 2.0:f32[]
+      in (c,) }
+    """
+    static_argnums, static_argnames = _normalize_static(fun, static_argnums, ())
+
+    @api_boundary
+    @functools.wraps(fun)
+    def make(*args, **kwargs):
+        closed, out_tree = _trace(fun, args, kwargs, static_argnums, static_argnames,
+                                  "make_jaxpr")[:2]
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
+            return closed, tree_unflatten(out_tree, shapes)
+        return closed
+
+    return make
+
+
+@api_boundary
+def eval_shape(fun, *args, **kwargs):
+    """The output shapes and dtypes of `fun(*args)` as ShapeDtypeStructs, without running it."""
+    closed, out_tree = _trace(fun, args, kwargs, (), (), "eval_shape")[:2]
+    shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
+    return tree_unflatten(out_tree, shapes)
+
+
+# ---------------------------------------------------------------------------------------

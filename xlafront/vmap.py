@@ -1,0 +1,112 @@
+"""vmap: pytrees, in_axes / out_axes and their checks around the batching interpreter
+(interpreters/batching.py)."""
+import functools
+
+from .core import get_aval
+from .errors import api_boundary
+from .interpreters import batching
+from .interpreters.partial_eval import debug_info, flatten_fun
+from .jit import arg_aval
+from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+
+# vmap
+
+class _NoAxis:
+    """Stands for `None` in an axes tree (where None would be an empty subtree)."""
+
+
+def _flatten_axes(what, treedef, axis_tree):
+    """One axis (int or None) per leaf of `treedef`, from an axes tree that is a prefix of
+    it (an int or None applies to a whole subtree)."""
+    proxy = _NoAxis()
+    dummy = tree_unflatten(treedef, [object()] * treedef.num_leaves)
+    axes = []
+    replaced = tree_map(lambda a: proxy if a is None else a, axis_tree,
+                        is_leaf=lambda a: a is None)
+    try:
+        tree_map(lambda axis, sub: axes.extend([axis] * len(tree_leaves(sub))), replaced, dummy,
+                 is_leaf=lambda a: a is proxy)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what} specification must be a tree prefix of the corresponding "
+                         f"value, got specification {axis_tree!r} for value tree {treedef}. "
+                         f"({e})") from None
+    result = []
+    for a in axes:
+        if a is proxy:
+            result.append(None)
+        elif isinstance(a, int) and not isinstance(a, bool):
+            result.append(a)
+        else:
+            raise TypeError(f"{what} must be ints or None, got {a!r}")
+    return result
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+    """Vectorizes `fun` over the axes `in_axes` of its arguments: the result stacks the
+    outputs of every example along `out_axes`.
+
+    >>> vmap(lambda row: row.sum())(np.ones((3, 4)))   # [4., 4., 4.]
+    """
+    if isinstance(in_axes, list):
+        raise TypeError(f"vmap: in_axes must be an int, None, or a tuple of entries for the "
+                        f"positional arguments, got the list {in_axes!r}; use a tuple")
+    if not callable(fun):
+        raise TypeError(f"vmap: expected a callable, got {fun!r}")
+
+    @api_boundary
+    @functools.wraps(fun)
+    def vmap_f(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(f"vmap: in_axes has {len(in_axes)} entries {in_axes!r} but the "
+                             f"function was called with {len(args)} positional arguments")
+        leaves, in_tree = tree_flatten((args, kwargs))
+        dims = _flatten_axes("vmap in_axes", in_tree, (in_axes, 0))
+        names = []
+
+        def name(i):  # the argument's name, for error messages only (computed on demand)
+            if not names:
+                names[:] = debug_info(fun, "vmap", args, kwargs).arg_names
+                if len(names) != len(leaves):
+                    names[:] = [f"argument {i}" for i in range(len(leaves))]
+            return names[i]
+
+        sizes = []
+        for i, (x, d) in enumerate(zip(leaves, dims)):
+            if d is None:
+                continue
+            try:
+                aval = get_aval(x)
+            except TypeError:
+                aval = arg_aval(x, name(i), "vmap")  # raises with the argument's name
+            if not -aval.ndim <= d < aval.ndim:
+                raise ValueError(f"vmap was requested to map its argument {name(i)} along axis "
+                                 f"{d}, which implies that its rank should be at least "
+                                 f"{d + 1 if d >= 0 else -d}, but is only {aval.ndim} (its "
+                                 f"shape is {aval.shape})")
+            dims[i] = d % aval.ndim
+            sizes.append((i, dims[i], aval))
+        size = axis_size
+        found = {aval.shape[d] for _, d, aval in sizes}
+        if len(found) > 1 or (axis_size is not None and found and found != {axis_size}):
+            lines = "\n".join(f"  * {name(i)} has size {aval.shape[d]} along axis {d} (shape "
+                              f"{aval.shape})" for i, d, aval in sizes)
+            raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped:\n"
+                             f"{lines}" + (f"\n  * axis_size is {axis_size}"
+                                           if axis_size is not None else ""))
+        if found:
+            size = found.pop()
+        elif size is None:
+            raise ValueError("vmap must have at least one non-None value in in_axes, or be "
+                             "given axis_size")
+        store = {}
+        flat = flatten_fun(lambda a, k: fun(*a, **k), in_tree, store, "vmap")
+        outs = batching.vmap_flat(
+            flat, leaves, dims,
+            lambda n: _flatten_axes("vmap out_axes", store["out_tree"], out_axes),
+            size, axis_name)
+        return tree_unflatten(store["out_tree"], outs)
+
+    return vmap_f
+
+
+# ---------------------------------------------------------------------------------------
