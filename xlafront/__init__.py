@@ -6,7 +6,7 @@
     f = xf.jit(lambda a, b: np.tanh(a @ b) + 1)
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
-from . import lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
+from . import array_methods, lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
 from .api import (ShapeDtypeStruct, block_until_ready, default_backend, device_count,  # noqa: F401
                   device_get, device_put, devices, eval_shape, grad, hessian, jacfwd, jacobian,
                   jacrev, jit, jvp, linearize, local_device_count, local_devices,

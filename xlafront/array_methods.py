@@ -245,8 +245,9 @@ def _rebuild(value, weak_type):
     return runtime.device_put(value, ShapedArray(value.shape, value.dtype, weak_type))
 
 
-def install(array_type):
+def _install(rt):
     """Puts the shared and the concrete-only methods on jaxlib's ArrayImpl."""
+    array_type = rt.ArrayImpl
     for name, value in {**_shared, **_concrete}.items():
         setattr(array_type, name, value)
     try:
@@ -257,3 +258,4 @@ def install(array_type):
 
 for _name, _value_ in _shared.items():
     setattr(Tracer, _name, _value_)
+runtime.on_load(_install)

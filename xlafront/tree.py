@@ -10,26 +10,19 @@ dispatcher and these functions agree on every structure.
 """
 import builtins
 import collections
+import dataclasses
 import functools
 
 from . import runtime
+from .runtime import pytree
 
-_pending = []  # registrations made before jaxlib was loaded
-
-
-def _registry():
-    rt = runtime._rt
-    if rt is not None and rt.registered == len(_pending):
-        return rt.registry
-    return runtime.pytree_registry()
+_registry = pytree.registry
 
 
 def register_pytree_node(nodetype, flatten_func, unflatten_func, flatten_with_keys_func=None):
     """Registers `nodetype`: `flatten_func(x) -> (children, aux)`,
     `unflatten_func(aux, children) -> x`."""
-    _pending.append(("node", nodetype, flatten_func, unflatten_func, flatten_with_keys_func))
-    if runtime.is_loaded():
-        _registry()
+    pytree.register(("node", nodetype, flatten_func, unflatten_func, flatten_with_keys_func))
     return nodetype
 
 
@@ -55,16 +48,13 @@ def register_dataclass(nodetype=None, *, data_fields=None, meta_fields=None, dro
         return functools.partial(register_dataclass, data_fields=data_fields,
                                  meta_fields=meta_fields, drop_fields=drop_fields)
     if data_fields is None or meta_fields is None:
-        import dataclasses
         if not dataclasses.is_dataclass(nodetype):
             raise TypeError(f"register_dataclass: {nodetype.__name__} is not a dataclass; "
                             "pass data_fields and meta_fields explicitly")
         fields = [f for f in dataclasses.fields(nodetype) if f.init and f.name not in drop_fields]
         meta_fields = [f.name for f in fields if f.metadata.get("static", False)]
         data_fields = [f.name for f in fields if not f.metadata.get("static", False)]
-    _pending.append(("dataclass", nodetype, tuple(data_fields), tuple(meta_fields)))
-    if runtime.is_loaded():
-        _registry()
+    pytree.register(("dataclass", nodetype, tuple(data_fields), tuple(meta_fields)))
     return nodetype
 
 
@@ -126,7 +116,7 @@ def treedef_children(treedef):
 
 
 def treedef_tuple(treedefs):
-    return runtime.treedef_tuple(_registry(), list(treedefs))
+    return runtime.treedef_tuple(treedefs)
 
 
 def all_leaves(iterable, is_leaf=None):

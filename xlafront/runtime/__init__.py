@@ -1,0 +1,20 @@
+"""The only package that calls jaxlib's client API. jaxlib is imported on first use, not
+at `import xlafront`, so importing stays cheap.
+
+- client.py: the loaded state, jaxlib's C++ switches, backends and devices, `on_load` hooks
+- array.py: the Array type (jaxlib's ArrayImpl), shardings, transfers
+- compile.py: executables, jaxlib's C++ jit dispatcher, every compile cache
+- pytree.py: jaxlib's C++ pytree registry
+- compat.py: the only place that looks at jaxlib's version; xlafront-vs-jax exclusion
+"""
+from . import compat
+from .array import (array_device, array_type, block_until_ready, copy_to_device,  # noqa: F401
+                    device_put, is_committed, sharding_for, to_numpy)
+from .client import (backends, default_backend, default_device, device_count,  # noqa: F401
+                     device_platform, devices, get_backend, is_loaded, local_device_count,
+                     local_devices, logger, on_load, process_index, state)
+from .compile import (Compiled, clear_caches, clear_jit_cache, compile, cpp_jit,  # noqa: F401
+                      fast_path, make_cache)
+from .pytree import dict_key, treedef_tuple  # noqa: F401
+
+compat.refuse_jax()

@@ -1,0 +1,168 @@
+"""The runtime's state: jaxlib loaded on first use, its C++ global switches, the backends
+(CPU, and CUDA through its PJRT plugin) and their devices."""
+import collections
+import logging
+import os
+import threading
+
+from ..config import config
+from . import compat
+
+_lock = threading.RLock()
+_rt = None  # the loaded runtime state, see _load()
+_on_load = []  # hooks run once jaxlib is loaded
+
+
+def logger():
+    return logging.getLogger("xlafront")
+
+
+def is_loaded():
+    return _rt is not None
+
+
+def state():
+    """The loaded runtime (jaxlib imported, switches set), loading it on first use."""
+    return _rt if _rt is not None else _load()
+
+
+def on_load(hook):
+    """Calls `hook(state)` once jaxlib is loaded (now, if it already is): how higher layers
+    attach to the runtime (Array methods, the MLIR context) without it importing them."""
+    with _lock:
+        if _rt is None:
+            _on_load.append(hook)
+            return hook
+    hook(_rt)
+    return hook
+
+
+class _Runtime:
+    """Everything that exists once jaxlib is loaded."""
+
+
+def _load():
+    global _rt
+    with _lock:
+        if _rt is not None:
+            return _rt
+        jax_, xla_client = compat.import_jaxlib()
+        rt = _Runtime()
+        rt.jax, rt.xc = jax_, xla_client
+        # The C++ side reads these on every transfer and every jit call.
+        rt.x64 = jax_.config.Config("x64", bool(config.read("enable_x64")), include_in_jit_key=True)
+        rt.disable_jit = jax_.config.Config("disable_jit", bool(config.read("disable_jit")))
+        rt.post_hook = jax_.config.Config("post_hook", None, include_in_jit_key=False)
+        rt.tracing = jax_.config.Config("xlafront_tracing", False, include_in_jit_key=True)
+        jax_.jax_jit.set_enable_x64_state(rt.x64)
+        jax_.jax_jit.set_disable_jit_state(rt.disable_jit)
+        jax_.jax_jit.set_post_hook_state(rt.post_hook)
+        config.on_change("enable_x64", lambda v: rt.x64.set_global(bool(v)))
+        config.on_change("disable_jit", lambda v: rt.disable_jit.set_global(bool(v)))
+        rt.backends = collections.OrderedDict()
+        _rt = rt
+        hooks, _on_load[:] = list(_on_load), []
+        for hook in hooks:
+            hook(rt)
+        return rt
+
+
+# ---------------------------------------------------------------------------------------
+# Backends and devices
+
+def _find_cuda_plugin():
+    """Path of an installed CUDA PJRT plugin library (jax_cuda*_plugin wheels), or None."""
+    import glob
+    import importlib.util
+    for name in ("jax_plugins", "jax_cuda13_plugin", "jax_cuda12_plugin"):
+        spec = importlib.util.find_spec(name)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            hits = glob.glob(os.path.join(root, "**", "xla_cuda_plugin.so"), recursive=True)
+            if hits:
+                return hits[0]
+    return None
+
+
+def _make_backend(rt, platform):
+    if platform == "cpu":
+        return rt.xc.make_cpu_client()
+    if platform in ("cuda", "gpu"):
+        path = _find_cuda_plugin()
+        if path is None:
+            return None
+        if not rt.xc.pjrt_plugin_loaded("cuda"):
+            rt.xc.load_pjrt_plugin_dynamically("cuda", path)
+        if not rt.xc.pjrt_plugin_initialized("cuda"):
+            rt.xc.initialize_pjrt_plugin("cuda")
+        return rt.xc.make_c_api_client("cuda", {}, None)
+    raise ValueError(f"unknown platform {platform!r}; known platforms are 'cpu' and 'gpu'")
+
+
+def backends():
+    """{platform: client} for every platform that started, the preferred one first."""
+    rt = state()
+    if not rt.backends:
+        with _lock:
+            wanted = config.read("platforms") or os.environ.get("JAX_PLATFORMS", "") or "gpu,cpu"
+            for platform in [p.strip() for p in wanted.split(",") if p.strip()]:
+                name = "gpu" if platform == "cuda" else platform
+                try:
+                    client = _make_backend(rt, platform)
+                except Exception as e:  # a broken accelerator must not stop CPU use
+                    if config.read("platforms") or os.environ.get("JAX_PLATFORMS"):
+                        raise
+                    logger().warning("platform %s failed to start: %s", platform, e)
+                    client = None
+                if client is not None:
+                    rt.backends[name] = client
+            if not rt.backends:
+                raise RuntimeError(f"no XLA backend could start for platforms {wanted!r}")
+    return rt.backends
+
+
+def get_backend(platform=None):
+    bs = backends()
+    if platform is None:
+        return next(iter(bs.values()))
+    name = "gpu" if platform == "cuda" else platform
+    if name not in bs:
+        raise RuntimeError(f"Unknown backend {platform!r}: available backends are {list(bs)}")
+    return bs[name]
+
+
+def default_backend():
+    """'cpu', 'gpu' or 'tpu': the platform arrays go to by default."""
+    return next(iter(backends()))
+
+
+def devices(backend=None):
+    return list(get_backend(backend).devices())
+
+
+def local_devices(process_index=None, backend=None):
+    return list(get_backend(backend).local_devices())
+
+
+def device_count(backend=None):
+    return len(devices(backend))
+
+
+def local_device_count(backend=None):
+    return len(local_devices(backend=backend))
+
+
+def process_index(backend=None):
+    return get_backend(backend).process_index()
+
+
+def default_device():
+    rt = state()
+    dev = getattr(rt, "default_dev", None)
+    if dev is None:
+        dev = rt.default_dev = local_devices()[0]
+    return dev
+
+
+def device_platform(device):
+    """'cpu', 'gpu' or 'tpu': the platform whose lowering rules a program for `device` uses."""
+    return "gpu" if device.platform in ("cuda", "rocm", "gpu") else device.platform

@@ -1,0 +1,56 @@
+"""The one place that knows which jaxlib is installed, and that xlafront cannot share a
+process with jax.
+
+jaxlib's client API is private and moves between releases: a call whose spelling differs
+between the versions pyproject.toml claims gets a small function here that switches on
+`version`. Today the claimed versions (0.10.2 and 0.11.x) agree on every call the runtime
+makes, so nothing switches yet.
+"""
+import importlib.abc
+import os
+import sys
+
+SUPPORTED = ((0, 10, 2), (0, 12, 0))  # [lowest tested, first untested)
+version = None  # jaxlib's version as a tuple of ints, once loaded
+
+CONFLICT = (
+    "xlafront and jax cannot share one Python process: both install the methods of "
+    "jaxlib's one Array type (jaxlib.{_jax}.ArrayImpl, whose class is final) and set "
+    "jaxlib's process-wide C++ switches (x64, disable_jit), so the second would silently "
+    "change the first's arrays. Run them in separate processes.")
+
+
+def import_jaxlib():
+    """(jaxlib's C++ extension module, xla_client), with jaxlib's log level set as JAX
+    sets it."""
+    global version
+    import jaxlib.utils
+    import jaxlib.version
+    if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+        jaxlib.utils.absl_set_min_log_level(1)  # hide the client's INFO lines, as JAX does
+    from jaxlib import _jax, xla_client
+    version = tuple(int(p) for p in jaxlib.version.__version__.split(".")[:3])
+    if not SUPPORTED[0] <= version < SUPPORTED[1]:
+        import warnings
+        warnings.warn(f"xlafront is tested with jaxlib >= {'.'.join(map(str, SUPPORTED[0]))} "
+                      f"and < {'.'.join(map(str, SUPPORTED[1]))}; this is jaxlib "
+                      f"{jaxlib.version.__version__}", RuntimeWarning, stacklevel=2)
+    return _jax, xla_client
+
+
+class _RefuseJax(importlib.abc.MetaPathFinder):
+    """Makes `import jax` after xlafront an ImportError naming the conflict."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "jax":
+            raise ImportError(f"import jax: {CONFLICT}")
+        return None
+
+
+def refuse_jax():
+    """Called when xlafront is imported: refuses a process where jax was imported first,
+    and makes a later `import jax` fail clearly instead of breaking either library."""
+    if "jax" in sys.modules:
+        raise ImportError(f"import xlafront: jax is already imported. {CONFLICT}")
+    if not any(isinstance(f, _RefuseJax) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RefuseJax())

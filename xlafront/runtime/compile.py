@@ -1,0 +1,121 @@
+"""Compilation and execution: the executables, jaxlib's C++ jit dispatcher, and the home
+of every compile cache (eager programs, jit, traced bodies): `make_cache` registers one,
+`clear_caches` empties them all."""
+import collections
+import weakref
+
+from . import pytree
+from .array import sharding_for
+from .client import state
+
+_caches = weakref.WeakSet()
+
+
+class Cache(dict):
+    """A dict of compiled or traced programs; with `max_size`, the oldest entry is dropped
+    first when full."""
+
+    def __init__(self, name, max_size=None):
+        super().__init__()
+        self.name, self.max_size = name, max_size
+
+    def __setitem__(self, key, value):
+        if self.max_size is not None and len(self) >= self.max_size and key not in self:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+    __hash__ = object.__hash__  # held in a WeakSet
+
+
+def make_cache(name, max_size=None):
+    """A new cache that `clear_caches` empties."""
+    cache = Cache(name, max_size)
+    _caches.add(cache)
+    return cache
+
+
+def clear_caches():
+    """Empties every cache of compiled and traced programs, jaxlib's C++ dispatch cache
+    included (as jax.clear_caches does)."""
+    for cache in list(_caches):
+        cache.clear()
+    rt = state()
+    if hasattr(rt, "jit_cache"):
+        rt.jit_cache.clear()
+
+
+class Compiled:
+    """A loaded executable with its result handlers: `compiled(*arrays) -> [arrays]`."""
+
+    def __init__(self, executable, device, out_avals, donated, sharding):
+        self.executable = executable
+        self.device = device
+        self.out_avals = out_avals
+        self.donated = donated
+        rt = state()
+        self.handlers = [rt.xc.array_result_handler(a, sharding, True, _skip_checks=True)
+                         for a in out_avals]
+
+    def __call__(self, *arrays):
+        return self.executable.execute_sharded(list(arrays)).consume_with_handlers(self.handlers)
+
+    def hlo_text(self):
+        return self.executable.hlo_modules()[0].to_string()
+
+    def cost_analysis(self):
+        return self.executable.cost_analysis()
+
+    def memory_analysis(self):
+        return self.executable.get_compiled_memory_stats()
+
+
+def compile(module, device):
+    """Compiles an MLIR module (from lowering.py) for one device."""
+    rt = state()
+    client = device.client
+    options = rt.xc.CompileOptions()
+    return client.compile_and_load(module, rt.xc.DeviceList((device,)), options)
+
+
+_FastPath = collections.namedtuple(
+    "_FastPath", "xla_executable out_pytree_def in_shardings out_shardings out_avals "
+                 "out_committed kept_var_bitvec in_device_local_layouts const_args")
+
+
+def fast_path(compiled, out_treedef, num_args):
+    """The record jaxlib's C++ dispatcher caches to call `compiled` without Python."""
+    sharding = sharding_for(compiled.device)
+    return _FastPath(compiled.executable, out_treedef, [sharding] * num_args,
+                     [sharding] * len(compiled.out_avals), compiled.out_avals,
+                     [True] * len(compiled.out_avals), [True] * num_args,
+                     [None] * num_args, [])
+
+
+class _JitKey:
+    """The C++ cache's per-function key: jit options that change the compiled program."""
+    __slots__ = ("options",)
+
+    def __init__(self, options):
+        self.options = options
+
+    def __hash__(self):
+        return hash(self.options)
+
+    def __eq__(self, other):
+        return type(other) is _JitKey and self.options == other.options
+
+
+def cpp_jit(name, fun, cache_miss, static_argnums, static_argnames, options, shard_arg):
+    """jaxlib's C++ jit dispatcher: on a signature hit it runs the cached executable without
+    entering Python; on a miss it calls `cache_miss(*args, **kwargs)`, which returns
+    (outputs, fast_path record or None, False)."""
+    rt = state()
+    if not hasattr(rt, "jit_cache"):
+        rt.jit_cache = rt.jax.PjitFunctionCache(capacity=8192)
+    return rt.jax.pjit(name, fun, cache_miss, list(static_argnums), list(static_argnames),
+                       _JitKey(options), pytree.registry(), shard_arg, rt.jit_cache)
+
+
+def clear_jit_cache(jitted):
+    """Forgets the executables jaxlib's C++ dispatcher cached for one jitted function."""
+    jitted._clear_cache()
