@@ -9,6 +9,9 @@ caches leak into the other. Both processes must load the same jaxlib version; th
 column reads "n/a" when no JAX interpreter is available or the versions differ.
 Times are medians over repeats, after warm-up, measured with time.perf_counter; a full
 run alternates three rounds of the two processes and keeps each row's smallest median.
+The eager rows take device arrays made before timing (f32[3], or the f32[1000] `x`, `y`
+and bool[1000] `c` of `eager_inputs`). The fresh-process rows run each snippet once
+untimed first, so that the bytecode caches exist, then time it in new processes.
 """
 import argparse
 import json
@@ -20,6 +23,7 @@ import time
 
 DEFAULT_JAX_PYTHON = "/tmp/jaxvenv/bin/python"
 CHAIN_OPS = 2000  # primitives in the trace + lower benchmark
+EAGER_N = 1000  # length of the arrays of the eager NumPy-call rows
 
 # Rows: key, label, unit, target (max xlafront/JAX ratio) or None
 ROWS = [
@@ -27,9 +31,15 @@ ROWS = [
     ("raw_floor", "raw floor: execute_sharded + handlers", "us", None),
     ("eager_add", "eager `x + x`, f32[3]", "us", 1.0),
     ("eager_add_scalar", "eager `x + 2.0` (Python scalar), f32[3]", "us", 1.0),
+    ("eager_logaddexp", f"eager `np.logaddexp(x, y)`, f32[{EAGER_N}]", "us", 1.0),
+    ("eager_mean", f"eager `np.mean(x)`, f32[{EAGER_N}]", "us", 1.0),
+    ("eager_where", f"eager `np.where(c, x, y)`, bool/f32[{EAGER_N}]", "us", 1.0),
+    ("eager_concatenate", f"eager `np.concatenate([x, y])`, f32[{EAGER_N}]", "us", 1.0),
+    ("eager_slice", f"eager slice `x[1:5]`, f32[{EAGER_N}]", "us", 1.0),
+    ("eager_clip", f"eager `np.clip(x, 0.0, 1.0)`, f32[{EAGER_N}]", "us", 1.0),
     ("trace_lower", f"trace + lower {CHAIN_OPS} elementwise ops", "ms", 0.5),
-    ("import", "import `*.numpy` (fresh process)", "s", 0.3),
-    ("first_op", "import + first eager `x + x` (fresh process)", "s", None),
+    ("import", "import `*.numpy` (fresh process)", "s", 0.2),
+    ("first_op", "import + first eager `x + x` (fresh process)", "s", 0.25),
 ]
 
 
@@ -59,6 +69,27 @@ def run_suite(benches, cfg, sync):
             sync(r)
             times[name].append((time.perf_counter() - t0) / n)
     return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def eager_inputs(np_mod):
+    """Device arrays x, y (f32[EAGER_N]) and c (bool[EAGER_N]), the same values in both
+    workers: made on the host with NumPy and transferred once, before any timing."""
+    import numpy as onp
+    hx = onp.linspace(-1.0, 2.0, EAGER_N, dtype=onp.float32)
+    hy = onp.cos(onp.arange(EAGER_N, dtype=onp.float32))
+    return np_mod.asarray(hx), np_mod.asarray(hy), np_mod.asarray(hx > hy)
+
+
+def eager_call_benches(np_mod, x, y, c):
+    """The eager NumPy-call rows, written once for both libraries."""
+    return [
+        ("eager_logaddexp", lambda: np_mod.logaddexp(x, y), "eager"),
+        ("eager_mean", lambda: np_mod.mean(x), "eager"),
+        ("eager_where", lambda: np_mod.where(c, x, y), "eager"),
+        ("eager_concatenate", lambda: np_mod.concatenate([x, y]), "eager"),
+        ("eager_slice", lambda: x[1:5], "eager"),
+        ("eager_clip", lambda: np_mod.clip(x, 0.0, 1.0), "eager"),
+    ]
 
 
 def chain_fn(np_mod):
@@ -92,6 +123,7 @@ def worker_xlafront(cfg):
     entry = next(iter(f._xf_jit.cache.values()))  # runtime.Compiled: executable + handlers
     exe, handlers = entry.compiled.executable, entry.compiled.handlers
     args = [x, y]
+    vx, vy, vc = eager_inputs(np)
 
     benches = [
         ("jit_call", lambda: f(x, y), "call"),
@@ -99,6 +131,7 @@ def worker_xlafront(cfg):
          "call"),
         ("eager_add", lambda: x + x, "eager"),
         ("eager_add_scalar", lambda: x + 2.0, "eager"),
+        *eager_call_benches(np, vx, vy, vc),
         # a fresh function each time: nothing cached
         ("trace_lower", lambda: xf.jit(chain_fn(np)).lower(x), None),
     ]
@@ -117,6 +150,7 @@ def worker_jax(cfg):
     y = jnp.arange(3, dtype="float32")
     f = jax.jit(lambda a, b: (a + b) * b)
     f(x, y)
+    vx, vy, vc = eager_inputs(jnp)
 
     benches = [("jit_call", lambda: f(x, y), "call")]
     try:  # the same jaxlib call as xlafront's floor, on JAX's own executable
@@ -139,6 +173,7 @@ def worker_jax(cfg):
     benches += [
         ("eager_add", lambda: x + x, "eager"),
         ("eager_add_scalar", lambda: x + 2.0, "eager"),
+        *eager_call_benches(jnp, vx, vy, vc),
         ("trace_lower", lambda: jax.jit(chain_fn(jnp)).lower(x), None),
     ]
     res = run_suite(benches, cfg, jax.block_until_ready)
@@ -176,15 +211,22 @@ def run_worker(python, which, cfg, script=__file__):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def resolve_jax_python(jax_python):
+    """The JAX interpreter to use: the given path, DEFAULT_JAX_PYTHON when None and it
+    exists, or None for "none"."""
+    if jax_python is None:
+        return DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON) else None
+    if jax_python.lower() == "none":
+        return None
+    return jax_python
+
+
 def compare_rounds(script, cfg, rounds, jax_python):
     """Runs `script`'s xlafront and JAX workers alternately `rounds` times (JAX only when
     `jax_python`, a path or None/"none", names an interpreter with it). Returns (the
     per-round xlafront results, both combined; JAX's {} when unavailable or on another
     jaxlib, and the load average at the start); exits if xlafront's worker fails."""
-    if jax_python is None:
-        jax_python = DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON) else None
-    elif jax_python.lower() == "none":
-        jax_python = None
+    jax_python = resolve_jax_python(jax_python)
     load = os.getloadavg()[0]
     xs, js = [], []
     for _ in range(rounds):
@@ -218,16 +260,21 @@ def time_snippet(python, snippet):
 
 def fresh_process_times(jobs, runs):
     """{key: median seconds} for each (key, python, snippet) job, each run in `runs` fresh
-    processes, the jobs interleaved so that background load hits them alike; one untimed
-    run of each first, so the bytecode caches exist."""
-    samples = {key: [] for key, _, _ in jobs}
-    for i in range(runs + 1):
+    processes, the jobs interleaved so that background load hits them alike. Every job
+    first runs once untimed, so that the bytecode caches exist (the subprocesses write
+    them: clean_env drops PYTHONDONTWRITEBYTECODE) and no timed run compiles source."""
+    samples = {}
+    for key, python, snippet in jobs:  # untimed: writes the .pyc files
+        samples[key] = [] if time_snippet(python, snippet) is not None else None
+    for _ in range(runs):
         for key, python, snippet in jobs:
+            if samples[key] is None:
+                continue
             t = time_snippet(python, snippet)
-            if i and t is not None and samples[key] is not None:
-                samples[key].append(t)
-            elif t is None:
+            if t is None:
                 samples[key] = None
+            else:
+                samples[key].append(t)
     return {k: statistics.median(v) if v else None for k, v in samples.items()}
 
 
@@ -275,33 +322,17 @@ def main():
         cfg = dict(n_call=10000, n_eager=3000, repeats=7, lower_repeats=5)
         rounds, import_runs = 3, 5
 
-    jax_python = opts.jax_python
-    if jax_python is None:
-        jax_python = DEFAULT_JAX_PYTHON if os.path.exists(DEFAULT_JAX_PYTHON) else None
-    elif jax_python.lower() == "none":
-        jax_python = None
-
+    jax_python = resolve_jax_python(opts.jax_python)
     start = time.perf_counter()
-    load_before = os.getloadavg()[0]
-    xf_rounds, jx_rounds = [], []
-    for _ in range(rounds):  # alternate the two processes so background load hits both
-        xf_rounds.append(run_worker(sys.executable, "xlafront", cfg))
-        if xf_rounds[-1] is None:
-            sys.exit("the xlafront benchmark failed")
-        if jax_python:
-            jx_rounds.append(run_worker(jax_python, "jax", cfg))
-    xf, jx = combine(xf_rounds), combine(jx_rounds)
-
-    jax_note = "JAX: n/a (no --jax-python interpreter)"
-    if jax_python:
-        if not jx:
-            jax_note = f"JAX: n/a (the worker failed under {jax_python})"
-        elif jx["jaxlib"] != xf["jaxlib"]:
-            jax_note = (f"JAX: n/a ({jx['lib']} runs on jaxlib {jx['jaxlib']}, xlafront on "
-                        f"{xf['jaxlib']}; compare on the same jaxlib)")
-            jx = {}
-        else:
-            jax_note = f"JAX: {jx['lib']} on jaxlib {jx['jaxlib']} ({jax_python})"
+    # alternates the two worker processes round by round, so background load hits both
+    _, xf, jx, load_before = compare_rounds(__file__, cfg, rounds, jax_python or "none")
+    if not jax_python:
+        jax_note = "JAX: n/a (no --jax-python interpreter)"
+    elif not jx:
+        jax_note = (f"JAX: n/a (the worker failed under {jax_python}, or runs on another "
+                    "jaxlib: see above)")
+    else:
+        jax_note = f"JAX: {jx['lib']} on jaxlib {jx['jaxlib']} ({jax_python})"
 
     jobs = [("xf_import", sys.executable, IMPORT_SNIPPET.format(mod="xlafront.numpy")),
             ("xf_first_op", sys.executable, FIRST_OP_SNIPPET.format(mod="xlafront.numpy"))]
