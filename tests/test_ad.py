@@ -3,14 +3,14 @@ functions built on them) checked numerically with `xlafront.test_util.check_grad
 the API (jvp, linearize, vjp, grad, value_and_grad), JAX's conventions (ties, complex
 numbers, float0), the errors, compositions with jit, and a registry test of the rules.
 
-The op table runs each row to order 2 in forward and reverse mode in float64 (tight
-tolerances, x64 on) and to order 1 in float32 (x64 off, the default users see). Inputs
-keep away from singularities and discontinuities (finite differences cannot see JAX's
-conventions there: those are checked with hand-derived values below).
+The gradient cases (`op_records`: each primitive's record, then the functions composed of
+several) run to order 2 in forward and reverse mode in float64 (tight tolerances, x64 on)
+and to order 1 in float32 (x64 off, the default users see). Inputs keep away from
+singularities and discontinuities (finite differences cannot see JAX's conventions there:
+those are checked with hand-derived values below).
 """
 import collections
 import functools
-from typing import Callable, NamedTuple, Optional
 
 import numpy as onp
 import pytest
@@ -21,418 +21,15 @@ from xlafront import dtypes, lax
 from xlafront.interpreters import ad, lowering
 from xlafront.test_util import check_grads, check_jvp, check_vjp
 
-from conftest import rand, rng_for
-from test_lax import _dots, _prims_in, all_primitives
+from conftest import rng_for
+from op_records import EXEMPT, LINEAR, all_primitives, c64, c128, f32, f64, grad_cases, prims_in
 
-f16, f32, f64 = onp.dtype(onp.float16), onp.dtype(onp.float32), onp.dtype(onp.float64)
-c64, c128 = onp.dtype(onp.complex64), onp.dtype(onp.complex128)
-i32, bool_ = onp.dtype(onp.int32), onp.dtype(onp.bool_)
 float0 = dtypes.float0
-
-REAL = (f64, f32)
-COMPLEX = (c128, c64)
-ONLY64 = (f64,)
+GRAD_CASES = grad_cases()
 
 
 # ---------------------------------------------------------------------------------------
-# input generators (shared with test_vmap)
-
-def gen_rand(rng, shape, dtype, kind="normal"):
-    """conftest.rand plus kinds for derivatives: nonzero (|x| in 0.5..3, either sign),
-    distinct (no two entries within 0.2 of each other: safe for max, sort, argmax),
-    offgrid (-3..3, at least 0.1 away from every multiple of 0.5: safe for floor, round,
-    clip at integer bounds)."""
-    dtype = onp.dtype(dtype)
-    if kind == "offgrid":
-        x = rng.integers(-6, 6, shape) / 2 + rng.uniform(0.1, 0.4, shape)
-        return onp.asarray(x).astype(dtype)
-    if kind == "nonzero":
-        x = rand(rng, shape, dtype, "pos") + onp.asarray(0.4).astype(dtype)
-        sign = onp.where(rng.random(shape) < 0.5, -1, 1)
-        return (x * sign).astype(dtype)
-    if kind == "distinct":
-        n = int(onp.prod(shape, dtype=onp.int64))
-        values = (rng.permutation(n) - n / 2) * 0.5 + rng.uniform(0, 0.2, n)
-        if dtype.kind == "c":
-            values = values + 1j * rng.uniform(-1, 1, n)
-        return values.reshape(shape).astype(dtype)
-    return rand(rng, shape, dtype, kind)
-
-
-def gen(*specs):
-    """A generator (rng, dtype) -> [arrays], one per (kind, shape) spec; a spec may be a
-    (kind, shape, dtype) triple to fix that argument's dtype."""
-    def make(rng, dtype):
-        out = []
-        for spec in specs:
-            kind, shape = spec[:2]
-            out.append(gen_rand(rng, shape, spec[2] if len(spec) > 2 else dtype, kind))
-        return out
-    return make
-
-
-# ---------------------------------------------------------------------------------------
-# the op table
-
-class GradRec(NamedTuple):
-    name: str
-    fun: Callable                  # of the generated (inexact) arrays
-    gen: Callable                  # (rng, dtype) -> list of NumPy arrays
-    dtypes: tuple = REAL           # 64-bit ones run to `order`, 32-bit ones to order 1
-    order: int = 2
-    modes: tuple = ("fwd", "rev")
-    tol: Optional[float] = None    # overrides check_grads' default tolerances
-    eps: Optional[float] = None    # overrides the finite-difference step
-    needs: Optional[str] = None    # "module.attr" that must exist (functions being written)
-
-
-GRAD_RECORDS = []
-
-
-def grec(name, fun, gen_, dtypes=REAL, **kw):
-    GRAD_RECORDS.append(GradRec(name, fun, gen_, tuple(dtypes), **kw))
-
-
-S = (3, 4)
-
-# elementwise unary: name, input kind, complex too
-_unary = [
-    ("neg", "normal", True), ("sign", "nonzero", False), ("floor", "offgrid", False),
-    ("ceil", "offgrid", False), ("exp", "normal", True), ("exp2", "normal", True),
-    ("log", "pos", True), ("log1p", "pos", True), ("expm1", "normal", True),
-    ("tanh", "normal", True), ("logistic", "normal", True), ("sin", "normal", True),
-    ("cos", "normal", True), ("tan", "unit", True), ("asin", "unit", True),
-    ("acos", "unit", True), ("atan", "normal", True), ("sinh", "normal", True),
-    ("cosh", "normal", True), ("asinh", "normal", True), ("acosh", "gt1", True),
-    ("atanh", "unit", True), ("sqrt", "pos", True), ("rsqrt", "pos", True),
-    ("cbrt", "nonzero", False), ("square", "normal", True), ("erf", "normal", False),
-    ("erfc", "normal", False), ("erf_inv", "unit", False), ("lgamma", "pos", False),
-    ("digamma", "pos", False), ("abs", "nonzero", True),
-]
-for _name, _kind, _complex in _unary:
-    grec(_name, getattr(lax, _name), gen((_kind, S)), REAL + (COMPLEX if _complex else ()))
-grec("conj", lax.conj, gen(("normal", S)), COMPLEX + REAL)
-grec("real", lax.real, gen(("normal", S)), COMPLEX)
-grec("imag", lax.imag, gen(("normal", S)), COMPLEX)
-grec("round", lambda x: lax.round(x, 0), gen(("offgrid", S)))
-grec("round_to_even", lambda x: lax.round(x, 1), gen(("offgrid", S)))
-grec("is_finite", lambda x: lax.select_n(lax.is_finite(x), lax.neg(x), x), gen(("normal", S)))
-
-def _quotient_gen(rng, dtype):
-    """x, y with x / y away from integers (where rem and mod jump)."""
-    y = gen_rand(rng, S, dtype, "pos")
-    q = gen_rand(rng, S, dtype, "offgrid")
-    return [(q * y).astype(dtype), y]
-
-
-# elementwise binary: name, generator, complex too
-_binary = [
-    ("add", gen(("normal", S), ("normal", S)), True),
-    ("sub", gen(("normal", S), ("normal", S)), True),
-    ("mul", gen(("normal", S), ("normal", S)), True),
-    ("div", gen(("normal", S), ("nonzero", S)), True),
-    ("rem", lambda rng, dtype: _quotient_gen(rng, dtype), False),
-    ("pow", gen(("pos", S), ("normal", S)), True),
-    ("max", gen(("distinct", S), ("normal", S)), False),
-    ("min", gen(("distinct", S), ("normal", S)), False),
-    ("atan2", gen(("normal", S), ("normal", S)), False),
-    ("complex", gen(("normal", S), ("normal", S)), False),
-]
-for _name, _gen, _complex in _binary:
-    grec(_name, getattr(lax, _name), _gen, REAL + (COMPLEX if _complex else ()))
-grec("mul_rank0_rhs", lax.mul, gen(("normal", S), ("normal", ())), REAL + COMPLEX)
-grec("add_rank0_lhs", lax.add, gen(("normal", ()), ("normal", S)))
-grec("div_rank0_lhs", lax.div, gen(("nonzero", ()), ("nonzero", S)))
-grec("pow_rank0_exponent", lax.pow, gen(("pos", S), ("normal", ())))
-grec("max_rank0", lax.max, gen(("normal", ()), ("distinct", (5,))))
-grec("sub_python_scalar", lambda x: lax.sub(2.0, x), gen(("normal", S)))
-grec("mul_python_scalar", lambda x: lax.mul(x, 3.0), gen(("normal", S)), REAL + COMPLEX)
-grec("comparisons", lambda x, y: lax.select_n(lax.lt(x, y), x * 2, y * 3)
-     + lax.select_n(lax.ge(x, y), x, y) + lax.select_n(lax.eq(x, x), y, x),
-     gen(("distinct", S), ("normal", S)))
-
-# select_n, clamp, integer_pow, convert_element_type
-_which_bool = onp.array([[True, False, True, False]] * 3)
-_which_i32 = onp.array([[0, 1, 2, 1], [2, 2, 0, 0], [1, 0, 1, 2]], onp.int32)
-grec("select_n_bool", lambda a, b: lax.select_n(_which_bool, a, b),
-     gen(("normal", S), ("normal", S)), REAL + COMPLEX)
-grec("select_n_int_3", lambda a, b, c: lax.select_n(_which_i32, a, b, c),
-     gen(("normal", S), ("normal", S), ("normal", S)))
-grec("select_n_scalar_which", lambda a, b: lax.select_n(onp.bool_(True), a, b),
-     gen(("normal", S), ("normal", S)))
-grec("select", lambda a, b: lax.select(_which_bool, a, b), gen(("normal", S), ("normal", S)))
-grec("clamp_scalar_bounds", lambda x: lax.clamp(-1.0, x, 1.0), gen(("offgrid", S)))
-
-
-def _clamp_gen(rng, dtype):
-    lo = gen_rand(rng, S, dtype, "unit") - onp.asarray(1.0).astype(dtype)
-    hi = lo + onp.asarray(2.0).astype(dtype) + gen_rand(rng, S, dtype, "pos")
-    x = gen_rand(rng, S, dtype, "normal") * onp.asarray(2.0).astype(dtype)
-    return [lo, x, hi]
-
-
-grec("clamp_array_bounds", lax.clamp, _clamp_gen)
-for _y in (0, 1, 2, 3, -1, -2, 7):
-    grec(f"integer_pow_{_y}", functools.partial(lambda x, y: lax.integer_pow(x, y), y=_y),
-         gen(("nonzero", S)), REAL + (COMPLEX if _y in (2, -2) else ()),
-         tol=1e-2 if _y == 7 else None)
-# (float32 inside: float32's step and tolerance)
-grec("convert_f64_to_f32", lambda x: lax.convert_element_type(x, f32) * 1.5, gen(("normal", S)),
-     ONLY64, eps=1e-3, tol=5e-3)
-grec("convert_f32_to_f64", lambda x: lax.convert_element_type(x, f64), gen(("normal", S)),
-     (f32,), needs="x64")
-_TO_COMPLEX = {f32: c64, f64: c128}
-_TO_REAL = {c64: f32, c128: f64}
-grec("convert_to_complex", lambda x: lax.convert_element_type(x, _TO_COMPLEX[
-    xf.core.get_aval(x).dtype]) * (1 + 2j), gen(("normal", S)))
-grec("convert_complex_to_real", lambda z: lax.convert_element_type(
-    z, _TO_REAL[xf.core.get_aval(z).dtype]), gen(("normal", S)), COMPLEX)
-grec("convert_to_int_and_back", lambda x: x * lax.convert_element_type(
-    lax.convert_element_type(x, i32), xf.core.get_aval(x).dtype), gen(("normal", S)))
-grec("convert_weak", lambda x: lax.convert_element_type(x, xf.core.get_aval(x).dtype,
-                                                        weak_type=True) * 2, gen(("normal", S)))
-grec("reduce_precision_like_f16", lambda x: lax.convert_element_type(
-    lax.convert_element_type(x, f16), xf.core.get_aval(x).dtype), gen(("normal", S)),
-    modes=("rev",), order=1, eps=5e-2, tol=1e-1)
-
-# shapes and data movement
-grec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 3, 4), (1,)),
-     gen(("normal", (3,))), REAL + COMPLEX)
-grec("broadcast_in_dim_size1", lambda x: lax.broadcast_in_dim(x, (3, 4), (0, 1)),
-     gen(("normal", (1, 4))))
-grec("broadcast_in_dim_scalar", lambda x: lax.broadcast_in_dim(x, (2, 3), ()),
-     gen(("normal", ())))
-grec("broadcast", lambda x: lax.broadcast(x, (2,)), gen(("normal", (3,))))
-grec("reshape", lambda x: lax.reshape(x, (4, 6)), gen(("normal", (2, 3, 4))), REAL + COMPLEX)
-grec("reshape_dimensions", lambda x: lax.reshape(x, (6, 4), dimensions=(2, 0, 1)),
-     gen(("normal", (2, 3, 4))))
-grec("transpose", lambda x: lax.transpose(x, (2, 0, 1)), gen(("normal", (2, 3, 4))),
-     REAL + COMPLEX)
-grec("squeeze", lambda x: lax.squeeze(x, (0, 2)), gen(("normal", (1, 3, 1, 2))))
-grec("expand_dims", lambda x: lax.expand_dims(x, (0, 3)), gen(("normal", (2, 3))))
-grec("rev", lambda x: lax.rev(x, (0, 2)), gen(("normal", (2, 3, 4))), REAL + COMPLEX)
-for _config in [((1, 2, 0), (0, 1, 0)), ((0, 0, 1), (1, 0, 2)), ((-1, 1, 0), (2, -2, 0)),
-                ((-1, -1, 1), (1, -1, 1))]:
-    grec(f"pad_{_config}", functools.partial(lambda x, v, c: lax.pad(x, v, c), c=_config),
-         gen(("normal", S), ("normal", ())), REAL + (COMPLEX if _config[0][2] else ()))
-grec("concatenate", lambda a, b, c: lax.concatenate([a, b, c], 1),
-     gen(("normal", (2, 1)), ("normal", (2, 3)), ("normal", (2, 2))), REAL + COMPLEX)
-grec("concatenate_same_operand", lambda a: lax.concatenate([a, lax.sin(a), a], 0),
-     gen(("normal", (2, 3))))
-grec("slice", lambda x: lax.slice(x, (0, 1), (3, 4)), gen(("normal", (4, 5))), REAL + COMPLEX)
-grec("slice_strided", lambda x: lax.slice(x, (1, 0), (4, 5), (2, 3)), gen(("normal", (4, 5))))
-for _starts in [(1, 2), (3, 4), (-1, -3), (100, -100)]:
-    grec(f"dynamic_slice_{_starts}",
-         functools.partial(lambda x, s: lax.dynamic_slice(x, s, (2, 3)), s=_starts),
-         gen(("normal", (4, 5))), REAL + (COMPLEX if _starts == (1, 2) else ()))
-    grec(f"dynamic_update_slice_{_starts}",
-         functools.partial(lambda x, u, s: lax.dynamic_update_slice(x, u, s), s=_starts),
-         gen(("normal", (4, 5)), ("normal", (2, 3))),
-         REAL + (COMPLEX if _starts == (1, 2) else ()))
-grec("dynamic_slice_array_index",
-     lambda x: lax.dynamic_slice(x, (onp.int32(2), onp.uint8(1)), (2, 2)),
-     gen(("normal", (4, 3))))
-
-# reductions, dot_general, sort
-for _axes in [(1,), (0, 1)]:
-    grec(f"reduce_sum_{_axes}", functools.partial(lambda x, a: lax.reduce_sum(x, a), a=_axes),
-         gen(("normal", S)), REAL + COMPLEX)
-    grec(f"reduce_prod_{_axes}", functools.partial(lambda x, a: lax.reduce_prod(x, a), a=_axes),
-         gen(("nonzero", S)), REAL + COMPLEX)
-    grec(f"reduce_max_{_axes}", functools.partial(lambda x, a: lax.reduce_max(x, a), a=_axes),
-         gen(("distinct", S)))
-    grec(f"reduce_min_{_axes}", functools.partial(lambda x, a: lax.reduce_min(x, a), a=_axes),
-         gen(("distinct", S)))
-grec("reduce_sum_no_axes", lambda x: lax.reduce_sum(x, ()), gen(("normal", S)))
-grec("argmax_gather_like", lambda x: x * lax.convert_element_type(
-    lax.argmax(x, 1, onp.int32), xf.core.get_aval(x).dtype)[:, None], gen(("distinct", S)))
-for _name, _ls, _rs, _dn, _spec in _dots:
-    grec(f"dot_general_{_name}", functools.partial(lambda a, b, d: lax.dot_general(a, b, d),
-                                                   d=_dn),
-         gen(("normal", _ls), ("normal", _rs)),
-         REAL + (COMPLEX if _name in ("matmul", "batch_middle") else ()))
-grec("dot_general_same_operand", lambda a: lax.dot_general(a, a, (((1,), (1,)), ((), ()))),
-     gen(("normal", (2, 3))))
-grec("dot_general_preferred", lambda a, b: lax.dot_general(
-    a, b, (((1,), (0,)), ((), ())), preferred_element_type=xf.core.get_aval(a).dtype),
-    gen(("normal", (2, 3)), ("normal", (3, 4))))
-grec("sort_1d", lambda x: lax.sort(x), gen(("distinct", (6,))))
-grec("sort_dim0", lambda x: lax.sort(x, 0), gen(("distinct", S)))
-grec("sort_dim-1", lambda x: lax.sort(x, -1), gen(("distinct", S)))
-grec("sort_key_val", lambda k, v: lax.sort_key_val(k, v), gen(("distinct", (2, 5)),
-                                                              ("normal", (2, 5))))
-# the first key has ties (broken by the second): it is held fixed, a perturbation would
-# reorder the ties
-_k1 = onp.array([1, 0, 1, 0, 2], onp.int32)
-grec("sort_two_keys", lambda k2, v: tuple(lax.sort([_k1, k2, v], 0, num_keys=2))[1:],
-     gen(("distinct", (5,)), ("normal", (5,))))
-grec("sort_int_key", lambda v: lax.sort_key_val(_k1, v)[1], gen(("normal", (5,))))
-
-# pjit: a jitted function inside the differentiated one
-_jitted = xf.jit(lambda x, y: lax.sin(x) * y + lax.exp(y))
-_jitted_nested = xf.jit(lambda x: _jitted(x, x) * 2)
-grec("pjit", lambda x, y: _jitted(x, y), gen(("normal", S), ("normal", S)), REAL + (c64,))
-grec("pjit_nested", lambda x: _jitted_nested(x) + 1, gen(("normal", S)))
-grec("pjit_closure", lambda x: xf.jit(lambda a: a * x)(lax.cos(x)), gen(("normal", S)))
-
-# control flow (lax/control_flow.py)
-_true, _false = onp.bool_(True), onp.bool_(False)
-# (eager control flow recompiles at every call under jvp/vjp, which makes these rows slow:
-# the second branch runs to order 1 only)
-for _pred_name, _pred, _dtypes in [("true", _true, REAL), ("false", _false, (f32,))]:
-    grec(f"cond_{_pred_name}", functools.partial(
-        lambda x, y, p: lax.cond(p, lambda a, b: lax.sin(a) * b, lambda a, b: a - b * b, x, y),
-        p=_pred), gen(("normal", S), ("normal", S)), _dtypes)
-grec("cond_traced_pred", lambda x: lax.cond(lax.reduce_sum(x, (0, 1)) > -100.0,
-                                             lambda a: lax.exp(a), lambda a: a, x),
-     gen(("normal", S)))
-grec("switch", lambda x: lax.switch(onp.int32(1), [lambda a: a, lax.sin, lax.cos], x),
-     gen(("normal", S)))
-grec("scan", lambda c, xs: lax.scan(lambda c, x: (c * x + 1, lax.sin(c) * x), c, xs),
-     gen(("normal", (4,)), ("unit", (3, 4))))
-grec("scan_reverse", lambda xs: lax.scan(lambda c, x: (c + x * c, c), xs[0], xs,
-                                         reverse=True)[1],
-     gen(("unit", (3, 2))))
-grec("fori_loop", lambda x: lax.fori_loop(0, 3, lambda i, c: c * x + lax.sin(c), x),
-     gen(("unit", S)))
-grec("while_loop", lambda x: lax.while_loop(
-    lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * 1.1 + lax.sin(c[1])), (0, x))[1],
-    gen(("normal", S)), modes=("fwd",))
-grec("lax_map", lambda x: lax.map(lambda r: r * lax.sin(r), x), gen(("normal", S)))
-grec("associative_scan", lambda x: lax.associative_scan(lax.mul, x, axis=1),
-     gen(("nonzero", S)))
-
-# cumulative ops and gather/scatter (lax/cumulative.py, lax/slicing.py)
-for _op in ("cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"):
-    _kind = {"cumprod": "nonzero", "cummax": "distinct", "cummin": "distinct"}.get(_op, "normal")
-    for _axis, _reverse in [(0, False), (1, True)]:
-        grec(f"{_op}_{_axis}{'_reverse' if _reverse else ''}",
-             functools.partial(lambda x, op, a, r: getattr(lax, op)(x, axis=a, reverse=r),
-                               op=_op, a=_axis, r=_reverse),
-             gen((_kind, S)), REAL + (COMPLEX if _op in ("cumsum", "cumprod") else ()))
-
-
-# gather/scatter with JAX's dimension numbers: rows of x (a repeated index: its
-# cotangents add up), points, windows
-_GD, _SD = lax.GatherDimensionNumbers, lax.ScatterDimensionNumbers
-_rows = onp.array([[2], [0], [2]], onp.int32)
-_rows_unique = onp.array([[2], [0]], onp.int32)
-_gdn_rows = _GD(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,))
-_gdn_points = _GD(offset_dims=(), collapsed_slice_dims=(0, 1), start_index_map=(0, 1))
-_sdn_rows = _SD(update_window_dims=(1,), inserted_window_dims=(0,),
-                scatter_dims_to_operand_dims=(0,))
-grec("gather_rows", lambda x: lax.gather(x, _rows, _gdn_rows, (1, 4)), gen(("normal", S)),
-     REAL + COMPLEX)
-grec("gather_points", lambda x: lax.gather(
-    x, onp.array([[0, 1], [2, 3], [0, 1], [1, 0]], onp.int32), _gdn_points, (1, 1)),
-    gen(("normal", S)))
-grec("gather_window", lambda x: lax.gather(x, onp.array([[1], [0]], onp.int32), _gdn_rows,
-                                           (1, 2)), gen(("normal", S)))
-grec("scatter_add_rows", lambda x, u: lax.scatter_add(x, _rows, u, _sdn_rows),
-     gen(("normal", S), ("normal", (3, 4))), REAL + COMPLEX)
-grec("scatter_rows_unique", lambda x, u: lax.scatter(x, _rows_unique, u, _sdn_rows,
-                                                     unique_indices=True),
-     gen(("normal", S), ("normal", (2, 4))))
-grec("scatter_mul_rows", lambda x, u: lax.scatter_mul(x, _rows_unique, u, _sdn_rows,
-                                                      unique_indices=True),
-     gen(("nonzero", S), ("nonzero", (2, 4))))
-grec("scatter_max_rows", lambda x, u: lax.scatter_max(x, _rows_unique, u, _sdn_rows),
-     lambda rng, dtype: [gen_rand(rng, S, dtype, "distinct"),
-                         gen_rand(rng, (2, 4), dtype, "distinct") + onp.asarray(0.05, dtype)])
-grec("scatter_min_rows", lambda x, u: lax.scatter_min(x, _rows_unique, u, _sdn_rows),
-     lambda rng, dtype: [gen_rand(rng, S, dtype, "distinct"),
-                         gen_rand(rng, (2, 4), dtype, "distinct") + onp.asarray(0.05, dtype)])
-
-# ---- the xlafront.numpy surface
-_idx = onp.array([2, 0, 2, 1], onp.int32)
-_np_rows = [
-    ("np_where", lambda x, y: np.where(x > 0, x * y, np.sin(y)),
-     gen(("nonzero", S), ("normal", S))),
-    ("np_clip", lambda x: np.clip(x, -1, 1.5), gen(("offgrid", S))),
-    ("np_flip", lambda x: np.flip(x, 1), gen(("normal", S))),
-    ("np_roll", lambda x: np.roll(x, 1, axis=1), gen(("normal", S))),
-    ("np_tile", lambda x: np.tile(x, (2, 1)), gen(("normal", S))),
-    ("np_repeat", lambda x: np.repeat(x, 2, axis=0), gen(("normal", S))),
-    ("np_stack", lambda x, y: np.stack([x, y], 1), gen(("normal", S), ("normal", S))),
-    ("np_concatenate", lambda x, y: np.concatenate([x, y], 0), gen(("normal", S), ("normal", S))),
-    ("np_split", lambda x: tuple(np.split(x, 2, axis=1)), gen(("normal", S))),
-    ("np_pad", lambda x: np.pad(x, ((1, 0), (0, 2)), constant_values=0.5), gen(("normal", S))),
-    ("np_transpose", lambda x: np.transpose(x, (1, 2, 0)), gen(("normal", (2, 3, 4)))),
-    ("np_moveaxis", lambda x: np.moveaxis(x, 0, -1), gen(("normal", (2, 3, 4)))),
-    ("np_swapaxes", lambda x: np.swapaxes(x, 0, 1), gen(("normal", S))),
-    ("np_ravel", lambda x: np.ravel(x) * 2, gen(("normal", S))),
-    ("np_reshape", lambda x: np.reshape(x, (2, -1)), gen(("normal", S))),
-    ("np_squeeze", lambda x: np.squeeze(x), gen(("normal", (1, 3, 1)))),
-    ("np_expand_dims", lambda x: np.expand_dims(x, 1), gen(("normal", S))),
-    ("np_broadcast_to", lambda x: np.broadcast_to(x, (2, 3, 4)), gen(("normal", (3, 1)))),
-    ("np_broadcasting_add", lambda x, y: x + y, gen(("normal", (3, 1)), ("normal", (4,)))),
-    ("np_broadcasting_mul", lambda x, y: x * y, gen(("normal", (2, 1, 4)), ("normal", (3, 1)))),
-    ("np_tril", lambda x: np.tril(x), gen(("normal", S))),
-    ("np_triu", lambda x: np.triu(x, 1), gen(("normal", S))),
-    ("np_index_basic", lambda x: x[1:, ::2] * x[-1, 1:3][None], gen(("normal", S))),
-    ("np_index_int", lambda x: x[1] + x[:, 2].sum(), gen(("normal", S))),
-    ("np_index_none_ellipsis", lambda x: x[..., None, 2], gen(("normal", (2, 3, 4)))),
-    ("np_at_set", lambda x, u: np.asarray(x).at[1, 1:3].set(u),
-     gen(("normal", S), ("normal", (2,)))),
-    ("np_at_add", lambda x, u: np.asarray(x).at[0].add(u), gen(("normal", S), ("normal", (4,)))),
-    ("np_at_multiply", lambda x, u: np.asarray(x).at[:, 1].multiply(u),
-     gen(("normal", S), ("normal", (3,)))),
-    ("np_sum", lambda x: np.sum(x, axis=0), gen(("normal", S))),
-    ("np_sum_keepdims", lambda x: np.sum(x, axis=1, keepdims=True), gen(("normal", S))),
-    ("np_mean", lambda x: np.mean(x), gen(("normal", S))),
-    ("np_var", lambda x: np.var(x, axis=1), gen(("normal", S))),
-    ("np_std", lambda x: np.std(x, ddof=1), gen(("normal", S))),
-    ("np_prod", lambda x: np.prod(x, axis=1), gen(("nonzero", S))),
-    ("np_max", lambda x: np.max(x, axis=1, keepdims=True), gen(("distinct", S))),
-    ("np_min", lambda x: np.min(x), gen(("distinct", S))),
-    ("np_maximum", lambda x, y: np.maximum(x, y), gen(("distinct", S), ("normal", S))),
-    ("np_matmul", lambda a, b: a @ b, gen(("normal", (2, 3)), ("normal", (3, 4)))),
-    ("np_matmul_batched", lambda a, b: np.matmul(a, b),
-     gen(("normal", (2, 1, 3, 4)), ("normal", (3, 4, 2)))),
-    ("np_matmul_vector", lambda a, b: np.matmul(a, b), gen(("normal", (3,)), ("normal", (3, 4)))),
-    ("np_dot", lambda a, b: np.dot(a, b), gen(("normal", (2, 3)), ("normal", (3,)))),
-    ("np_tensordot", lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, 1])),
-     gen(("normal", (2, 3, 4)), ("normal", (3, 2)))),
-    ("np_outer", lambda a, b: np.outer(a, b), gen(("normal", (3,)), ("normal", (4,)))),
-    ("np_inner", lambda a, b: np.inner(a, b), gen(("normal", (2, 3)), ("normal", (4, 3)))),
-    ("np_sort", lambda x: np.sort(x, axis=0), gen(("distinct", S))),
-    ("np_power", lambda x, y: np.power(x, y), gen(("pos", S), ("normal", S))),
-    ("np_power_int", lambda x: x ** 3 + x ** -2, gen(("nonzero", S))),
-    ("np_sqrt", lambda x: np.sqrt(x), gen(("pos", S))),
-    ("np_hypot", lambda x, y: np.hypot(x, y), gen(("nonzero", S), ("nonzero", S))),
-    ("np_logaddexp", lambda x, y: np.logaddexp(x, y), gen(("normal", S), ("normal", S))),
-    ("np_arctan2", lambda x, y: np.arctan2(x, y), gen(("normal", S), ("nonzero", S))),
-    ("np_abs", lambda x: np.abs(x), gen(("nonzero", S))),
-    ("np_reciprocal", lambda x: np.reciprocal(x), gen(("nonzero", S))),
-    ("np_divide", lambda x, y: x / y, gen(("normal", S), ("nonzero", S))),
-    ("np_mod", lambda x, y: np.mod(x, y), _quotient_gen),
-    ("np_tanh_chain", lambda x: np.tanh(np.exp(x) * np.cos(x)) / (1 + x ** 2), gen(("normal", S))),
-    ("np_astype", lambda x: (np.asarray(x).astype(np.float32) * 2).astype(x.dtype),
-     gen(("normal", S))),
-]
-for _name, _fun, _gen in _np_rows:
-    grec(_name, _fun, _gen, **({"eps": 1e-3, "tol": 5e-3} if _name == "np_astype" else {}))
-grec("np_vdot_complex", lambda a, b: np.vdot(a, b), gen(("normal", (4,)), ("normal", (4,))),
-     COMPLEX)
-grec("np_abs_complex", lambda z: np.abs(z), gen(("nonzero", S)), COMPLEX)
-grec("np_angle", lambda z: np.angle(z), gen(("pos", S)), COMPLEX)
-grec("np_matmul_complex", lambda a, b: a @ b, gen(("normal", (2, 3)), ("normal", (3, 4))),
-     COMPLEX)
-grec("np_real_imag", lambda z: np.real(z) * np.imag(z), gen(("normal", S)), COMPLEX)
-grec("np_index_array", lambda x: np.asarray(x)[_idx], gen(("normal", S)),
-     needs="array_indexing")
-grec("np_take", lambda x: np.take(x, _idx, axis=1), gen(("normal", S)))
-grec("np_take_along_axis", lambda x: np.take_along_axis(
-    x, onp.array([[0, 2], [1, 1], [3, 0]], onp.int32), axis=1), gen(("normal", S)))
-grec("np_at_add_array_index", lambda x, u: np.asarray(x).at[_idx].add(u),
-     gen(("normal", S), ("normal", (4, 4))), needs="array_indexing")
-for _op in ("cumsum", "cumprod"):
-    grec(f"np_{_op}", functools.partial(lambda x, op: getattr(np, op)(x, axis=1), op=_op),
-         gen(("nonzero", S)))
-
-
-# ---------------------------------------------------------------------------------------
-# running the table
+# running the gradient cases
 
 def _array_indexing_works():
     try:
@@ -456,7 +53,7 @@ def _missing(needs):
 
 
 def _grad_cases():
-    for r in GRAD_RECORDS:
+    for r in GRAD_CASES:
         for dtype in r.dtypes:
             yield pytest.param(r, dtype, id=f"{r.name}-{dtype.name}")
 
@@ -475,28 +72,58 @@ def test_grads(r, dtype, request):
 
 
 def _row_args_32(r):
-    """The row's arguments in its 32-bit dtype (tracing needs no x64)."""
+    """The case's arguments in its 32-bit dtype (tracing needs no x64)."""
     dtype = {f64: f32, c128: c64}.get(r.dtypes[0], r.dtypes[0])
     return r.gen(rng_for(r.name, dtype.name), dtype)
 
 
 def _usable_rows():
-    return [r for r in GRAD_RECORDS if not _missing(r.needs) and r.needs != "x64"]
+    return [r for r in GRAD_CASES if not _missing(r.needs) and r.needs != "x64"]
+
+
+def _traced_prims(r):
+    """The primitives r's function binds for r's first dtype (x64 on where it needs it)."""
+    dtype = r.dtypes[0]
+    wide = dtype.itemsize == 8 or dtype == c128 or r.needs == "x64"
+    previous = xf.config.read("enable_x64")
+    xf.config.update("enable_x64", wide or previous)
+    try:
+        return prims_in(xf.make_jaxpr(r.fun)(*r.gen(rng_for(r.name, dtype.name), dtype)).jaxpr)
+    finally:
+        xf.config.update("enable_x64", previous)
+
+
+@functools.cache
+def _prims_bound_by_grad_cases():
+    """{primitive name: the first gradient case binding it}; checks on the way that every
+    case of a primitive's record binds that primitive."""
+    seen, wrong = {}, []
+    for r in GRAD_CASES:
+        if _missing(r.needs):
+            continue
+        names = _traced_prims(r)
+        if r.prim is not None and r.prim not in names:
+            wrong.append(f"{r.name} (of {r.prim})")
+        for n in names:
+            seen.setdefault(n, r.name)
+    return seen, wrong
 
 
 def test_table_covers_the_differentiable_primitives():
-    """Every primitive with a jvp rule (other than zero-derivative ones) is bound by some
-    row of the table (checked by tracing each row's function)."""
-    seen = set()
-    for r in _usable_rows():
-        seen |= _prims_in(xf.make_jaxpr(r.fun)(*_row_args_32(r)).jaxpr)
+    """Every primitive with a jvp rule is bound by some gradient case (checked by tracing
+    each case's function), unless EXEMPT from "grad" with the reason."""
+    seen, wrong = _prims_bound_by_grad_cases()
+    assert not wrong, f"gradient cases that do not bind their record's primitive: {wrong}"
     prims = all_primitives()
-    zero = {n for n, p in prims.items()
-            if getattr(ad.primitive_jvps.get(p), "__qualname__", "").startswith("defzero")}
-    differentiable = {n for n, p in prims.items() if p in ad.primitive_jvps} - set(AD_EXEMPT) \
-        - ZERO_DERIVATIVE - zero - COLLECTIVES
-    missing = sorted(differentiable - seen)
-    assert not missing, f"primitives with a jvp rule but no row in GRAD_RECORDS: {missing}"
+    differentiable = {n for n, p in prims.items() if p in ad.primitive_jvps}
+    missing = sorted(n for n in differentiable - set(seen) if "grad" not in EXEMPT.get(n, {}))
+    assert not missing, f"primitives with a jvp rule but no gradient case in op_records " \
+                        f"(add a grec row, or an EXEMPT entry with the reason): {missing}"
+    stale = sorted(f"{n} (bound by {seen[n]})" if n in seen else f"{n} (no jvp rule)"
+                   for n, checks in EXEMPT.items()
+                   if "grad" in checks and n in prims and (n in seen or n not in differentiable))
+    assert not stale, f"EXEMPT lists primitives under \"grad\" that a gradient case binds " \
+                      f"or that have no jvp rule: {stale}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -967,49 +594,35 @@ def test_eager_and_jit_agree_on_the_linear_program():
 # ---------------------------------------------------------------------------------------
 # registry: every primitive has a jvp rule, linear ones a transpose
 
-# Primitives with no jvp rule on purpose (JAX has none either).
-AD_EXEMPT = {
-    "iota": "no array operands: nothing to differentiate",
-}
-# Primitives whose derivative is zero (integer/bool outputs or piecewise constant): they
-# need a jvp rule (ad.defzero), but no table row.
-ZERO_DERIVATIVE = {
-    "sign", "floor", "ceil", "round", "is_finite", "not", "and", "or", "xor", "eq", "ne",
-    "lt", "le", "gt", "ge", "shift_left", "shift_right_arithmetic", "shift_right_logical",
-    "population_count", "clz", "bitcast_convert_type", "argmax", "argmin", "reduce_and",
-    "reduce_or", "reduce_xor", "random_bits", "iota",
-}
-COLLECTIVES = {"psum", "pmax", "pmin", "all_gather", "axis_index", "ppermute", "all_to_all",
-               "pmean"}
-# Primitives linear in their (differentiated) operands: JAX gives each a transpose rule,
-# because tangent programs contain them.
-LINEAR = {
-    "add", "sub", "neg", "mul", "div", "conj", "real", "imag", "complex",
-    "convert_element_type", "select_n", "broadcast_in_dim", "reshape", "transpose",
-    "squeeze", "rev", "pad", "concatenate", "slice", "dynamic_slice", "dynamic_update_slice",
-    "reduce_sum", "dot_general", "cumsum", "gather", "scatter_add", "scatter", "pjit",
-    "psum", "all_gather", "copy", "custom_lin", "reduce_window_sum", "ppermute",
-}
+
+def _is_linear(name, prim):
+    """In LINEAR, or its jvp rule made with ad.deflinear / ad.defbilinear."""
+    qualname = getattr(ad.primitive_jvps.get(prim), "__qualname__", "")
+    return name in LINEAR or qualname.startswith(("deflinear", "defbilinear"))
 
 
 def test_every_primitive_has_a_jvp_rule():
     prims = all_primitives()
-    missing = sorted(n for n, p in prims.items() if p not in ad.primitive_jvps and n not in AD_EXEMPT)
-    assert not missing, f"primitives without a jvp rule (add one, or an AD_EXEMPT entry " \
+    missing = sorted(n for n, p in prims.items()
+                     if p not in ad.primitive_jvps and "jvp" not in EXEMPT.get(n, {}))
+    assert not missing, f"primitives without a jvp rule (add one, or an EXEMPT entry " \
                         f"with the reason): {missing}"
-    stale = sorted(n for n in AD_EXEMPT if n in prims and prims[n] in ad.primitive_jvps)
-    assert not stale, f"AD_EXEMPT lists primitives that now have a jvp rule: {stale}"
+    stale = sorted(n for n, checks in EXEMPT.items()
+                   if "jvp" in checks and n in prims and prims[n] in ad.primitive_jvps)
+    assert not stale, f"EXEMPT lists primitives under \"jvp\" that now have a jvp rule: {stale}"
 
 
 def test_linear_primitives_have_a_transpose_rule():
     prims = all_primitives()
-    linear = {n for n in LINEAR if n in prims}
-    for n, p in prims.items():  # rules made with ad.deflinear / ad.defbilinear are linear
-        qualname = getattr(ad.primitive_jvps.get(p), "__qualname__", "")
-        if qualname.startswith(("deflinear", "defbilinear")):
-            linear.add(n)
-    missing = sorted(n for n in linear if prims[n] not in ad.primitive_transposes)
+    linear = {n for n, p in prims.items() if _is_linear(n, p)}
+    missing = sorted(n for n in linear if prims[n] not in ad.primitive_transposes
+                     and "transpose" not in EXEMPT.get(n, {}))
     assert not missing, f"linear primitives without a transpose rule: {missing}"
+    stale = sorted(n for n, checks in EXEMPT.items()
+                   if "transpose" in checks and n in prims
+                   and (prims[n] in ad.primitive_transposes or n not in linear))
+    assert not stale, f"EXEMPT lists primitives under \"transpose\" that have a transpose " \
+                      f"rule or are not linear: {stale}"
 
 
 def _linear_program(fun, args):

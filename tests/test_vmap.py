@@ -2,8 +2,9 @@
 compositions (nested vmap, jit, grad), pytree in_axes/out_axes, axis_size, the errors, and
 a registry test of the rules.
 
-The op table is test_lax's `RECORDS` (every primitive has one, so every batching rule is
-exercised) plus rows here for xlafront.numpy functions. Each record runs with its first
+The vmap cases come from `op_records`: every NumPy case of every primitive's record (so
+every batching rule is exercised), the records' vmap-only cases (control flow) and the
+rows of xlafront.numpy functions and lax compositions. Each case runs with its (first)
 dtype, with 3 examples, in these variants:
 
 * `all0`: every argument mapped along axis 0, out_axes 0;
@@ -11,12 +12,10 @@ dtype, with 3 examples, in these variants:
 * `mixed`: arguments mapped along axis -1 and 1 alternately (negative in_axes, batch
   dimensions that differ between operands), out_axes 1 (or -1 for rank-0 outputs).
 
-A structural test checks that no rule loops over the batch: the IR of a vmapped record has
+A structural test checks that no rule loops over the batch: the IR of a vmapped case has
 the same number of equations for batch sizes 2 and 5.
 """
 import collections
-import functools
-from typing import Callable, NamedTuple
 
 import numpy as onp
 import pytest
@@ -28,148 +27,10 @@ from xlafront.interpreters import batching
 from xlafront.tree_util import tree_flatten
 
 from conftest import assert_close, rng_for, tol_for
-from test_ad import gen as _example_gen
-from test_lax import RECORDS, _prims_in, all_primitives
+from op_records import EXEMPT, all_primitives, prims_in, vmap_cases
 
-f32, i32 = onp.dtype(onp.float32), onp.dtype(onp.int32)
 B = 3  # examples per batch
-
-
-class VRec(NamedTuple):
-    prim: str
-    name: str
-    fun: Callable
-    gen: Callable        # (rng, dtype) -> list of NumPy arrays (one example)
-    dtype: onp.dtype
-    tol: float = None
-
-
-def _from_lax(r):
-    return VRec(r.prim, r.name, r.fun, r.gen, r.dtypes[0], r.tol)
-
-
-V_RECORDS = [_from_lax(r) for r in RECORDS]
-_covered = {r.prim for r in RECORDS}
-
-
-def vrec(prim, name, fun, gen, dtype=f32, tol=None):
-    V_RECORDS.append(VRec(prim, name, fun, gen, onp.dtype(dtype), tol))
-
-
-# xlafront.numpy functions (composed from lax: these exercise the rules together)
-_S = (3, 4)
-_np_rows = [
-    ("np_matmul", lambda a, b: a @ b, (("normal", (2, 3)), ("normal", (3, 4)))),
-    ("np_matmul_vec", lambda a, b: np.matmul(a, b), (("normal", (3,)), ("normal", (3, 4)))),
-    ("np_where", lambda c, x, y: np.where(c > 0, x, y),
-     (("normal", _S), ("normal", _S), ("normal", (4,)))),
-    ("np_clip", lambda x: np.clip(x, -1, 1), (("normal", _S),)),
-    ("np_index", lambda x: x[1:, ::2] + x[0, 1], (("normal", _S),)),
-    ("np_index_traced", lambda x, i: np.asarray(x)[np.asarray(i).astype(np.int32)],
-     (("normal", _S), ("pos", ()))),
-    ("np_at_set", lambda x, u: np.asarray(x).at[1, 1:3].set(u),
-     (("normal", _S), ("normal", (2,)))),
-    ("np_at_add", lambda x, u: np.asarray(x).at[0].add(u), (("normal", _S), ("normal", (4,)))),
-    ("np_sum_axis", lambda x: np.sum(x, axis=1, keepdims=True), (("normal", _S),)),
-    ("np_mean_var", lambda x: (np.mean(x), np.var(x, axis=0)), (("normal", _S),)),
-    ("np_max", lambda x: np.max(x, axis=0), (("normal", _S),)),
-    ("np_argmax", lambda x: np.argmax(x, axis=1), (("distinct", _S),)),
-    ("np_sort", lambda x: np.sort(x, axis=0), (("normal", _S),)),
-    ("np_argsort", lambda x: np.argsort(x, axis=-1), (("distinct", _S),)),
-    ("np_pad", lambda x: np.pad(x, ((1, 0), (2, 1))), (("normal", _S),)),
-    ("np_concatenate", lambda x, y: np.concatenate([x, y], axis=1),
-     (("normal", _S), ("normal", (3, 2)))),
-    ("np_stack", lambda x, y: np.stack([x, y], axis=-1), (("normal", _S), ("normal", _S))),
-    ("np_split", lambda x: tuple(np.split(x, 2, axis=1)), (("normal", _S),)),
-    ("np_transpose", lambda x: np.transpose(x), (("normal", (2, 3, 4)),)),
-    ("np_reshape", lambda x: np.reshape(x, (-1, 2)), (("normal", _S),)),
-    ("np_broadcast", lambda x, y: x * y, (("normal", (3, 1)), ("normal", (4,)))),
-    ("np_roll", lambda x: np.roll(x, 1, axis=0), (("normal", _S),)),
-    ("np_tril", lambda x: np.tril(x), (("normal", _S),)),
-    ("np_tensordot", lambda a, b: np.tensordot(a, b, axes=1), (("normal", _S), ("normal", (4, 2)))),
-    ("np_outer", lambda a, b: np.outer(a, b), (("normal", (3,)), ("normal", (2,)))),
-    ("np_expand_squeeze", lambda x: np.squeeze(np.expand_dims(x, 0), 0), (("normal", _S),)),
-    ("np_repeat_tile", lambda x: np.tile(np.repeat(x, 2, axis=1), (2, 1)), (("normal", _S),)),
-    ("np_logaddexp", lambda x, y: np.logaddexp(x, y), (("normal", _S), ("normal", _S))),
-    ("np_astype", lambda x: x.astype(np.int32), (("normal", _S),)),
-    ("np_scalar_output", lambda x: np.sum(x) * 2.0, (("normal", _S),)),
-    ("np_constant_output", lambda x: (np.ones(3), x * 2), (("normal", _S),)),
-    ("np_take", lambda x: np.take(x, onp.array([2, 0, 2]), axis=1), (("normal", _S),)),
-    ("np_take_along_axis", lambda x, i: np.take_along_axis(
-        x, np.asarray(i).astype(np.int32), axis=1), (("normal", _S), ("pos", (3, 2)))),
-    ("np_cumsum", lambda x: np.cumsum(x, axis=0), (("normal", _S),)),
-]
-for _name, _fun, _specs in _np_rows:
-    vrec("numpy", _name, _fun, _example_gen(*_specs))
-
-# primitives whose records are not (yet) in test_lax's table
-_idx_rows = onp.array([[2], [0], [2]], onp.int32)
-_extra = [
-    ("gather", "gather_rows", lambda x, i: lax.gather(
-        x, i, lax.GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,),
-                                         start_index_map=(0,)), (1, 4)),
-     lambda rng, dtype: [rng.standard_normal(_S).astype(dtype),
-                         rng.integers(0, 3, (3, 1)).astype(onp.int32)]),
-    ("scatter_add", "scatter_add_rows", lambda x, i, u: lax.scatter_add(
-        x, i, u, lax.ScatterDimensionNumbers(update_window_dims=(1,), inserted_window_dims=(0,),
-                                             scatter_dims_to_operand_dims=(0,))),
-     lambda rng, dtype: [rng.standard_normal(_S).astype(dtype),
-                         rng.integers(0, 3, (3, 1)).astype(onp.int32),
-                         rng.standard_normal((3, 4)).astype(dtype)]),
-    ("scatter", "scatter_rows", lambda x, u: lax.scatter(
-        x, onp.array([[2], [0]], onp.int32), u,
-        lax.ScatterDimensionNumbers(update_window_dims=(1,), inserted_window_dims=(0,),
-                                    scatter_dims_to_operand_dims=(0,))),
-     lambda rng, dtype: [rng.standard_normal(_S).astype(dtype),
-                         rng.standard_normal((2, 4)).astype(dtype)]),
-]
-_sdn = lax.ScatterDimensionNumbers(update_window_dims=(1,), inserted_window_dims=(0,),
-                                   scatter_dims_to_operand_dims=(0,))
-for _op in ("scatter_mul", "scatter_max", "scatter_min"):
-    _extra.append((_op, _op + "_rows", functools.partial(
-        lambda x, i, u, op: getattr(lax, op)(x, i, u, _sdn), op=_op),
-        lambda rng, dtype: [rng.standard_normal(_S).astype(dtype),
-                            rng.integers(0, 3, (3, 1)).astype(onp.int32),
-                            rng.standard_normal((3, 4)).astype(dtype)]))
-_extra += [
-    ("cond", "cond", lambda p, x, y: lax.cond(p > 0, lambda a, b: a * b, lambda a, b: a - b, x, y),
-     lambda rng, dtype: [rng.standard_normal(()).astype(dtype),
-                         rng.standard_normal(_S).astype(dtype),
-                         rng.standard_normal(_S).astype(dtype)]),
-    ("cond", "switch", lambda i, x: lax.switch(i, [lambda a: a, lax.sin, lambda a: a * 3], x),
-     lambda rng, dtype: [rng.integers(0, 3, ()).astype(onp.int32),
-                         rng.standard_normal(_S).astype(dtype)]),
-    ("scan", "scan", lambda c, xs: lax.scan(lambda c, x: (c * x + 1, lax.sin(c) + x), c, xs),
-     lambda rng, dtype: [rng.standard_normal(4).astype(dtype),
-                         rng.uniform(-0.9, 0.9, (3, 4)).astype(dtype)]),
-    ("scan", "fori_loop", lambda x: lax.fori_loop(0, 3, lambda i, c: c * x + i, x),
-     lambda rng, dtype: [rng.uniform(-0.9, 0.9, _S).astype(dtype)]),
-    ("scan", "lax_map", lambda x: lax.map(lambda r: np.sum(r) * r, x),
-     lambda rng, dtype: [rng.standard_normal(_S).astype(dtype)]),
-    ("while", "while_loop_batched_predicate", lambda n, x: lax.while_loop(
-        lambda c: c[0] < n, lambda c: (c[0] + 1, c[1] * 2.0), (onp.int32(0), x))[1],
-     lambda rng, dtype: [rng.integers(0, 4, ()).astype(onp.int32),
-                         rng.standard_normal(_S).astype(dtype)]),
-    ("while", "fori_loop_traced_bounds", lambda n, x: lax.fori_loop(0, n, lambda i, c: c + i, x),
-     lambda rng, dtype: [rng.integers(0, 4, ()).astype(onp.int32),
-                         rng.standard_normal(_S).astype(dtype)]),
-    ("associative_scan", "associative_scan", lambda x: lax.associative_scan(lax.add, x, axis=1),
-     lambda rng, dtype: [rng.standard_normal(_S).astype(dtype)]),
-]
-for _op in ("cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"):
-    _extra.append((_op, _op, functools.partial(lambda x, op: getattr(lax, op)(x, axis=1), op=_op),
-                   lambda rng, dtype: [rng.uniform(0.5, 1.5, _S).astype(dtype)]))
-    _extra.append((_op, _op + "_reverse_axis0",
-                   functools.partial(lambda x, op: getattr(lax, op)(x, axis=0, reverse=True),
-                                     op=_op),
-                   lambda rng, dtype: [rng.uniform(0.5, 1.5, _S).astype(dtype)]))
-for _prim, _name, _fun, _gen in _extra:
-    if _prim not in _covered or _prim in ("cond", "scan", "while"):
-        vrec(_prim, _name, _fun, _gen)
-
-
-def _prim_exists(prim):
-    return prim == "numpy" or hasattr(lax, prim) or prim in all_primitives()
+V_CASES = vmap_cases()
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,9 +52,8 @@ def _variants(r, n):
 
 
 def _cases():
-    for r in V_RECORDS:
-        n = len(r.gen(rng_for(r.name, r.dtype.name, "vmap", 0), r.dtype)) \
-            if _prim_exists(r.prim) else 1
+    for r in V_CASES:
+        n = len(r.gen(rng_for(r.name, r.dtype.name, "vmap", 0), r.dtype))
         for variant, in_axes, out_axes in _variants(r, n):
             yield pytest.param(r, variant, in_axes, out_axes, id=f"{r.name}-{variant}")
 
@@ -232,8 +92,6 @@ def _run_case(r, in_axes, out_axes, fun=None):
 
 @pytest.mark.parametrize("r,variant,in_axes,out_axes", list(_cases()))
 def test_vmap(r, variant, in_axes, out_axes):
-    if not _prim_exists(r.prim):
-        pytest.skip(f"lax.{r.prim} does not exist yet")
     _run_case(r, in_axes, out_axes)
 
 
@@ -246,9 +104,8 @@ _JIT_SAMPLE = ["sin", "add", "mul_rank0", "select_n_bool", "clamp_array_bounds",
 
 @pytest.mark.parametrize("name", _JIT_SAMPLE)
 def test_jit_of_vmap_and_vmap_of_jit(name):
-    matches = [r for r in V_RECORDS if r.name == name]
-    if not matches or not _prim_exists(matches[0].prim):
-        pytest.skip(f"no record {name}")
+    matches = [r for r in V_CASES if r.name == name]
+    assert matches, f"no vmap case named {name}"
     r = matches[0]
     n = len(_examples(r)[0])
     in_axes = (0,) * n
@@ -270,9 +127,7 @@ def _count_eqns(jaxpr):
 def test_batching_rules_do_not_loop_over_the_batch():
     """The IR of a vmapped function has the same size for every batch size."""
     bad = []
-    for r in V_RECORDS:
-        if not _prim_exists(r.prim):
-            continue
+    for r in V_CASES:
         example = r.gen(rng_for(r.name, r.dtype.name, "vmap", 0), r.dtype)
         if not example:
             continue
@@ -495,40 +350,39 @@ def test_other_bad_inputs():
 # ---------------------------------------------------------------------------------------
 # registry: every primitive has a batching rule
 
-# Primitives with no batching rule on purpose.
-BATCH_EXEMPT = {
-    "iota": "no array operands: never batched (vmap broadcasts its unmapped output)",
-}
+def _has_batch_rule(p):
+    return p in batching.primitive_batchers or p in batching.batchers_with_trace
 
 
 def test_every_primitive_has_a_batching_rule():
     prims = all_primitives()
     missing = sorted(n for n, p in prims.items()
-                     if not _has_batch_rule(p) and n not in BATCH_EXEMPT)
-    assert not missing, f"primitives without a batching rule (add one, or a BATCH_EXEMPT " \
+                     if not _has_batch_rule(p) and "batch" not in EXEMPT.get(n, {}))
+    assert not missing, f"primitives without a batching rule (add one, or an EXEMPT " \
                         f"entry with the reason): {missing}"
-    stale = sorted(n for n in BATCH_EXEMPT if n in prims and _has_batch_rule(prims[n]))
-    assert not stale, f"BATCH_EXEMPT lists primitives that now have a batching rule: {stale}"
+    stale = sorted(n for n, checks in EXEMPT.items()
+                   if "batch" in checks and n in prims and _has_batch_rule(prims[n]))
+    assert not stale, f"EXEMPT lists primitives under \"batch\" that now have a batching " \
+                      f"rule: {stale}"
 
 
 def test_every_batching_rule_is_exercised():
     prims = all_primitives()
-    names = set()
-    for r in V_RECORDS:
-        if not _prim_exists(r.prim):
-            continue
+    seen, wrong = {}, []
+    for r in V_CASES:
         example = r.gen(rng_for(r.name, r.dtype.name, "vmap", 0), r.dtype)
-        if not example:
-            continue
-        names |= _prims_in(xf.make_jaxpr(r.fun)(*example).jaxpr)
-    missing = sorted(n for n, p in prims.items() if _has_batch_rule(p) and n not in names
-                     and n not in BATCH_EXEMPT and n not in _COLLECTIVES)
-    assert not missing, f"primitives with a batching rule but no vmap record: {missing}"
-
-
-def _has_batch_rule(p):
-    return p in batching.primitive_batchers or p in batching.batchers_with_trace
-
-
-_COLLECTIVES = {"psum", "pmax", "pmin", "all_gather", "axis_index", "ppermute", "all_to_all"}
-
+        names = prims_in(xf.make_jaxpr(r.fun)(*example).jaxpr)
+        if r.prim is not None and r.prim not in names:
+            wrong.append(f"{r.name} (of {r.prim})")
+        for n in names:
+            seen.setdefault(n, r.name)
+    assert not wrong, f"vmap cases that do not bind their record's primitive: {wrong}"
+    batched = {n for n, p in prims.items() if _has_batch_rule(p)}
+    missing = sorted(n for n in batched - set(seen) if "vmap" not in EXEMPT.get(n, {}))
+    assert not missing, f"primitives with a batching rule but no vmap case (add a case to " \
+                        f"the op record, or an EXEMPT entry with the reason): {missing}"
+    stale = sorted(f"{n} (bound by {seen[n]})" if n in seen else f"{n} (no batching rule)"
+                   for n, checks in EXEMPT.items()
+                   if "vmap" in checks and n in prims and (n in seen or n not in batched))
+    assert not stale, f"EXEMPT lists primitives under \"vmap\" that a vmap case binds or " \
+                      f"that have no batching rule: {stale}"

@@ -7,15 +7,17 @@ between the versions pyproject.toml claims gets a small function here that switc
 makes, so nothing switches yet.
 """
 import importlib.abc
+import importlib.util
 import os
 import sys
+import warnings
 
 SUPPORTED = ((0, 10, 2), (0, 12, 0))  # [lowest tested, first untested)
 version = None  # jaxlib's version as a tuple of ints, once loaded
 
 CONFLICT = (
     "xlafront and jax cannot share one Python process: both install the methods of "
-    "jaxlib's one Array type (jaxlib.{_jax}.ArrayImpl, whose class is final) and set "
+    "jaxlib's one Array type (jaxlib._jax.ArrayImpl, whose class is final) and set "
     "jaxlib's process-wide C++ switches (x64, disable_jit), so the second would silently "
     "change the first's arrays. Run them in separate processes.")
 
@@ -31,20 +33,30 @@ def import_jaxlib():
     from jaxlib import _jax, xla_client
     version = tuple(int(p) for p in jaxlib.version.__version__.split(".")[:3])
     if not SUPPORTED[0] <= version < SUPPORTED[1]:
-        import warnings
         warnings.warn(f"xlafront is tested with jaxlib >= {'.'.join(map(str, SUPPORTED[0]))} "
                       f"and < {'.'.join(map(str, SUPPORTED[1]))}; this is jaxlib "
                       f"{jaxlib.version.__version__}", RuntimeWarning, stacklevel=2)
     return _jax, xla_client
 
 
-class _RefuseJax(importlib.abc.MetaPathFinder):
-    """Makes `import jax` after xlafront an ImportError naming the conflict."""
+class _RefuseJax(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Makes `import jax` after xlafront an ImportError naming the conflict (where jax is
+    installed; elsewhere the import fails as usual, and `find_spec("jax")` stays None)."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname == "jax":
-            raise ImportError(f"import jax: {CONFLICT}")
+        if fullname != "jax":
+            return None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                if finder.find_spec(fullname, path, target) is not None:
+                    return importlib.util.spec_from_loader(fullname, self)
         return None
+
+    def create_module(self, spec):
+        raise ImportError(f"import jax: {CONFLICT}")
+
+    def exec_module(self, module):
+        raise ImportError(f"import jax: {CONFLICT}")
 
 
 def refuse_jax():

@@ -1,0 +1,1404 @@
+"""The op records: one record per primitive, driving its NumPy, eager-vs-jit, gradient and
+vmap tests, and the one dict of exemptions from the registry checks.
+
+`RECORDS` maps a primitive's name to its `OpRecord`, which holds:
+
+* `cases`: NumPy cases (`rec(...)`): an xlafront function of NumPy arrays, a NumPy
+  reference of the same arrays, an input generator and the dtypes. test_lax runs every case
+  eagerly and under `jit` for each dtype and checks that its IR binds the primitive;
+  test_vmap maps every case (with its first dtype) against per-example calls.
+* `grads`: gradient cases (`grec(...)`), run by test_ad with finite differences to second
+  order in float64 (both modes) and to first order in float32. Inputs keep away from
+  singularities and discontinuities.
+* `vmaps`: vmap cases for what NumPy cases cannot express (control flow) (`vrec(...)`).
+
+So a new primitive gets one record: its `rec` rows, its `grec` rows (none when its
+derivative is zero) and, only if needed, `vrec` rows. The functions of xlafront.numpy and
+the lax compositions (no primitive of their own) have rows in `FUNCTION_GRADS` and
+`FUNCTION_VMAPS`: they exercise the rules together.
+
+The registry tests (test_lax, test_ad, test_vmap) read the library's rule tables for every
+primitive of `all_primitives()`; a primitive opts out of one check only through `EXEMPT`,
+with the reason, and those tests fail when an exemption is stale.
+
+This is not a test module (pytest collects test_*.py only); the test modules import their
+tables from here and from conftest, never from each other.
+"""
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple, Optional
+
+import numpy as onp
+
+import xlafront as xf
+import xlafront.numpy as np
+from xlafront import lax
+
+from conftest import LOW_PRECISION, args_of, bfloat16, rand, upcast
+
+# Every primitive the library makes, as {name: Primitive}, read from the core registry.
+# The registry also keeps the primitives tests make for themselves (test_ad's
+# `_bad_primitive`, `_cos_with_wrong_jvp` ...), which must not be held to the rules. The
+# library makes all of its primitives while `import xlafront` runs (above; conftest, which
+# pytest imports before any test module, has imported it already), and every test module
+# imports this module before it defines anything, so the registry as it stands at this
+# point holds the library's primitives only: that snapshot is the list the registry tests
+# check. (A test module that makes a primitive must import op_records before doing so.)
+_LIBRARY_PRIMITIVES = tuple(xf.core.all_primitives())
+
+
+def all_primitives():
+    """{name: Primitive} for every primitive of the library (see _LIBRARY_PRIMITIVES)."""
+    found = {}
+    for p in _LIBRARY_PRIMITIVES:
+        assert p.name not in found, f"two primitives named {p.name!r} in the registry"
+        found[p.name] = p
+    return found
+
+
+def prims_in(jaxpr):
+    """The names of the primitives a jaxpr binds, its inner jaxprs' included."""
+    names = set()
+    for eqn in jaxpr.eqns:
+        names.add(eqn.prim.name)
+        for v in eqn.params.values():
+            values = v if isinstance(v, (tuple, list)) else (v,)  # cond's branches
+            for item in values:
+                inner = getattr(item, "jaxpr", item)
+                if hasattr(inner, "eqns"):
+                    names |= prims_in(inner)
+    return names
+
+
+# ---------------------------------------------------------------------------------------
+# dtypes
+
+f32, f16, f64, i32, i8, u8, u32, i16, u16 = (onp.dtype(t) for t in (
+    onp.float32, onp.float16, onp.float64, onp.int32, onp.int8, onp.uint8, onp.uint32,
+    onp.int16, onp.uint16))
+c64, c128, bool_ = onp.dtype(onp.complex64), onp.dtype(onp.complex128), onp.dtype(onp.bool_)
+bf16 = bfloat16
+
+# NumPy cases: kept small so that the suite stays fast: every kind is covered, the short
+# floats and narrow integers where an op treats them specially.
+FLOAT = (f32, f16, bf16)
+INEXACT = FLOAT + (c64,)
+INT = (i32, i8, u8, u32)
+SINT = (i32, i8)
+NUM = (f32, bf16, i32, u8)
+NUM_C = NUM + (c64,)
+ALL = NUM + (bool_,)
+ALL_C = ALL + (c64,)
+INT_BOOL = INT + (bool_,)
+
+# gradient cases: 64-bit dtypes run to the case's order (x64 on), 32-bit ones to order 1
+REAL = (f64, f32)
+COMPLEX = (c128, c64)
+ONLY64 = (f64,)
+
+
+# ---------------------------------------------------------------------------------------
+# the record types
+
+class Case(NamedTuple):
+    """A NumPy case: run eagerly and under jit for each dtype, and under vmap."""
+    prim: str                  # the primitive this case exercises
+    name: str                  # the test id
+    fun: Callable              # xlafront function of the generated arrays
+    ref: Callable              # NumPy reference (float16/bfloat16 inputs come upcast)
+    gen: Callable              # (rng, dtype) -> list of NumPy arrays
+    dtypes: tuple
+    out_dtype: Optional[Callable] = None  # input dtype -> result dtype (default: same)
+    tol: Optional[float] = None
+    upcast: bool = True        # False: the reference sees float16/bfloat16 inputs as they are
+
+
+class GradCase(NamedTuple):
+    """A gradient case, checked with finite differences (xlafront.test_util.check_grads)."""
+    prim: Optional[str]            # the primitive (None: a function composed of several)
+    name: str                      # the test id
+    fun: Callable                  # of the generated (inexact) arrays
+    gen: Callable                  # (rng, dtype) -> list of NumPy arrays
+    dtypes: tuple = REAL           # 64-bit ones run to `order`, 32-bit ones to order 1
+    order: int = 2
+    modes: tuple = ("fwd", "rev")
+    tol: Optional[float] = None    # overrides check_grads' default tolerances
+    eps: Optional[float] = None    # overrides the finite-difference step
+    needs: Optional[str] = None    # "x64", "array_indexing" or "module.attr" it relies on
+
+
+class VmapCase(NamedTuple):
+    """A vmap case: run with one dtype against stacking per-example calls."""
+    prim: Optional[str]        # the primitive (None: a function composed of several)
+    name: str
+    fun: Callable
+    gen: Callable              # (rng, dtype) -> list of NumPy arrays (one example)
+    dtype: onp.dtype
+    tol: Optional[float] = None
+
+
+@dataclass
+class OpRecord:
+    """Everything the tests know about one primitive."""
+    prim: str
+    cases: list = field(default_factory=list)   # Case
+    grads: list = field(default_factory=list)   # GradCase
+    vmaps: list = field(default_factory=list)   # VmapCase, beside those of the NumPy cases
+
+    def vmap_cases(self):
+        """Every NumPy case (with its first dtype), then the vmap-only cases."""
+        return [VmapCase(c.prim, c.name, c.fun, c.gen, c.dtypes[0], c.tol)
+                for c in self.cases] + self.vmaps
+
+
+RECORDS = {}          # primitive name -> OpRecord
+FUNCTION_GRADS = []   # GradCase of xlafront.numpy functions and lax compositions
+FUNCTION_VMAPS = []   # VmapCase of the same
+
+
+def _record(prim):
+    if prim not in RECORDS:
+        RECORDS[prim] = OpRecord(prim)
+    return RECORDS[prim]
+
+
+def rec(prim, fun, ref, gen, dtypes, name=None, out_dtype=None, tol=None, upcast=True):
+    """A NumPy case of `prim` (the test id is `name`, default the primitive's)."""
+    _record(prim).cases.append(Case(prim, name or prim, fun, ref, gen, tuple(dtypes),
+                                    out_dtype, tol, upcast))
+
+
+def grec(prim, fun, gen, dtypes=REAL, name=None, **kw):
+    """A gradient case of `prim` (keywords: GradCase's order, modes, tol, eps, needs)."""
+    _record(prim).grads.append(GradCase(prim, name or prim, fun, gen, tuple(dtypes), **kw))
+
+
+def vrec(prim, name, fun, gen, dtype=f32, tol=None):
+    """A vmap case of `prim` that no NumPy case of it expresses."""
+    _record(prim).vmaps.append(VmapCase(prim, name, fun, gen, onp.dtype(dtype), tol))
+
+
+def function_grec(name, fun, gen, dtypes=REAL, **kw):
+    FUNCTION_GRADS.append(GradCase(None, name, fun, gen, tuple(dtypes), **kw))
+
+
+def function_vrec(name, fun, gen, dtype=f32, tol=None):
+    FUNCTION_VMAPS.append(VmapCase(None, name, fun, gen, onp.dtype(dtype), tol))
+
+
+def numpy_cases():
+    """Every NumPy case, record by record."""
+    return [c for r in RECORDS.values() for c in r.cases]
+
+
+def grad_cases():
+    """Every gradient case: the records', then the functions'."""
+    return [g for r in RECORDS.values() for g in r.grads] + FUNCTION_GRADS
+
+
+def vmap_cases():
+    """Every vmap case: the records' (see OpRecord.vmap_cases), then the functions'."""
+    return [v for r in RECORDS.values() for v in r.vmap_cases()] + FUNCTION_VMAPS
+
+
+# ---------------------------------------------------------------------------------------
+# input generators
+
+def unary_gen(kind="normal", shape=(3, 4)):
+    return args_of((kind, shape))
+
+
+def binary_gen(kind="normal", kind2=None, shape=(3, 4), shape2=None):
+    return args_of((kind, shape), (kind2 or kind, shape if shape2 is None else shape2))
+
+
+def to(dtype):
+    return lambda _: onp.dtype(dtype)
+
+
+def real_of(dtype):
+    return f32 if dtype == c64 else dtype
+
+
+def gen_rand(rng, shape, dtype, kind="normal"):
+    """conftest.rand plus kinds for derivatives: nonzero (|x| in 0.5..3, either sign),
+    distinct (no two entries within 0.2 of each other: safe for max, sort, argmax),
+    offgrid (-3..3, at least 0.1 away from every multiple of 0.5: safe for floor, round,
+    clip at integer bounds)."""
+    dtype = onp.dtype(dtype)
+    if kind == "offgrid":
+        x = rng.integers(-6, 6, shape) / 2 + rng.uniform(0.1, 0.4, shape)
+        return onp.asarray(x).astype(dtype)
+    if kind == "nonzero":
+        x = rand(rng, shape, dtype, "pos") + onp.asarray(0.4).astype(dtype)
+        sign = onp.where(rng.random(shape) < 0.5, -1, 1)
+        return (x * sign).astype(dtype)
+    if kind == "distinct":
+        n = int(onp.prod(shape, dtype=onp.int64))
+        values = (rng.permutation(n) - n / 2) * 0.5 + rng.uniform(0, 0.2, n)
+        if dtype.kind == "c":
+            values = values + 1j * rng.uniform(-1, 1, n)
+        return values.reshape(shape).astype(dtype)
+    return rand(rng, shape, dtype, kind)
+
+
+def gen(*specs):
+    """A generator (rng, dtype) -> [arrays], one per (kind, shape) spec (kinds of gen_rand);
+    a spec may be a (kind, shape, dtype) triple to fix that argument's dtype."""
+    def make(rng, dtype):
+        out = []
+        for spec in specs:
+            kind, shape = spec[:2]
+            out.append(gen_rand(rng, shape, spec[2] if len(spec) > 2 else dtype, kind))
+        return out
+    return make
+
+
+S = (3, 4)  # the shape of most gradient and vmap cases
+
+# ---------------------------------------------------------------------------------------
+# references NumPy lacks
+
+_erf = onp.vectorize(math.erf, otypes=[onp.float64])
+_erfc = onp.vectorize(math.erfc, otypes=[onp.float64])
+_lgamma = onp.vectorize(math.lgamma, otypes=[onp.float64])
+
+
+def _digamma_scalar(x):
+    result = 0.0
+    while x < 6:
+        result -= 1 / x
+        x += 1
+    f = 1 / (x * x)
+    return result + math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (
+        1 / 240 - f / 132))))
+
+
+def _erf_inv_scalar(y):
+    x = 0.0
+    for _ in range(60):  # Newton on erf(x) = y
+        x -= (math.erf(x) - y) / (2 / math.sqrt(math.pi) * math.exp(-x * x))
+    return x
+
+
+_digamma = onp.vectorize(_digamma_scalar, otypes=[onp.float64])
+_erf_inv = onp.vectorize(_erf_inv_scalar, otypes=[onp.float64])
+
+
+def _bits(dtype):
+    return onp.dtype(dtype).itemsize * 8
+
+
+def _as_unsigned(x):
+    return x.view(onp.dtype(f"uint{_bits(x.dtype)}"))
+
+
+def _popcount(x):
+    return onp.bitwise_count(_as_unsigned(x)).astype(x.dtype)
+
+
+def _clz(x):
+    u = _as_unsigned(x)
+    return onp.array([_bits(x.dtype) - int(v).bit_length() for v in u.ravel()]).reshape(x.shape)
+
+
+def _shift_right_logical(x, y):
+    return (_as_unsigned(x) >> _as_unsigned(y)).view(x.dtype)
+
+
+def _trunc_div(x, y):
+    if x.dtype.kind in "iu":
+        q = onp.abs(x.astype(onp.int64)) // onp.abs(y.astype(onp.int64))
+        return (q * onp.sign(x.astype(onp.int64)) * onp.sign(y.astype(onp.int64))).astype(x.dtype)
+    return x / y
+
+
+def _round_afz(x):
+    return onp.sign(x) * onp.floor(onp.abs(x) + 0.5)
+
+
+# ---------------------------------------------------------------------------------------
+# elementwise unary
+
+_RC = REAL + COMPLEX
+_unary = [
+    # prim, NumPy reference, dtypes, input kind, gradient: input kind (None: no case), dtypes
+    ("neg", onp.negative, NUM_C, "normal", "normal", _RC),
+    ("sign", onp.sign, NUM_C, "small", "nonzero", REAL),
+    ("floor", onp.floor, FLOAT, "normal", "offgrid", REAL),
+    ("ceil", onp.ceil, FLOAT, "normal", "offgrid", REAL),
+    ("exp", onp.exp, INEXACT, "normal", "normal", _RC),
+    ("exp2", onp.exp2, INEXACT, "normal", "normal", _RC),
+    ("log", onp.log, INEXACT, "pos", "pos", _RC),
+    ("log1p", onp.log1p, INEXACT, "pos", "pos", _RC),
+    ("expm1", onp.expm1, INEXACT, "normal", "normal", _RC),
+    ("tanh", onp.tanh, INEXACT, "normal", "normal", _RC),
+    ("logistic", lambda x: 1 / (1 + onp.exp(-x)), INEXACT, "normal", "normal", _RC),
+    ("sin", onp.sin, INEXACT, "normal", "normal", _RC),
+    ("cos", onp.cos, INEXACT, "normal", "normal", _RC),
+    ("tan", onp.tan, INEXACT, "unit", "unit", _RC),
+    ("asin", onp.arcsin, INEXACT, "unit", "unit", _RC),
+    ("acos", onp.arccos, INEXACT, "unit", "unit", _RC),
+    ("atan", onp.arctan, INEXACT, "normal", "normal", _RC),
+    ("sinh", onp.sinh, INEXACT, "normal", "normal", _RC),
+    ("cosh", onp.cosh, INEXACT, "normal", "normal", _RC),
+    ("asinh", onp.arcsinh, INEXACT, "normal", "normal", _RC),
+    ("acosh", onp.arccosh, INEXACT, "gt1", "gt1", _RC),
+    ("atanh", onp.arctanh, INEXACT, "unit", "unit", _RC),
+    ("sqrt", onp.sqrt, INEXACT, "pos", "pos", _RC),
+    ("rsqrt", lambda x: 1 / onp.sqrt(x), INEXACT, "pos", "pos", _RC),
+    ("cbrt", onp.cbrt, FLOAT, "normal", "nonzero", REAL),
+    ("square", onp.square, NUM_C, "normal", "normal", _RC),
+    ("erf", _erf, FLOAT, "normal", "normal", REAL),
+    ("erfc", _erfc, FLOAT, "normal", "normal", REAL),
+    ("erf_inv", _erf_inv, FLOAT, "unit", "unit", REAL),
+    ("lgamma", _lgamma, FLOAT, "normal", "pos", REAL),
+    ("digamma", _digamma, FLOAT, "pos", "pos", REAL),
+    ("not", onp.invert, INT_BOOL, "normal", None, ()),
+    ("population_count", _popcount, INT, "normal", None, ()),
+    ("clz", _clz, INT, "normal", None, ()),
+    ("conj", onp.conj, INEXACT, "normal", "normal", COMPLEX + REAL),
+]
+for _prim, _ref, _dtypes, _kind, _grad_kind, _grad_dtypes in _unary:
+    _fun = getattr(lax, "bitwise_not" if _prim == "not" else _prim)
+    rec(_prim, _fun, _ref, unary_gen(_kind), _dtypes)
+    if _grad_kind is not None:
+        grec(_prim, _fun, gen((_grad_kind, S)), _grad_dtypes)
+
+rec("abs", lax.abs, onp.abs, unary_gen(), FLOAT + SINT + (c64,), out_dtype=real_of)
+grec("abs", lax.abs, gen(("nonzero", S)), REAL + COMPLEX)
+rec("real", lax.real, onp.real, unary_gen(), (c64,), out_dtype=real_of)
+grec("real", lax.real, gen(("normal", S)), COMPLEX)
+rec("imag", lax.imag, onp.imag, unary_gen(), (c64,), out_dtype=real_of)
+grec("imag", lax.imag, gen(("normal", S)), COMPLEX)
+
+
+def _with_specials(rng, dtype):
+    x = rand(rng, (3, 4), dtype)
+    x.ravel()[:4] = onp.array([onp.inf, -onp.inf, onp.nan, 0.0]).astype(dtype)
+    return [x]
+
+
+rec("is_finite", lax.is_finite, onp.isfinite, _with_specials, FLOAT, out_dtype=to(bool_))
+grec("is_finite", lambda x: lax.select_n(lax.is_finite(x), lax.neg(x), x), gen(("normal", S)))
+rec("round", lambda x: lax.round(x, 0), _round_afz, unary_gen("half"), FLOAT,
+    name="round_away_from_zero")
+rec("round", lambda x: lax.round(x, 1), onp.round, unary_gen("half"), FLOAT,
+    name="round_to_even")
+grec("round", lambda x: lax.round(x, 0), gen(("offgrid", S)))
+grec("round", lambda x: lax.round(x, 1), gen(("offgrid", S)), name="round_to_even")
+
+# ---------------------------------------------------------------------------------------
+# elementwise binary and comparisons
+
+
+def _quotient_gen(rng, dtype):
+    """x, y with x / y away from integers (where rem and mod jump)."""
+    y = gen_rand(rng, S, dtype, "pos")
+    q = gen_rand(rng, S, dtype, "offgrid")
+    return [(q * y).astype(dtype), y]
+
+
+_binary = [
+    # prim, public name, NumPy reference, dtypes, generator,
+    #   gradient: generator (None: no case), dtypes
+    ("add", "add", onp.add, ALL_C, binary_gen(), gen(("normal", S), ("normal", S)), _RC),
+    ("sub", "sub", onp.subtract, NUM_C, binary_gen(), gen(("normal", S), ("normal", S)), _RC),
+    ("mul", "mul", onp.multiply, ALL_C, binary_gen(), gen(("normal", S), ("normal", S)), _RC),
+    ("div", "div", _trunc_div, NUM_C, binary_gen("normal", "pos"),
+     gen(("normal", S), ("nonzero", S)), _RC),
+    ("rem", "rem", onp.fmod, NUM, binary_gen("normal", "pos"), _quotient_gen, REAL),
+    ("pow", "pow", onp.power, INEXACT, binary_gen("pos", "normal"),
+     gen(("pos", S), ("normal", S)), _RC),
+    ("max", "max", onp.maximum, ALL, binary_gen(), gen(("distinct", S), ("normal", S)), REAL),
+    ("min", "min", onp.minimum, ALL, binary_gen(), gen(("distinct", S), ("normal", S)), REAL),
+    ("atan2", "atan2", onp.arctan2, FLOAT, binary_gen(), gen(("normal", S), ("normal", S)),
+     REAL),
+    ("nextafter", "nextafter", onp.nextafter, (f32, f16), binary_gen(), None, ()),
+    ("and", "bitwise_and", onp.bitwise_and, INT_BOOL, binary_gen(), None, ()),
+    ("or", "bitwise_or", onp.bitwise_or, INT_BOOL, binary_gen(), None, ()),
+    ("xor", "bitwise_xor", onp.bitwise_xor, INT_BOOL, binary_gen(), None, ()),
+    ("complex", "complex", lambda x, y: x + 1j * y, (f32,), binary_gen(),
+     gen(("normal", S), ("normal", S)), REAL),
+    ("eq", "eq", onp.equal, ALL_C, binary_gen("small"), None, ()),
+    ("ne", "ne", onp.not_equal, ALL_C, binary_gen("small"), None, ()),
+    ("lt", "lt", onp.less, ALL, binary_gen("small"), None, ()),
+    ("le", "le", onp.less_equal, ALL, binary_gen("small"), None, ()),
+    ("gt", "gt", onp.greater, ALL, binary_gen("small"), None, ()),
+    ("ge", "ge", onp.greater_equal, ALL, binary_gen("small"), None, ()),
+]
+_BOOL_OUT = {"eq", "ne", "lt", "le", "gt", "ge"}
+for _prim, _public, _ref, _dtypes, _gen, _grad_gen, _grad_dtypes in _binary:
+    _out = to(bool_) if _prim in _BOOL_OUT else (to(c64) if _prim == "complex" else None)
+    rec(_prim, getattr(lax, _public), _ref, _gen, _dtypes, out_dtype=_out)
+    if _grad_gen is not None:
+        grec(_prim, getattr(lax, _public), _grad_gen, _grad_dtypes)
+
+
+def _shift_gen(rng, dtype):
+    x = rand(rng, (3, 4), dtype)
+    return [x, rng.integers(0, _bits(dtype), (3, 4)).astype(dtype)]
+
+
+rec("shift_left", lax.shift_left, onp.left_shift, _shift_gen, INT)
+rec("shift_right_arithmetic", lax.shift_right_arithmetic, onp.right_shift, _shift_gen, INT)
+rec("shift_right_logical", lax.shift_right_logical, _shift_right_logical, _shift_gen, INT)
+
+# rank-0 operands broadcast against any shape; Python scalars take the array's dtype
+rec("mul", lax.mul, onp.multiply, binary_gen(shape=(3, 4), shape2=()), NUM, name="mul_rank0")
+rec("sub", lambda x: lax.sub(2, x), lambda x: 2 - x, unary_gen(), NUM, name="sub_python_scalar")
+rec("max", lax.max, onp.maximum, args_of(("normal", ()), ("normal", (4,))), FLOAT,
+    name="max_rank0_lhs")
+grec("mul", lax.mul, gen(("normal", S), ("normal", ())), REAL + COMPLEX, name="mul_rank0_rhs")
+grec("add", lax.add, gen(("normal", ()), ("normal", S)), name="add_rank0_lhs")
+grec("div", lax.div, gen(("nonzero", ()), ("nonzero", S)), name="div_rank0_lhs")
+grec("pow", lax.pow, gen(("pos", S), ("normal", ())), name="pow_rank0_exponent")
+grec("max", lax.max, gen(("normal", ()), ("distinct", (5,))), name="max_rank0")
+grec("sub", lambda x: lax.sub(2.0, x), gen(("normal", S)), name="sub_python_scalar")
+grec("mul", lambda x: lax.mul(x, 3.0), gen(("normal", S)), REAL + COMPLEX,
+     name="mul_python_scalar")
+# comparisons have a zero derivative: what matters is that they pass no tangent on
+function_grec("comparisons", lambda x, y: lax.select_n(lax.lt(x, y), x * 2, y * 3)
+              + lax.select_n(lax.ge(x, y), x, y) + lax.select_n(lax.eq(x, x), y, x),
+              gen(("distinct", S), ("normal", S)))
+
+
+def _nan_pair(rng, dtype):
+    x = rand(rng, (4,), dtype)
+    y = rand(rng, (4,), dtype)
+    x[0], y[1] = onp.nan, onp.nan
+    return [x, y]
+
+
+rec("max", lax.max, onp.maximum, _nan_pair, FLOAT, name="max_propagates_nan")
+rec("min", lax.min, onp.minimum, _nan_pair, FLOAT, name="min_propagates_nan")
+
+# ---------------------------------------------------------------------------------------
+# select_n, clamp, integer_pow, convert_element_type, bitcast_convert_type
+
+
+def _select_gen(which_dtype, n_cases, which_shape=(3, 4)):
+    def gen_(rng, dtype):
+        if which_dtype == bool_:
+            which = rng.random(which_shape) < 0.5
+        else:
+            which = rng.integers(0, n_cases, which_shape).astype(which_dtype)
+        return [which] + [rand(rng, (3, 4), dtype) for _ in range(n_cases)]
+    return gen_
+
+
+def _choose(which, *cases):
+    return onp.choose(which.astype(onp.int64), onp.broadcast_arrays(*cases))
+
+
+rec("select_n", lax.select_n, _choose, _select_gen(bool_, 2), ALL_C, name="select_n_bool")
+rec("select_n", lax.select_n, _choose, _select_gen(i32, 3), NUM, name="select_n_int32_3")
+rec("select_n", lax.select_n, _choose, _select_gen(u8, 5), (f32, i32), name="select_n_uint8_5")
+rec("select_n", lax.select_n, lambda w, a, b: onp.where(w, b, a), _select_gen(bool_, 2, ()),
+    (f32, i8), name="select_n_scalar_which")
+rec("select_n", lambda w, a: lax.select_n(w, a), lambda w, a: a, _select_gen(i32, 1),
+    (f32,), name="select_n_one_case")
+rec("select_n", lambda p, a, b: lax.select(p, a, b), lambda p, a, b: onp.where(p, a, b),
+    _select_gen(bool_, 2), (f32, i32), name="select")
+_which_bool = onp.array([[True, False, True, False]] * 3)
+_which_i32 = onp.array([[0, 1, 2, 1], [2, 2, 0, 0], [1, 0, 1, 2]], onp.int32)
+grec("select_n", lambda a, b: lax.select_n(_which_bool, a, b),
+     gen(("normal", S), ("normal", S)), REAL + COMPLEX, name="select_n_bool")
+grec("select_n", lambda a, b, c: lax.select_n(_which_i32, a, b, c),
+     gen(("normal", S), ("normal", S), ("normal", S)), name="select_n_int_3")
+grec("select_n", lambda a, b: lax.select_n(onp.bool_(True), a, b),
+     gen(("normal", S), ("normal", S)), name="select_n_scalar_which")
+grec("select_n", lambda a, b: lax.select(_which_bool, a, b), gen(("normal", S), ("normal", S)),
+     name="select")
+
+rec("clamp", lambda x: lax.clamp(-1, x, 1), lambda x: onp.clip(x, -1, 1), unary_gen("small"),
+    FLOAT + SINT, name="clamp_scalar_bounds")
+
+
+def _clamp_gen(rng, dtype):
+    lo = rand(rng, (3, 4), dtype, "small")
+    return [lo, rand(rng, (3, 4), dtype), lo + onp.asarray(2).astype(dtype)]
+
+
+def _clamp_grad_gen(rng, dtype):
+    lo = gen_rand(rng, S, dtype, "unit") - onp.asarray(1.0).astype(dtype)
+    hi = lo + onp.asarray(2.0).astype(dtype) + gen_rand(rng, S, dtype, "pos")
+    x = gen_rand(rng, S, dtype, "normal") * onp.asarray(2.0).astype(dtype)
+    return [lo, x, hi]
+
+
+rec("clamp", lax.clamp, lambda lo, x, hi: onp.minimum(onp.maximum(x, lo), hi), _clamp_gen,
+    FLOAT + (i32, u8), name="clamp_array_bounds")
+grec("clamp", lambda x: lax.clamp(-1.0, x, 1.0), gen(("offgrid", S)), name="clamp_scalar_bounds")
+grec("clamp", lax.clamp, _clamp_grad_gen, name="clamp_array_bounds")
+
+for _y in (0, 1, 2, 3, 7, -1, -2):
+    _kind = "pos" if _y < 0 else "small"
+    rec("integer_pow", lambda x, y=_y: lax.integer_pow(x, y),
+        lambda x, y=_y: (x.astype(onp.result_type(x, onp.float64)) ** y
+                         if x.dtype.kind in "fc" else x ** y),
+        unary_gen(_kind),
+        (f32, c64) + ((i32,) if _y >= 0 else ()) + ((bf16, f16, u8, i8) if _y == 3 else ()),
+        name=f"integer_pow_{_y}", tol=1e-4 if _y == 7 else None)
+for _y in (0, 1, 2, 3, -1, -2, 7):
+    grec("integer_pow", functools.partial(lambda x, y: lax.integer_pow(x, y), y=_y),
+         gen(("nonzero", S)), REAL + (COMPLEX if _y in (2, -2) else ()),
+         name=f"integer_pow_{_y}", tol=1e-2 if _y == 7 else None)
+
+_conversions = [
+    # from, to, input kind
+    (f32, i32, "normal"), (f32, u8, "pos"), (f32, bool_, "small"), (f32, f16, "normal"),
+    (f32, bf16, "normal"), (f32, c64, "normal"), (f16, f32, "normal"), (bf16, f32, "normal"),
+    (f16, bf16, "normal"), (i32, f32, "normal"), (i32, u8, "normal"), (i32, bool_, "small"),
+    (i32, i8, "normal"), (i8, u32, "normal"), (u8, i32, "normal"), (u32, f32, "normal"),
+    (bool_, f32, "normal"), (bool_, i32, "normal"), (c64, f32, "normal"),
+    (c64, bool_, "small"), (i32, c64, "normal"),
+]
+
+
+def _convert_ref(to_dtype):
+    def ref(x):
+        if x.dtype.kind == "c" and onp.dtype(to_dtype).kind != "c":
+            x = x.real  # lax drops the imaginary part (even for bool, as JAX's lax does)
+        return x.astype(to_dtype)
+    return ref
+
+
+for _from, _to, _kind in _conversions:
+    rec("convert_element_type", lambda x, t=_to: lax.convert_element_type(x, t),
+        _convert_ref(_to), unary_gen(_kind), (_from,), name=f"convert_{_from.name}_{_to.name}",
+        out_dtype=to(_to))
+
+rec("convert_element_type", lambda x: lax.convert_element_type(x, f32, weak_type=True),
+    lambda x: x, unary_gen(), (f32,), name="convert_to_weak")
+
+# (float32 inside: float32's step and tolerance)
+grec("convert_element_type", lambda x: lax.convert_element_type(x, f32) * 1.5,
+     gen(("normal", S)), ONLY64, name="convert_f64_to_f32", eps=1e-3, tol=5e-3)
+grec("convert_element_type", lambda x: lax.convert_element_type(x, f64), gen(("normal", S)),
+     (f32,), name="convert_f32_to_f64", needs="x64")
+_TO_COMPLEX = {f32: c64, f64: c128}
+_TO_REAL = {c64: f32, c128: f64}
+grec("convert_element_type", lambda x: lax.convert_element_type(x, _TO_COMPLEX[
+    xf.core.get_aval(x).dtype]) * (1 + 2j), gen(("normal", S)), name="convert_to_complex")
+grec("convert_element_type", lambda z: lax.convert_element_type(
+    z, _TO_REAL[xf.core.get_aval(z).dtype]), gen(("normal", S)), COMPLEX,
+    name="convert_complex_to_real")
+grec("convert_element_type", lambda x: x * lax.convert_element_type(
+    lax.convert_element_type(x, i32), xf.core.get_aval(x).dtype), gen(("normal", S)),
+    name="convert_to_int_and_back")
+grec("convert_element_type", lambda x: lax.convert_element_type(
+    x, xf.core.get_aval(x).dtype, weak_type=True) * 2, gen(("normal", S)), name="convert_weak")
+grec("convert_element_type", lambda x: lax.convert_element_type(
+    lax.convert_element_type(x, f16), xf.core.get_aval(x).dtype), gen(("normal", S)),
+    name="reduce_precision_like_f16", modes=("rev",), order=1, eps=5e-2, tol=1e-1)
+
+for _from, _to in [(f32, i32), (i32, f32), (u32, i32), (f16, i16), (bf16, u16), (i8, u8), (u8, i8)]:
+    rec("bitcast_convert_type", lambda x, t=_to: lax.bitcast_convert_type(x, t),
+        lambda x, t=_to: x.view(t), unary_gen(), (_from,),
+        name=f"bitcast_{_from.name}_{_to.name}", out_dtype=to(_to), upcast=False)
+
+# ---------------------------------------------------------------------------------------
+# shapes and data movement
+
+
+def _np_pad(x, value, config):
+    """NumPy reference of lax.pad: interior dilation, then low/high (negative crops)."""
+    for axis, (lo, hi, interior) in enumerate(config):
+        n = x.shape[axis]
+        if interior and n > 1:
+            shape = list(x.shape)
+            shape[axis] = n + (n - 1) * interior
+            dilated = onp.full(shape, value, x.dtype)
+            index = [slice(None)] * x.ndim
+            index[axis] = slice(None, None, interior + 1)
+            dilated[tuple(index)] = x
+            x = dilated
+        widths = [(0, 0)] * x.ndim
+        widths[axis] = (max(lo, 0), max(hi, 0))
+        x = onp.pad(x, widths, constant_values=value)
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(max(-lo, 0), x.shape[axis] - max(-hi, 0))
+        x = x[tuple(index)]
+    return x
+
+
+_S3 = (2, 3, 4)
+rec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 3, 4), (1,)),
+    lambda x: onp.broadcast_to(x[None, :, None], (2, 3, 4)), unary_gen(shape=(3,)), ALL_C,
+    name="broadcast_in_dim_middle")
+rec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (3, 4), (0, 1)),
+    lambda x: onp.broadcast_to(x, (3, 4)), unary_gen(shape=(1, 4)), (f32, i8),
+    name="broadcast_in_dim_size1")
+rec("broadcast_in_dim", lambda x: lax.broadcast(x, (2,)), lambda x: onp.broadcast_to(x, (2, 3)),
+    unary_gen(shape=(3,)), (f32,), name="broadcast")
+rec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 3), ()),
+    lambda x: onp.broadcast_to(x, (2, 3)), unary_gen(shape=()), (f32, bool_),
+    name="broadcast_in_dim_scalar")
+rec("broadcast_in_dim", lambda x: lax.expand_dims(x, (0, 3)),
+    lambda x: onp.expand_dims(x, (0, 3)), unary_gen(shape=(2, 3)), (f32, i32),
+    name="expand_dims")
+grec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 3, 4), (1,)),
+     gen(("normal", (3,))), REAL + COMPLEX)
+grec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (3, 4), (0, 1)),
+     gen(("normal", (1, 4))), name="broadcast_in_dim_size1")
+grec("broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 3), ()),
+     gen(("normal", ())), name="broadcast_in_dim_scalar")
+grec("broadcast_in_dim", lambda x: lax.broadcast(x, (2,)), gen(("normal", (3,))),
+     name="broadcast")
+grec("broadcast_in_dim", lambda x: lax.expand_dims(x, (0, 3)), gen(("normal", (2, 3))),
+     name="expand_dims")
+
+rec("reshape", lambda x: lax.reshape(x, (4, 6)), lambda x: x.reshape(4, 6),
+    unary_gen(shape=_S3), ALL_C)
+rec("reshape", lambda x: lax.reshape(x, (6, 4), dimensions=(2, 0, 1)),
+    lambda x: x.transpose(2, 0, 1).reshape(6, 4), unary_gen(shape=_S3), (f32, i32),
+    name="reshape_dimensions")
+grec("reshape", lambda x: lax.reshape(x, (4, 6)), gen(("normal", (2, 3, 4))), REAL + COMPLEX)
+grec("reshape", lambda x: lax.reshape(x, (6, 4), dimensions=(2, 0, 1)),
+     gen(("normal", (2, 3, 4))), name="reshape_dimensions")
+
+rec("transpose", lambda x: lax.transpose(x, (2, 0, 1)), lambda x: x.transpose(2, 0, 1),
+    unary_gen(shape=_S3), ALL_C)
+grec("transpose", lambda x: lax.transpose(x, (2, 0, 1)), gen(("normal", (2, 3, 4))),
+     REAL + COMPLEX)
+
+rec("squeeze", lambda x: lax.squeeze(x, (0, 2)), lambda x: x.squeeze((0, 2)),
+    unary_gen(shape=(1, 3, 1, 2)), ALL)
+rec("squeeze", lambda x: lax.squeeze(x, (-1,)), lambda x: x.squeeze(-1),
+    unary_gen(shape=(3, 1)), (f32,), name="squeeze_negative")
+grec("squeeze", lambda x: lax.squeeze(x, (0, 2)), gen(("normal", (1, 3, 1, 2))))
+
+rec("rev", lambda x: lax.rev(x, (0, 2)), lambda x: onp.flip(x, (0, 2)), unary_gen(shape=_S3),
+    ALL_C)
+grec("rev", lambda x: lax.rev(x, (0, 2)), gen(("normal", (2, 3, 4))), REAL + COMPLEX)
+
+for _config in [((1, 2, 0), (0, 1, 0)), ((0, 0, 1), (1, 0, 2)), ((-1, 1, 0), (2, -2, 0)),
+                ((-1, -1, 1), (1, -1, 1)), ((0, 0, 0), (0, 0, 0))]:
+    rec("pad", lambda x, c=_config: lax.pad(x, 7, c),
+        lambda x, c=_config: _np_pad(x, 7, c), unary_gen(shape=(3, 4)),
+        (f32, i32) + ((u8, bf16) if _config == ((-1, -1, 1), (1, -1, 1)) else ()),
+        name=f"pad_{_config}")
+rec("pad", lambda x, v: lax.pad(x, v, ((1, 1, 1),)), lambda x, v: _np_pad(x, v, ((1, 1, 1),)),
+    args_of(("normal", (3,)), ("normal", ())), (f32, bool_), name="pad_array_value")
+for _config in [((1, 2, 0), (0, 1, 0)), ((0, 0, 1), (1, 0, 2)), ((-1, 1, 0), (2, -2, 0)),
+                ((-1, -1, 1), (1, -1, 1))]:
+    grec("pad", functools.partial(lambda x, v, c: lax.pad(x, v, c), c=_config),
+         gen(("normal", S), ("normal", ())), REAL + (COMPLEX if _config[0][2] else ()),
+         name=f"pad_{_config}")
+
+rec("concatenate", lambda a, b, c: lax.concatenate([a, b, c], 1),
+    lambda a, b, c: onp.concatenate([a, b, c], 1),
+    args_of(("normal", (2, 1)), ("normal", (2, 3)), ("normal", (2, 2))), ALL_C)
+rec("concatenate", lambda a, b: lax.concatenate([a, b], -1),
+    lambda a, b: onp.concatenate([a, b], -1), binary_gen(shape=(2,), shape2=(3,)), (f32,),
+    name="concatenate_negative_axis")
+grec("concatenate", lambda a, b, c: lax.concatenate([a, b, c], 1),
+     gen(("normal", (2, 1)), ("normal", (2, 3)), ("normal", (2, 2))), REAL + COMPLEX)
+grec("concatenate", lambda a: lax.concatenate([a, lax.sin(a), a], 0),
+     gen(("normal", (2, 3))), name="concatenate_same_operand")
+
+rec("slice", lambda x: lax.slice(x, (0, 1), (3, 4)), lambda x: x[0:3, 1:4],
+    unary_gen(shape=(4, 5)), ALL_C)
+rec("slice", lambda x: lax.slice(x, (1, 0), (4, 5), (2, 3)), lambda x: x[1:4:2, 0:5:3],
+    unary_gen(shape=(4, 5)), (f32, i32, bool_), name="slice_strided")
+rec("slice", lambda x: lax.slice(x, (2,), (2,)), lambda x: x[2:2],
+    unary_gen(shape=(4,)), (f32,), name="slice_empty")
+grec("slice", lambda x: lax.slice(x, (0, 1), (3, 4)), gen(("normal", (4, 5))), REAL + COMPLEX)
+grec("slice", lambda x: lax.slice(x, (1, 0), (4, 5), (2, 3)), gen(("normal", (4, 5))),
+     name="slice_strided")
+
+
+def _clamped_starts(starts, shape, sizes):
+    """A negative start counts from the end (once, as in JAX); then XLA clamps the window."""
+    starts = [int(s) + dim if int(s) < 0 else int(s) for s, dim in zip(starts, shape)]
+    return [min(max(s, 0), dim - n) for s, dim, n in zip(starts, shape, sizes)]
+
+
+def _np_dynamic_slice(x, starts, sizes):
+    starts = _clamped_starts(starts, x.shape, sizes)
+    return x[tuple(slice(s, s + n) for s, n in zip(starts, sizes))]
+
+
+def _np_dynamic_update_slice(x, update, starts):
+    x = x.copy()
+    starts = _clamped_starts(starts, x.shape, update.shape)
+    x[tuple(slice(s, s + n) for s, n in zip(starts, update.shape))] = update
+    return x
+
+
+for _starts in [(1, 2), (0, 0), (3, 4), (-2, 1), (-1, -3), (100, -100)]:
+    rec("dynamic_slice", lambda x, s=_starts: lax.dynamic_slice(x, s, (2, 3)),
+        lambda x, s=_starts: _np_dynamic_slice(x, s, (2, 3)), unary_gen(shape=(4, 5)),
+        (f32,) + ((i32, bool_, c64) if _starts == (1, 2) else ()), name=f"dynamic_slice_{_starts}")
+    rec("dynamic_update_slice",
+        lambda x, u, s=_starts: lax.dynamic_update_slice(x, u, s),
+        lambda x, u, s=_starts: _np_dynamic_update_slice(x, u, s),
+        args_of(("normal", (4, 5)), ("normal", (2, 3))),
+        (f32,) + ((i32, bool_, c64) if _starts == (1, 2) else ()),
+        name=f"dynamic_update_slice_{_starts}")
+rec("dynamic_slice", lambda x, i: lax.dynamic_slice(x, (i, 1), (2, 2)),
+    lambda x, i: _np_dynamic_slice(x, (i, 1), (2, 2)),
+    lambda rng, dtype: [rand(rng, (4, 3), dtype), onp.array(3, onp.uint8)], (f32,),
+    name="dynamic_slice_array_index")
+rec("dynamic_slice", lambda x, i, j: lax.dynamic_slice(x, (i, j), (2, 2)),
+    lambda x, i, j: _np_dynamic_slice(x, (i, j), (2, 2)),
+    lambda rng, dtype: [rand(rng, (4, 3), dtype), onp.int8(-1), onp.array(-3, onp.int32)],
+    (f32, i32), name="dynamic_slice_negative_array_indices")
+rec("dynamic_update_slice", lambda x, u, i: lax.dynamic_update_slice(x, u, (i,)),
+    lambda x, u, i: _np_dynamic_update_slice(x, u, (i,)),
+    lambda rng, dtype: [rand(rng, (5,), dtype), rand(rng, (2,), dtype), onp.int32(-3)],
+    (f32,), name="dynamic_update_slice_array_index")
+for _starts in [(1, 2), (3, 4), (-1, -3), (100, -100)]:
+    grec("dynamic_slice",
+         functools.partial(lambda x, s: lax.dynamic_slice(x, s, (2, 3)), s=_starts),
+         gen(("normal", (4, 5))), REAL + (COMPLEX if _starts == (1, 2) else ()),
+         name=f"dynamic_slice_{_starts}")
+    grec("dynamic_update_slice",
+         functools.partial(lambda x, u, s: lax.dynamic_update_slice(x, u, s), s=_starts),
+         gen(("normal", (4, 5)), ("normal", (2, 3))),
+         REAL + (COMPLEX if _starts == (1, 2) else ()), name=f"dynamic_update_slice_{_starts}")
+grec("dynamic_slice", lambda x: lax.dynamic_slice(x, (onp.int32(2), onp.uint8(1)), (2, 2)),
+     gen(("normal", (4, 3))), name="dynamic_slice_array_index")
+
+for _dtype in (i32, f32, u8, bf16):
+    rec("iota", lambda d=_dtype: lax.iota(d, 5), lambda d=_dtype: onp.arange(5).astype(d),
+        lambda rng, dtype: [], (_dtype,))
+rec("iota", lambda: lax.broadcasted_iota(i32, (2, 3, 4), 1),
+    lambda: onp.broadcast_to(onp.arange(3)[None, :, None], (2, 3, 4)).astype(onp.int32),
+    lambda rng, dtype: [], (i32,), name="broadcasted_iota")
+
+# ---------------------------------------------------------------------------------------
+# reductions, argmax/argmin, dot_general, sort
+
+
+def _np_reduce(np_fn, identity=None):
+    """The NumPy reduction over `axes`; `identity(dtype)` is what empty reductions give."""
+    def ref(axes):
+        def reduce(x):
+            if x.size == 0 and identity is not None:
+                shape = [n for i, n in enumerate(x.shape) if i not in axes]
+                return onp.full(shape, identity(x.dtype), x.dtype)
+            return np_fn(x, axis=axes).astype(x.dtype)
+        return reduce
+    return ref
+
+
+def _lowest(dtype):
+    return -onp.inf if dtype.kind == "f" else onp.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return onp.inf if dtype.kind == "f" else onp.iinfo(dtype).max
+
+
+_reductions = [
+    # prim, function, reference, dtypes, input kind, gradient: input kind (None: no case)
+    ("reduce_sum", lax.reduce_sum, _np_reduce(onp.sum), NUM_C, "normal", "normal"),
+    ("reduce_prod", lax.reduce_prod, _np_reduce(onp.prod), NUM_C, "small", "nonzero"),
+    ("reduce_max", lax.reduce_max, _np_reduce(onp.max, _lowest), ALL, "normal", "distinct"),
+    ("reduce_min", lax.reduce_min, _np_reduce(onp.min, _highest), ALL, "normal", "distinct"),
+    ("reduce_and", lax.reduce_and, _np_reduce(onp.bitwise_and.reduce), INT_BOOL, "normal", None),
+    ("reduce_or", lax.reduce_or, _np_reduce(onp.bitwise_or.reduce), INT_BOOL, "normal", None),
+    ("reduce_xor", lax.reduce_xor, _np_reduce(onp.bitwise_xor.reduce), INT_BOOL, "normal", None),
+]
+for _prim, _fn, _ref, _dtypes, _kind, _grad_kind in _reductions:
+    for _axes in [(1,), (0, 1)]:
+        rec(_prim, lambda x, f=_fn, a=_axes: f(x, a), _ref(_axes), unary_gen(_kind, (3, 4)),
+            _dtypes if _axes == (1,) else _dtypes[:1], name=f"{_prim}_{_axes}")
+    rec(_prim, lambda x, f=_fn: f(x, (0,)), _ref((0,)), unary_gen(_kind, (0, 3)),
+        (f32, i32) if _prim not in ("reduce_and", "reduce_or", "reduce_xor") else (i32, bool_),
+        name=f"{_prim}_empty")
+    if _grad_kind is not None:
+        for _axes in [(1,), (0, 1)]:
+            grec(_prim, functools.partial(lambda x, f, a: f(x, a), f=_fn, a=_axes),
+                 gen((_grad_kind, S)),
+                 REAL + (COMPLEX if _prim in ("reduce_sum", "reduce_prod") else ()),
+                 name=f"{_prim}_{_axes}")
+rec("reduce_max", lambda x: lax.reduce_max(x, (1,)), lambda x: onp.max(x, 1),
+    _with_specials, (f32,), name="reduce_max_nan")
+rec("reduce_min", lambda x: lax.reduce_min(x, (1,)), lambda x: onp.min(x, 1),
+    _with_specials, (f32,), name="reduce_min_nan")
+grec("reduce_sum", lambda x: lax.reduce_sum(x, ()), gen(("normal", S)),
+     name="reduce_sum_no_axes")
+
+
+def _ties_and_nans(rng, dtype):
+    x = rand(rng, (4, 5), dtype, "small")
+    if onp.dtype(dtype).kind == "f" or dtype in LOW_PRECISION:
+        x[1, 3] = x[1, 1] = x[2, 0] = onp.nan
+    return [x]
+
+
+for _name, _fn, _np_fn in [("argmax", lax.argmax, onp.argmax), ("argmin", lax.argmin, onp.argmin)]:
+    for _axis in (0, -1):
+        rec(_name, lambda x, f=_fn, a=_axis: f(x, a, onp.int32),
+            lambda x, f=_np_fn, a=_axis: f(x, axis=a), _ties_and_nans, ALL + (f16, i8),
+            name=f"{_name}_{_axis}", out_dtype=to(i32))
+    rec(_name, lambda x, f=_fn: f(x, 0, onp.uint8), lambda x, f=_np_fn: f(x, axis=0),
+        unary_gen(shape=(5,)), (f32,), name=f"{_name}_index_dtype", out_dtype=to(u8))
+# argmax's derivative is zero: this checks that its (integer) result passes none on
+grec("argmax", lambda x: x * lax.convert_element_type(
+    lax.argmax(x, 1, onp.int32), xf.core.get_aval(x).dtype)[:, None], gen(("distinct", S)),
+    name="argmax_gather_like")
+
+
+def _einsum(spec, out=None):
+    def ref(a, b):
+        a, b = upcast(a), upcast(b)
+        wide = onp.result_type(a, b)
+        wide = onp.float64 if wide.kind in "fiub" else onp.complex128
+        r = onp.einsum(spec, a.astype(wide), b.astype(wide))
+        return r if out is None else r.astype(out)
+    return ref
+
+
+DOTS = [
+    # name, lhs shape, rhs shape, dimension numbers, einsum
+    ("matmul", (2, 3), (3, 4), (((1,), (0,)), ((), ())), "ij,jk->ik"),
+    ("vector", (3,), (3,), (((0,), (0,)), ((), ())), "i,i->"),
+    ("outer", (2,), (3,), (((), ()), ((), ())), "i,j->ij"),
+    ("batch", (2, 3, 4), (2, 4, 5), (((2,), (1,)), ((0,), (0,))), "bij,bjk->bik"),
+    ("batch_middle", (3, 2, 4), (4, 5, 2), (((2,), (0,)), ((1,), (2,))), "ibj,jkb->bik"),
+    ("two_contracting", (2, 3, 4), (4, 3, 5), (((1, 2), (1, 0)), ((), ())), "ijk,kjl->il"),
+    ("transposed_rhs", (2, 3), (4, 3), (((1,), (1,)), ((), ())), "ij,kj->ik"),
+]
+for _name, _ls, _rs, _dn, _spec in DOTS:
+    rec("dot_general", lambda a, b, d=_dn: lax.dot_general(a, b, d), _einsum(_spec),
+        args_of(("small", _ls), ("small", _rs)),
+        (f32, i32, bf16, c64) + ((f16, i8, u8, bool_) if _name == "matmul" else ()),
+        name=f"dot_general_{_name}")
+    grec("dot_general",
+         functools.partial(lambda a, b, d: lax.dot_general(a, b, d), d=_dn),
+         gen(("normal", _ls), ("normal", _rs)),
+         REAL + (COMPLEX if _name in ("matmul", "batch_middle") else ()),
+         name=f"dot_general_{_name}")
+for _in, _out in [(i8, i32), (bf16, f32), (f16, f32), (i32, f32)]:
+    rec("dot_general", lambda a, b, o=_out: lax.dot_general(
+            a, b, (((1,), (0,)), ((), ())), preferred_element_type=o),
+        _einsum("ij,jk->ik"), args_of(("small", (2, 3)), ("small", (3, 4))), (_in,),
+        name=f"dot_general_preferred_{_in.name}_{_out.name}", out_dtype=to(_out))
+rec("dot_general", lambda a, b: lax.dot(a, b, precision="highest"), _einsum("ij,j->i"),
+    args_of(("normal", (2, 3)), ("normal", (3,))), (f32,), name="dot_highest")
+grec("dot_general", lambda a: lax.dot_general(a, a, (((1,), (1,)), ((), ()))),
+     gen(("normal", (2, 3))), name="dot_general_same_operand")
+grec("dot_general", lambda a, b: lax.dot_general(
+    a, b, (((1,), (0,)), ((), ())), preferred_element_type=xf.core.get_aval(a).dtype),
+    gen(("normal", (2, 3)), ("normal", (3, 4))), name="dot_general_preferred")
+
+
+def _sort_gen(shape=(3, 5)):
+    def gen_(rng, dtype):
+        x = rand(rng, shape, dtype, "small")
+        if onp.dtype(dtype).kind == "f" or dtype in LOW_PRECISION:
+            flat = x.reshape(-1)
+            flat[[0, 4, 7]] = onp.nan
+            flat[2] = onp.copysign(onp.nan, -1).astype(dtype)  # NaN with the sign bit set
+        return [x]
+    return gen_
+
+
+for _dim in (-1, 0):
+    rec("sort", lambda x, d=_dim: lax.sort(x, d), lambda x, d=_dim: onp.sort(x, d),
+        _sort_gen(), ALL + (f16, i8), name=f"sort_dim{_dim}")
+
+
+def _key_val_gen(rng, dtype):
+    keys = rand(rng, (2, 6), dtype, "small")
+    if onp.dtype(dtype).kind == "f" or dtype in LOW_PRECISION:
+        keys[0, :4] = onp.array([0.0, -0.0, 0.0, -0.0])  # equal keys keep their order
+        keys[1, 1] = onp.copysign(onp.nan, -1)
+    return [keys, onp.arange(12, dtype=onp.int32).reshape(2, 6)]
+
+
+def _stable_by(keys, *operands):
+    order = onp.argsort(keys, axis=-1, kind="stable")
+    return [onp.take_along_axis(x, order, -1) for x in (keys,) + operands]
+
+
+rec("sort", lambda k, v: tuple(lax.sort([k, v], num_keys=1)), _stable_by, _key_val_gen,
+    NUM, name="sort_two_operands")
+rec("sort", lambda k, v: lax.sort_key_val(k, v), _stable_by, _key_val_gen, (f32, i32, u8),
+    name="sort_key_val")
+
+
+def _lex_gen(rng, dtype):
+    k1 = rand(rng, (10,), dtype, "small")
+    k2 = rand(rng, (10,), dtype, "small")
+    return [k1, k2, onp.arange(10, dtype=onp.float32)]
+
+
+def _np_lexsort(k1, k2, v):
+    order = onp.lexsort((k2, k1))
+    return [k1[order], k2[order], v[order]]
+
+
+rec("sort", lambda k1, k2, v: tuple(lax.sort([k1, k2, v], 0, num_keys=2)), _np_lexsort,
+    _lex_gen, (f32, i32, bool_), name="sort_num_keys_2")
+grec("sort", lambda x: lax.sort(x), gen(("distinct", (6,))), name="sort_1d")
+grec("sort", lambda x: lax.sort(x, 0), gen(("distinct", S)), name="sort_dim0")
+grec("sort", lambda x: lax.sort(x, -1), gen(("distinct", S)), name="sort_dim-1")
+grec("sort", lambda k, v: lax.sort_key_val(k, v), gen(("distinct", (2, 5)), ("normal", (2, 5))),
+     name="sort_key_val")
+# the first key has ties (broken by the second): it is held fixed, a perturbation would
+# reorder the ties
+_k1 = onp.array([1, 0, 1, 0, 2], onp.int32)
+grec("sort", lambda k2, v: tuple(lax.sort([_k1, k2, v], 0, num_keys=2))[1:],
+     gen(("distinct", (5,)), ("normal", (5,))), name="sort_two_keys")
+grec("sort", lambda v: lax.sort_key_val(_k1, v)[1], gen(("normal", (5,))), name="sort_int_key")
+
+# ---------------------------------------------------------------------------------------
+# gather and the scatters, cumulative reductions
+
+GD, SD = lax.GatherDimensionNumbers, lax.ScatterDimensionNumbers
+GATHER_ROWS = GD(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,))
+SCATTER_ROWS = SD(update_window_dims=(1,), inserted_window_dims=(0,),
+                  scatter_dims_to_operand_dims=(0,))
+_ROWS = onp.array([[3], [0], [5], [-1], [3]], onp.int32)  # 5 and -1 are out of bounds for 4
+
+
+def _default_fill(dtype):
+    """gather's fill for out-of-bounds windows (mode "fill"), as in JAX."""
+    if dtype.kind in "fc" or dtype in LOW_PRECISION:
+        return onp.nan
+    if dtype.kind in "iu":
+        return onp.iinfo(dtype).min if dtype.kind == "i" else onp.iinfo(dtype).max
+    return True
+
+
+def _np_gather_rows(mode, fill=None):
+    def ref(x):
+        i = _ROWS[:, 0]
+        out = x[onp.clip(i, 0, x.shape[0] - 1)]
+        if mode == "fill":
+            out = out.copy()
+            out[(i < 0) | (i >= x.shape[0])] = fill
+        return out
+    return ref
+
+
+for _mode in ("clip", "fill"):
+    rec("gather", lambda x, m=_mode: lax.gather(x, _ROWS, GATHER_ROWS, (1, 3), mode=m),
+        lambda x, m=_mode: _np_gather_rows(m, _default_fill(x.dtype))(x),
+        unary_gen(shape=(4, 3)), (f32, bf16, c64, i8, u8, bool_) if _mode == "fill" else ALL_C,
+        name="gather_rows" if _mode == "clip" else "gather_rows_fill")
+rec("gather", lambda x: lax.gather(x, _ROWS, GATHER_ROWS, (1, 3), mode="fill", fill_value=7),
+    _np_gather_rows("fill", 7), unary_gen(shape=(4, 3)), (f32, i32, u8),
+    name="gather_fill_value")
+_POINTS = onp.array([[0, 1], [3, 2], [1, 0]], onp.int32)
+rec("gather", lambda x: lax.gather(x, _POINTS, GD((1,), (0,), (0, 1)), (1, 2)),
+    lambda x: onp.stack([x[r, c:c + 2] for r, c in _POINTS]), unary_gen(shape=(4, 4)),
+    (f32, i32), name="gather_windows")
+rec("gather", lambda x, i: lax.gather(x, i, GD((), (1,), (1,), (0,), (0,)), (1, 1)),
+    lambda x, i: x[onp.arange(3)[:, None], i[..., 0]],
+    lambda rng, dtype: [rand(rng, (3, 5), dtype),
+                        rng.integers(0, 5, (3, 2, 1)).astype(onp.int32)],
+    (f32, i8), name="gather_batching_dims")
+
+
+def _np_scatter_rows(kind, mode, rows):
+    def ref(x, u):
+        x = x.copy()
+        for r, row in zip(rows[:, 0], u):
+            if mode == "clip":
+                r = min(max(r, 0), x.shape[0] - 1)
+            elif not 0 <= r < x.shape[0]:
+                continue
+            x[r] = {"scatter": lambda a, b: b, "scatter_add": onp.add,
+                    "scatter_mul": onp.multiply, "scatter_min": onp.minimum,
+                    "scatter_max": onp.maximum}[kind](x[r], row)
+        return x
+    return ref
+
+
+# plain scatter needs distinct in-bounds rows (which of two updates wins is unspecified)
+_UNIQUE_ROWS = onp.array([[3], [0], [5], [-1], [2]], onp.int32)
+for _kind in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
+    _rows = _UNIQUE_ROWS if _kind == "scatter" else _ROWS
+    for _mode in ("drop",) if _kind == "scatter" else ("drop", "clip"):
+        rec(_kind, lambda x, u, k=_kind, m=_mode, i=_rows: getattr(lax, k)(x, i, u, SCATTER_ROWS,
+                                                                            mode=m),
+            _np_scatter_rows(_kind, _mode, _rows), args_of(("small", (4, 3)), ("small", (5, 3))),
+            (f32, i32) + ((bf16, u8) if _kind in ("scatter_add", "scatter_max") else ())
+            + ((c64,) if _kind in ("scatter_add", "scatter_mul") else ()),
+            name=f"{_kind}_{_mode}")
+
+
+def _np_scatter_batched(x, i, u):
+    x = x.copy()
+    for b in range(x.shape[0]):
+        onp.add.at(x[b], i[b, :, 0], u[b])
+    return x
+
+
+rec("scatter_add", lambda x, i, u: lax.scatter_add(x, i, u, SD((), (1,), (1,), (0,), (0,))),
+    _np_scatter_batched,
+    lambda rng, dtype: [rand(rng, (3, 5), dtype),
+                        rng.integers(0, 5, (3, 2, 1)).astype(onp.int32), rand(rng, (3, 2), dtype)],
+    (f32, i32), name="scatter_add_batching_dims")
+
+# gradients with JAX's dimension numbers: rows of x (a repeated index: its cotangents add
+# up), points, windows
+_grad_rows = onp.array([[2], [0], [2]], onp.int32)
+_grad_rows_unique = onp.array([[2], [0]], onp.int32)
+_gdn_points = GD(offset_dims=(), collapsed_slice_dims=(0, 1), start_index_map=(0, 1))
+grec("gather", lambda x: lax.gather(x, _grad_rows, GATHER_ROWS, (1, 4)), gen(("normal", S)),
+     REAL + COMPLEX, name="gather_rows")
+grec("gather", lambda x: lax.gather(
+    x, onp.array([[0, 1], [2, 3], [0, 1], [1, 0]], onp.int32), _gdn_points, (1, 1)),
+    gen(("normal", S)), name="gather_points")
+grec("gather", lambda x: lax.gather(x, onp.array([[1], [0]], onp.int32), GATHER_ROWS, (1, 2)),
+     gen(("normal", S)), name="gather_window")
+grec("scatter_add", lambda x, u: lax.scatter_add(x, _grad_rows, u, SCATTER_ROWS),
+     gen(("normal", S), ("normal", (3, 4))), REAL + COMPLEX, name="scatter_add_rows")
+grec("scatter", lambda x, u: lax.scatter(x, _grad_rows_unique, u, SCATTER_ROWS,
+                                         unique_indices=True),
+     gen(("normal", S), ("normal", (2, 4))), name="scatter_rows_unique")
+grec("scatter_mul", lambda x, u: lax.scatter_mul(x, _grad_rows_unique, u, SCATTER_ROWS,
+                                                 unique_indices=True),
+     gen(("nonzero", S), ("nonzero", (2, 4))), name="scatter_mul_rows")
+grec("scatter_max", lambda x, u: lax.scatter_max(x, _grad_rows_unique, u, SCATTER_ROWS),
+     lambda rng, dtype: [gen_rand(rng, S, dtype, "distinct"),
+                         gen_rand(rng, (2, 4), dtype, "distinct") + onp.asarray(0.05, dtype)],
+     name="scatter_max_rows")
+grec("scatter_min", lambda x, u: lax.scatter_min(x, _grad_rows_unique, u, SCATTER_ROWS),
+     lambda rng, dtype: [gen_rand(rng, S, dtype, "distinct"),
+                         gen_rand(rng, (2, 4), dtype, "distinct") + onp.asarray(0.05, dtype)],
+     name="scatter_min_rows")
+
+
+def _np_cumulative(np_accumulate):
+    def ref(axis, reverse):
+        def f(x):
+            x = onp.flip(x, axis) if reverse else x
+            wide = onp.float64 if x.dtype.kind == "f" else x.dtype
+            out = np_accumulate(x.astype(wide), axis=axis).astype(x.dtype)
+            return onp.flip(out, axis) if reverse else out
+        return f
+    return ref
+
+
+_cumulative = [
+    # prim, reference, dtypes, input kind, gradient: input kind, dtypes
+    ("cumsum", onp.cumsum, NUM_C + (i8,), "small", "normal", _RC),
+    ("cumprod", onp.cumprod, (f32, bf16, i32, c64), "small", "nonzero", _RC),
+    ("cummax", onp.maximum.accumulate, (f32, bf16, i32, u8, f16), "normal", "distinct", REAL),
+    ("cummin", onp.minimum.accumulate, (f32, bf16, i32, u8, f16), "normal", "distinct", REAL),
+    ("cumlogsumexp", onp.logaddexp.accumulate, (f32, bf16, f16), "normal", "normal", REAL),
+]
+for _prim, _np_fn, _dtypes, _kind, _grad_kind, _grad_dtypes in _cumulative:
+    for _axis, _reverse in [(0, False), (1, True), (-1, False)]:
+        rec(_prim, lambda x, p=_prim, a=_axis, r=_reverse: getattr(lax, p)(x, a, reverse=r),
+            _np_cumulative(_np_fn)(_axis, _reverse), unary_gen(_kind, (3, 5)),
+            _dtypes if _axis == 0 else _dtypes[:1],
+            name=_prim if _axis == 0 else f"{_prim}_{_axis}{'_reverse' if _reverse else ''}")
+    rec(_prim, lambda x, p=_prim: getattr(lax, p)(x, 0), lambda x: x,
+        unary_gen(shape=(0, 3)), (f32,), name=f"{_prim}_empty")
+    for _axis, _reverse in [(0, False), (1, True)]:
+        grec(_prim, functools.partial(lambda x, op, a, r: getattr(lax, op)(x, axis=a, reverse=r),
+                                      op=_prim, a=_axis, r=_reverse),
+             gen((_grad_kind, S)), _grad_dtypes,
+             name=f"{_prim}_{_axis}{'_reverse' if _reverse else ''}")
+rec("cummax", lambda x: lax.cummax(x, 1), lambda x: onp.maximum.accumulate(x, 1),
+    _with_specials, (f32,), name="cummax_nan")
+rec("cumlogsumexp", lambda x: lax.cumlogsumexp(x, 1), lambda x: onp.logaddexp.accumulate(x, 1),
+    _with_specials, (f32,), name="cumlogsumexp_specials")
+
+# ---------------------------------------------------------------------------------------
+# pjit (a jitted function called inside a transformation), custom_jvp_call,
+# custom_vjp_call, checkpoint, stop_gradient
+
+_inner = xf.jit(lambda x, y: lax.sin(x) * y)
+rec("pjit", lambda x, y: _inner(x, y) + 1, lambda x, y: onp.sin(x) * y + 1, binary_gen(), (f32,))
+_jitted = xf.jit(lambda x, y: lax.sin(x) * y + lax.exp(y))
+_jitted_nested = xf.jit(lambda x: _jitted(x, x) * 2)
+grec("pjit", lambda x, y: _jitted(x, y), gen(("normal", S), ("normal", S)), REAL + (c64,))
+grec("pjit", lambda x: _jitted_nested(x) + 1, gen(("normal", S)), name="pjit_nested")
+grec("pjit", lambda x: xf.jit(lambda a: a * x)(lax.cos(x)), gen(("normal", S)),
+     name="pjit_closure")
+
+
+@xf.custom_jvp
+def _sin_twice(x):
+    return lax.sin(x) * 2
+
+
+_sin_twice.defjvp(lambda primals, tangents: (_sin_twice(primals[0]),
+                                             lax.cos(primals[0]) * 2 * tangents[0]))
+rec("custom_jvp_call", _sin_twice, lambda x: onp.sin(x) * 2, unary_gen(), FLOAT)
+grec("custom_jvp_call", _sin_twice, gen(("normal", S)))
+
+
+@xf.custom_vjp
+def _sin_twice_vjp(x):
+    return lax.sin(x) * 2
+
+
+_sin_twice_vjp.defvjp(lambda x: (_sin_twice_vjp(x), lax.cos(x)),
+                      lambda cos_x, ct: (cos_x * 2 * ct,))
+rec("custom_vjp_call", _sin_twice_vjp, lambda x: onp.sin(x) * 2, unary_gen(), FLOAT)
+# forward mode of a custom_vjp function is an error (as in JAX)
+grec("custom_vjp_call", _sin_twice_vjp, gen(("normal", S)), modes=("rev",))
+
+_remat = xf.checkpoint(lambda x: lax.sin(lax.sin(x)) * x)
+rec("checkpoint", _remat, lambda x: onp.sin(onp.sin(x)) * x, unary_gen(), FLOAT)
+grec("checkpoint", _remat, gen(("normal", S)))
+
+# (of a computed value: today lax.stop_gradient hands a NumPy array back as it is, not as an
+# Array, eagerly and under vmap: its impl returns its input)
+rec("stop_gradient", lambda x: lax.stop_gradient(lax.neg(x)), onp.negative, unary_gen(),
+    INEXACT)
+
+# ---------------------------------------------------------------------------------------
+# control flow (NumPy cases: tests/test_control_flow.py)
+
+_true, _false = onp.bool_(True), onp.bool_(False)
+# (eager control flow recompiles at every call under jvp/vjp, which makes these cases slow:
+# the second branch runs to order 1 only)
+for _pred_name, _pred, _dtypes in [("true", _true, REAL), ("false", _false, (f32,))]:
+    grec("cond", functools.partial(
+        lambda x, y, p: lax.cond(p, lambda a, b: lax.sin(a) * b, lambda a, b: a - b * b, x, y),
+        p=_pred), gen(("normal", S), ("normal", S)), _dtypes, name=f"cond_{_pred_name}")
+grec("cond", lambda x: lax.cond(lax.reduce_sum(x, (0, 1)) > -100.0,
+                                lambda a: lax.exp(a), lambda a: a, x),
+     gen(("normal", S)), name="cond_traced_pred")
+grec("cond", lambda x: lax.switch(onp.int32(1), [lambda a: a, lax.sin, lax.cos], x),
+     gen(("normal", S)), name="switch")
+grec("scan", lambda c, xs: lax.scan(lambda c, x: (c * x + 1, lax.sin(c) * x), c, xs),
+     gen(("normal", (4,)), ("unit", (3, 4))))
+grec("scan", lambda xs: lax.scan(lambda c, x: (c + x * c, c), xs[0], xs, reverse=True)[1],
+     gen(("unit", (3, 2))), name="scan_reverse")
+grec("scan", lambda x: lax.fori_loop(0, 3, lambda i, c: c * x + lax.sin(c), x),
+     gen(("unit", S)), name="fori_loop")
+grec("scan", lambda x: lax.map(lambda r: r * lax.sin(r), x), gen(("normal", S)), name="lax_map")
+grec("while", lambda x: lax.while_loop(
+    lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * 1.1 + lax.sin(c[1])), (0, x))[1],
+    gen(("normal", S)), name="while_loop", modes=("fwd",))
+
+vrec("cond", "cond", lambda p, x, y: lax.cond(p > 0, lambda a, b: a * b, lambda a, b: a - b,
+                                              x, y),
+     lambda rng, dtype: [rng.standard_normal(()).astype(dtype),
+                         rng.standard_normal(S).astype(dtype),
+                         rng.standard_normal(S).astype(dtype)])
+vrec("cond", "switch", lambda i, x: lax.switch(i, [lambda a: a, lax.sin, lambda a: a * 3], x),
+     lambda rng, dtype: [rng.integers(0, 3, ()).astype(onp.int32),
+                         rng.standard_normal(S).astype(dtype)])
+vrec("scan", "scan", lambda c, xs: lax.scan(lambda c, x: (c * x + 1, lax.sin(c) + x), c, xs),
+     lambda rng, dtype: [rng.standard_normal(4).astype(dtype),
+                         rng.uniform(-0.9, 0.9, (3, 4)).astype(dtype)])
+vrec("scan", "fori_loop", lambda x: lax.fori_loop(0, 3, lambda i, c: c * x + i, x),
+     lambda rng, dtype: [rng.uniform(-0.9, 0.9, S).astype(dtype)])
+vrec("scan", "lax_map", lambda x: lax.map(lambda r: np.sum(r) * r, x),
+     lambda rng, dtype: [rng.standard_normal(S).astype(dtype)])
+vrec("while", "while_loop_batched_predicate", lambda n, x: lax.while_loop(
+    lambda c: c[0] < n, lambda c: (c[0] + 1, c[1] * 2.0), (onp.int32(0), x))[1],
+    lambda rng, dtype: [rng.integers(0, 4, ()).astype(onp.int32),
+                        rng.standard_normal(S).astype(dtype)])
+vrec("while", "fori_loop_traced_bounds", lambda n, x: lax.fori_loop(0, n, lambda i, c: c + i, x),
+     lambda rng, dtype: [rng.integers(0, 4, ()).astype(onp.int32),
+                         rng.standard_normal(S).astype(dtype)])
+
+# ---------------------------------------------------------------------------------------
+# functions composed of several primitives: lax compositions and xlafront.numpy
+
+function_grec("associative_scan", lambda x: lax.associative_scan(lax.mul, x, axis=1),
+              gen(("nonzero", S)))
+function_vrec("associative_scan", lambda x: lax.associative_scan(lax.add, x, axis=1),
+              lambda rng, dtype: [rng.standard_normal(S).astype(dtype)])
+
+_idx = onp.array([2, 0, 2, 1], onp.int32)
+_np_grads = [
+    ("np_where", lambda x, y: np.where(x > 0, x * y, np.sin(y)),
+     gen(("nonzero", S), ("normal", S))),
+    ("np_clip", lambda x: np.clip(x, -1, 1.5), gen(("offgrid", S))),
+    ("np_flip", lambda x: np.flip(x, 1), gen(("normal", S))),
+    ("np_roll", lambda x: np.roll(x, 1, axis=1), gen(("normal", S))),
+    ("np_tile", lambda x: np.tile(x, (2, 1)), gen(("normal", S))),
+    ("np_repeat", lambda x: np.repeat(x, 2, axis=0), gen(("normal", S))),
+    ("np_stack", lambda x, y: np.stack([x, y], 1), gen(("normal", S), ("normal", S))),
+    ("np_concatenate", lambda x, y: np.concatenate([x, y], 0), gen(("normal", S), ("normal", S))),
+    ("np_split", lambda x: tuple(np.split(x, 2, axis=1)), gen(("normal", S))),
+    ("np_pad", lambda x: np.pad(x, ((1, 0), (0, 2)), constant_values=0.5), gen(("normal", S))),
+    ("np_transpose", lambda x: np.transpose(x, (1, 2, 0)), gen(("normal", (2, 3, 4)))),
+    ("np_moveaxis", lambda x: np.moveaxis(x, 0, -1), gen(("normal", (2, 3, 4)))),
+    ("np_swapaxes", lambda x: np.swapaxes(x, 0, 1), gen(("normal", S))),
+    ("np_ravel", lambda x: np.ravel(x) * 2, gen(("normal", S))),
+    ("np_reshape", lambda x: np.reshape(x, (2, -1)), gen(("normal", S))),
+    ("np_squeeze", lambda x: np.squeeze(x), gen(("normal", (1, 3, 1)))),
+    ("np_expand_dims", lambda x: np.expand_dims(x, 1), gen(("normal", S))),
+    ("np_broadcast_to", lambda x: np.broadcast_to(x, (2, 3, 4)), gen(("normal", (3, 1)))),
+    ("np_broadcasting_add", lambda x, y: x + y, gen(("normal", (3, 1)), ("normal", (4,)))),
+    ("np_broadcasting_mul", lambda x, y: x * y, gen(("normal", (2, 1, 4)), ("normal", (3, 1)))),
+    ("np_tril", lambda x: np.tril(x), gen(("normal", S))),
+    ("np_triu", lambda x: np.triu(x, 1), gen(("normal", S))),
+    ("np_index_basic", lambda x: x[1:, ::2] * x[-1, 1:3][None], gen(("normal", S))),
+    ("np_index_int", lambda x: x[1] + x[:, 2].sum(), gen(("normal", S))),
+    ("np_index_none_ellipsis", lambda x: x[..., None, 2], gen(("normal", (2, 3, 4)))),
+    ("np_at_set", lambda x, u: np.asarray(x).at[1, 1:3].set(u),
+     gen(("normal", S), ("normal", (2,)))),
+    ("np_at_add", lambda x, u: np.asarray(x).at[0].add(u), gen(("normal", S), ("normal", (4,)))),
+    ("np_at_multiply", lambda x, u: np.asarray(x).at[:, 1].multiply(u),
+     gen(("normal", S), ("normal", (3,)))),
+    ("np_sum", lambda x: np.sum(x, axis=0), gen(("normal", S))),
+    ("np_sum_keepdims", lambda x: np.sum(x, axis=1, keepdims=True), gen(("normal", S))),
+    ("np_mean", lambda x: np.mean(x), gen(("normal", S))),
+    ("np_var", lambda x: np.var(x, axis=1), gen(("normal", S))),
+    ("np_std", lambda x: np.std(x, ddof=1), gen(("normal", S))),
+    ("np_prod", lambda x: np.prod(x, axis=1), gen(("nonzero", S))),
+    ("np_max", lambda x: np.max(x, axis=1, keepdims=True), gen(("distinct", S))),
+    ("np_min", lambda x: np.min(x), gen(("distinct", S))),
+    ("np_maximum", lambda x, y: np.maximum(x, y), gen(("distinct", S), ("normal", S))),
+    ("np_matmul", lambda a, b: a @ b, gen(("normal", (2, 3)), ("normal", (3, 4)))),
+    ("np_matmul_batched", lambda a, b: np.matmul(a, b),
+     gen(("normal", (2, 1, 3, 4)), ("normal", (3, 4, 2)))),
+    ("np_matmul_vector", lambda a, b: np.matmul(a, b), gen(("normal", (3,)), ("normal", (3, 4)))),
+    ("np_dot", lambda a, b: np.dot(a, b), gen(("normal", (2, 3)), ("normal", (3,)))),
+    ("np_tensordot", lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, 1])),
+     gen(("normal", (2, 3, 4)), ("normal", (3, 2)))),
+    ("np_outer", lambda a, b: np.outer(a, b), gen(("normal", (3,)), ("normal", (4,)))),
+    ("np_inner", lambda a, b: np.inner(a, b), gen(("normal", (2, 3)), ("normal", (4, 3)))),
+    ("np_sort", lambda x: np.sort(x, axis=0), gen(("distinct", S))),
+    ("np_power", lambda x, y: np.power(x, y), gen(("pos", S), ("normal", S))),
+    ("np_power_int", lambda x: x ** 3 + x ** -2, gen(("nonzero", S))),
+    ("np_sqrt", lambda x: np.sqrt(x), gen(("pos", S))),
+    ("np_hypot", lambda x, y: np.hypot(x, y), gen(("nonzero", S), ("nonzero", S))),
+    ("np_logaddexp", lambda x, y: np.logaddexp(x, y), gen(("normal", S), ("normal", S))),
+    ("np_arctan2", lambda x, y: np.arctan2(x, y), gen(("normal", S), ("nonzero", S))),
+    ("np_abs", lambda x: np.abs(x), gen(("nonzero", S))),
+    ("np_reciprocal", lambda x: np.reciprocal(x), gen(("nonzero", S))),
+    ("np_divide", lambda x, y: x / y, gen(("normal", S), ("nonzero", S))),
+    ("np_mod", lambda x, y: np.mod(x, y), _quotient_gen),
+    ("np_tanh_chain", lambda x: np.tanh(np.exp(x) * np.cos(x)) / (1 + x ** 2), gen(("normal", S))),
+    ("np_astype", lambda x: (np.asarray(x).astype(np.float32) * 2).astype(x.dtype),
+     gen(("normal", S))),
+]
+for _name, _fun, _gen in _np_grads:
+    function_grec(_name, _fun, _gen,
+                  **({"eps": 1e-3, "tol": 5e-3} if _name == "np_astype" else {}))
+function_grec("np_vdot_complex", lambda a, b: np.vdot(a, b),
+              gen(("normal", (4,)), ("normal", (4,))), COMPLEX)
+function_grec("np_abs_complex", lambda z: np.abs(z), gen(("nonzero", S)), COMPLEX)
+function_grec("np_angle", lambda z: np.angle(z), gen(("pos", S)), COMPLEX)
+function_grec("np_matmul_complex", lambda a, b: a @ b, gen(("normal", (2, 3)), ("normal", (3, 4))),
+              COMPLEX)
+function_grec("np_real_imag", lambda z: np.real(z) * np.imag(z), gen(("normal", S)), COMPLEX)
+function_grec("np_index_array", lambda x: np.asarray(x)[_idx], gen(("normal", S)),
+              needs="array_indexing")
+function_grec("np_take", lambda x: np.take(x, _idx, axis=1), gen(("normal", S)))
+function_grec("np_take_along_axis", lambda x: np.take_along_axis(
+    x, onp.array([[0, 2], [1, 1], [3, 0]], onp.int32), axis=1), gen(("normal", S)))
+function_grec("np_at_add_array_index", lambda x, u: np.asarray(x).at[_idx].add(u),
+              gen(("normal", S), ("normal", (4, 4))), needs="array_indexing")
+for _op in ("cumsum", "cumprod"):
+    function_grec(f"np_{_op}", functools.partial(lambda x, op: getattr(np, op)(x, axis=1), op=_op),
+                  gen(("nonzero", S)))
+
+_np_vmaps = [
+    ("np_matmul", lambda a, b: a @ b, (("normal", (2, 3)), ("normal", (3, 4)))),
+    ("np_matmul_vec", lambda a, b: np.matmul(a, b), (("normal", (3,)), ("normal", (3, 4)))),
+    ("np_where", lambda c, x, y: np.where(c > 0, x, y),
+     (("normal", S), ("normal", S), ("normal", (4,)))),
+    ("np_clip", lambda x: np.clip(x, -1, 1), (("normal", S),)),
+    ("np_index", lambda x: x[1:, ::2] + x[0, 1], (("normal", S),)),
+    ("np_index_traced", lambda x, i: np.asarray(x)[np.asarray(i).astype(np.int32)],
+     (("normal", S), ("pos", ()))),
+    ("np_at_set", lambda x, u: np.asarray(x).at[1, 1:3].set(u),
+     (("normal", S), ("normal", (2,)))),
+    ("np_at_add", lambda x, u: np.asarray(x).at[0].add(u), (("normal", S), ("normal", (4,)))),
+    ("np_sum_axis", lambda x: np.sum(x, axis=1, keepdims=True), (("normal", S),)),
+    ("np_mean_var", lambda x: (np.mean(x), np.var(x, axis=0)), (("normal", S),)),
+    ("np_max", lambda x: np.max(x, axis=0), (("normal", S),)),
+    ("np_argmax", lambda x: np.argmax(x, axis=1), (("distinct", S),)),
+    ("np_sort", lambda x: np.sort(x, axis=0), (("normal", S),)),
+    ("np_argsort", lambda x: np.argsort(x, axis=-1), (("distinct", S),)),
+    ("np_pad", lambda x: np.pad(x, ((1, 0), (2, 1))), (("normal", S),)),
+    ("np_concatenate", lambda x, y: np.concatenate([x, y], axis=1),
+     (("normal", S), ("normal", (3, 2)))),
+    ("np_stack", lambda x, y: np.stack([x, y], axis=-1), (("normal", S), ("normal", S))),
+    ("np_split", lambda x: tuple(np.split(x, 2, axis=1)), (("normal", S),)),
+    ("np_transpose", lambda x: np.transpose(x), (("normal", (2, 3, 4)),)),
+    ("np_reshape", lambda x: np.reshape(x, (-1, 2)), (("normal", S),)),
+    ("np_broadcast", lambda x, y: x * y, (("normal", (3, 1)), ("normal", (4,)))),
+    ("np_roll", lambda x: np.roll(x, 1, axis=0), (("normal", S),)),
+    ("np_tril", lambda x: np.tril(x), (("normal", S),)),
+    ("np_tensordot", lambda a, b: np.tensordot(a, b, axes=1), (("normal", S), ("normal", (4, 2)))),
+    ("np_outer", lambda a, b: np.outer(a, b), (("normal", (3,)), ("normal", (2,)))),
+    ("np_expand_squeeze", lambda x: np.squeeze(np.expand_dims(x, 0), 0), (("normal", S),)),
+    ("np_repeat_tile", lambda x: np.tile(np.repeat(x, 2, axis=1), (2, 1)), (("normal", S),)),
+    ("np_logaddexp", lambda x, y: np.logaddexp(x, y), (("normal", S), ("normal", S))),
+    ("np_astype", lambda x: x.astype(np.int32), (("normal", S),)),
+    ("np_scalar_output", lambda x: np.sum(x) * 2.0, (("normal", S),)),
+    ("np_constant_output", lambda x: (np.ones(3), x * 2), (("normal", S),)),
+    ("np_take", lambda x: np.take(x, onp.array([2, 0, 2]), axis=1), (("normal", S),)),
+    ("np_take_along_axis", lambda x, i: np.take_along_axis(
+        x, np.asarray(i).astype(np.int32), axis=1), (("normal", S), ("pos", (3, 2)))),
+    ("np_cumsum", lambda x: np.cumsum(x, axis=0), (("normal", S),)),
+]
+for _name, _fun, _specs in _np_vmaps:
+    function_vrec(_name, _fun, gen(*_specs))
+
+# ---------------------------------------------------------------------------------------
+# exemptions: the one place a primitive opts out of a registry check, with the reason
+
+CHECKS = {
+    "lowering": "an abstract_eval and a lowering rule (test_lax)",
+    "record": "a NumPy case in its op record (test_lax)",
+    "jvp": "a jvp rule in ad.primitive_jvps (test_ad)",
+    "transpose": "a transpose rule in ad.primitive_transposes, for a linear primitive (test_ad)",
+    "grad": "a gradient case binding it, for a primitive with a jvp rule (test_ad)",
+    "batch": "a batching rule in batching.primitive_batchers or batchers_with_trace (test_vmap)",
+    "vmap": "a vmap case binding it, for a primitive with a batching rule (test_vmap)",
+}
+
+_CONTROL_FLOW = ("carries IR (its bodies), which a NumPy case cannot express: tested in "
+                 "tests/test_control_flow.py (its gradient and vmap cases are here)")
+_COLLECTIVE = "needs a named axis: tested in tests/test_parallel.py"
+_COLLECTIVE_GRAD = ("needs a named axis, bound away by the vmap that gives it, so no gradient "
+                    "case can bind it: derivatives in tests/test_parallel.py")
+_COLLECTIVE_VMAP = ("needs a named axis (vmap's axis_name), which a vmap case does not give: "
+                    "test_vmap.py::test_collectives_under_vmap and tests/test_parallel.py")
+_ZERO = ("integer or boolean results: its jvp gives zero (float0) tangents and finite "
+         "differences have nothing to check (float0 tangents: "
+         "test_ad.py::test_integer_outputs_get_float0_tangents)")
+_ONLY_LINEAR = ("exists only in the linear programs made by linearizing custom_vjp_call, which "
+                "reverse mode transposes (calling the bwd rule); evaluating it is forward mode "
+                "of a custom_vjp function, an error as in JAX: "
+                "test_custom_derivatives.py::test_custom_vjp_forward_mode_is_an_error")
+
+EXEMPT = {
+    "cond": {"record": _CONTROL_FLOW},
+    "while": {"record": _CONTROL_FLOW},
+    "scan": {"record": _CONTROL_FLOW},
+    "psum": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "pmax": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "pmin": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "all_gather": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "axis_index": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "iota": {"jvp": "no array operands: nothing to differentiate (JAX has none either)",
+             "batch": "no array operands: never batched (vmap broadcasts its unmapped output)"},
+    "custom_lin": {"record": _ONLY_LINEAR, "jvp": _ONLY_LINEAR, "vmap": _ONLY_LINEAR},
+    "stop_gradient": {"grad": "its derivative is zero by definition, not the function's, so "
+                              "finite differences disagree on purpose: test_ad.py::"
+                              "test_stop_gradient and test_custom_derivatives.py"},
+    "bitcast_convert_type": {"grad": "reinterprets bits: zero derivative by convention "
+                                     "(ad.defzero, as JAX), nothing finite differences can "
+                                     "check"},
+    "nextafter": {"grad": "zero derivative by convention (ad.defzero, as JAX) though "
+                          "nextafter(x, y) moves with x: finite differences disagree on purpose"},
+}
+for _prim in ("not", "or", "xor", "le", "shift_left", "shift_right_arithmetic",
+              "shift_right_logical", "population_count", "clz", "argmin", "reduce_and",
+              "reduce_or", "reduce_xor"):
+    EXEMPT.setdefault(_prim, {})["grad"] = _ZERO
+
+# Primitives linear in their (differentiated) operands, beside those whose jvp rule is made
+# with ad.deflinear / ad.defbilinear (the test reads those from the rule): JAX gives each a
+# transpose rule, because tangent programs contain them.
+LINEAR = {
+    "add", "sub", "neg", "mul", "div", "conj", "real", "imag", "complex",
+    "convert_element_type", "select_n", "broadcast_in_dim", "reshape", "transpose",
+    "squeeze", "rev", "pad", "concatenate", "slice", "dynamic_slice", "dynamic_update_slice",
+    "reduce_sum", "dot_general", "cumsum", "gather", "scatter_add", "scatter", "pjit",
+    "psum", "all_gather", "custom_lin",
+}
