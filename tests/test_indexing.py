@@ -521,3 +521,20 @@ def test_nonzero_concrete_and_sized():
     # the index arrays nonzero returns index the array
     x = xnp.asarray(host)
     assert_close(x[x.nonzero()], host[host.nonzero()])
+
+
+def test_eager_indexing_compiles_once_per_layout(caplog):
+    """x[i], x[i:i + 2] and x.at[i].set(v) eagerly: one program per result layout, the
+    window starts are arguments (no compile per index value, as in JAX)."""
+    x = xnp.arange(17.0)
+    xf.config.update("log_compiles", True)
+    try:
+        with caplog.at_level("WARNING", logger="xlafront"):
+            for i in range(5):
+                assert float(x[i]) == i and float(x[-1 - i]) == 16 - i
+                assert_close(x[i:i + 2], onp.arange(17.0, dtype=onp.float32)[i:i + 2])
+                assert float(x.at[i].set(-1.0)[i]) == -1.0
+    finally:
+        xf.config.update("log_compiles", False)
+    compiles = [r.getMessage() for r in caplog.records]
+    assert len(compiles) <= 3, compiles  # (fewer where another test compiled one already)

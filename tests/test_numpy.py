@@ -580,3 +580,48 @@ def test_ndarray_is_the_array_type():
 def test_constants():
     assert xnp.pi == onp.pi and xnp.e == onp.e and onp.isinf(xnp.inf) and onp.isnan(xnp.nan)
     assert xnp.newaxis is None
+
+
+# ---------------------------------------------------------------------------------------
+# the eager path: on device Arrays each function runs as one compiled program
+
+@pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
+def test_numpy_on_device_arrays(c):
+    """The cases again with their NumPy inputs made device Arrays first, so that each call
+    takes the compiled eager path (NumPy inputs take the plain one)."""
+    dtype = c.dtypes[0]
+    args = c.gen(rng_for(c.name, dtype.name), dtype)
+    with onp.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = c.ref(*args)
+    out = c.fn(*[xnp.asarray(a) if isinstance(a, onp.ndarray) else a for a in args])
+    _check(out, expected, c, dtype)
+
+
+def _compiles(caplog, fn):
+    caplog.clear()
+    xf.config.update("log_compiles", True)
+    try:
+        with caplog.at_level("WARNING", logger="xlafront"):
+            fn()
+    finally:
+        xf.config.update("log_compiles", False)
+    return [r.getMessage().split(" for args")[0] for r in caplog.records]
+
+
+def test_eager_calls_are_one_cached_program(caplog):
+    x = xnp.asarray(onp.linspace(-1, 2, 18, dtype=onp.float32).reshape(2, 9))
+    y, c = xnp.cos(x), x > 0.5
+
+    def calls():
+        xnp.logaddexp(x, y), xnp.mean(x), xnp.where(c, x, y), xnp.concatenate([x, y])
+        xnp.clip(x, 0.0, 1.0), xnp.sum(x, axis=0, keepdims=True), xnp.var(x, ddof=1)
+
+    first = _compiles(caplog, calls)  # (empty where another test compiled them already)
+    names = {"Compiling " + n for n in ("logaddexp", "mean", "where", "concatenate", "clip",
+                                         "sum", "var")}
+    assert set(first) <= names and len(first) == len(set(first)), first
+    assert _compiles(caplog, calls) == []  # cached: nothing compiles the second time
+    # a positional static argument is the same static argument as a named one
+    assert_close(xnp.sum(x, 0, None, None, True), onp.asarray(x).sum(0, keepdims=True))
+    assert _compiles(caplog, lambda: xnp.sum(x, 0, None, None, True)) == []

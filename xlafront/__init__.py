@@ -7,10 +7,11 @@
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
 from . import array_methods, lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
-from .api import (ShapeDtypeStruct, block_until_ready, default_backend, device_count,  # noqa: F401
+from .api import (ShapeDtypeStruct, block_until_ready, clear_caches, default_backend, device_count,  # noqa: F401
                   device_get, device_put, devices, eval_shape, grad, hessian, jacfwd, jacobian,
                   jacrev, jit, jvp, linearize, local_device_count, local_devices,
                   make_jaxpr, process_count, process_index, value_and_grad, vjp, vmap)
+from . import runtime
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
                                  custom_vjp, remat)
@@ -24,6 +25,5 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     if name == "Array":
-        from . import runtime
         return runtime.array_type()
     raise AttributeError(f"module 'xlafront' has no attribute {name!r}")

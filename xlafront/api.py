@@ -6,9 +6,10 @@ from .devices import (block_until_ready, default_backend, device_count, device_g
                       device_put, devices, local_device_count, local_devices, process_count,
                       process_index)
 from .jit import ShapeDtypeStruct, eval_shape, jit, make_jaxpr  # noqa: F401
+from .runtime import clear_caches  # noqa: F401
 from .vmap import vmap  # noqa: F401
 
-__all__ = ["ShapeDtypeStruct", "block_until_ready", "default_backend", "device_count",
+__all__ = ["ShapeDtypeStruct", "block_until_ready", "clear_caches", "default_backend", "device_count",
            "device_get", "device_put", "devices", "eval_shape", "grad", "hessian", "jacfwd",
            "jacobian", "jacrev", "jit", "jvp", "linearize", "local_device_count",
            "local_devices", "make_jaxpr", "process_count", "process_index", "value_and_grad",

@@ -5,35 +5,42 @@ import builtins
 
 import numpy as np
 
-from . import runtime
-from .core import Tracer
+from . import dtypes, lax, runtime
+from . import numpy as xnp
+from .core import ShapedArray, Tracer
+from .jit import jit
+from .numpy._indexing import _IndexUpdateHelper, getitem
 
 
-def _np():
-    from . import numpy as xnp
-    return xnp
+_NOT_OPERANDS = (str, bytes, dict, set)
 
 
 def _binop(name, reflected=False):
-    fn = None  # the xlafront.numpy function, looked up on first use
+    fn = getattr(xnp, name)  # the xlafront.numpy function (eager: one program per signature)
 
-    def method(self, other):
-        nonlocal fn
-        if isinstance(other, (str, bytes, dict, set)) or other is None:
-            return NotImplemented
-        if fn is None:
-            fn = getattr(_np(), name)
-        return fn(other, self) if reflected else fn(self, other)
+    if reflected:
+        def method(self, other):
+            if isinstance(other, _NOT_OPERANDS) or other is None:
+                return NotImplemented
+            return fn(other, self)
+    else:
+        def method(self, other):
+            if isinstance(other, _NOT_OPERANDS) or other is None:
+                return NotImplemented
+            return fn(self, other)
     return method
 
 
 def _unop(name):
-    return lambda self: getattr(_np(), name)(self)
+    fn = getattr(xnp, name)
+    return lambda self: fn(self)
 
 
 def _forward(name):
+    fn = getattr(xnp, name)
+
     def method(self, *args, **kwargs):
-        return getattr(_np(), name)(self, *args, **kwargs)
+        return fn(self, *args, **kwargs)
     method.__name__ = name
     return method
 
@@ -41,17 +48,16 @@ def _forward(name):
 def _reshape(self, *shape, order="C"):
     if len(shape) == 1 and not isinstance(shape[0], int) and np.iterable(shape[0]):
         shape = shape[0]
-    return _np().reshape(self, shape, order=order)
+    return xnp.reshape(self, shape, order=order)
 
 
 def _transpose(self, *axes):
     if len(axes) == 1 and (axes[0] is None or np.iterable(axes[0])):
         axes = axes[0]
-    return _np().transpose(self, axes or None)
+    return xnp.transpose(self, axes or None)
 
 
 def _astype(self, dtype, copy=False, device=None):
-    from . import dtypes, lax
     dtype = dtypes.check_dtype(dtype, "astype")
     if dtype == dtypes.bool_ and dtypes.kind(self.dtype) == "c":
         # convert_element_type drops the imaginary part (right for complex -> real float);
@@ -68,13 +74,7 @@ def _setitem(self, index, value):
 
 
 def _at(self):
-    from .numpy._indexing import _IndexUpdateHelper
     return _IndexUpdateHelper(self)
-
-
-def _getitem(self, idx):
-    from .numpy._indexing import getitem
-    return getitem(self, idx)
 
 
 _shared = {
@@ -96,12 +96,12 @@ _shared = {
     "__gt__": _binop("greater"), "__ge__": _binop("greater_equal"),
     "__neg__": _unop("negative"), "__pos__": _unop("positive"), "__abs__": _unop("absolute"),
     "__invert__": _unop("bitwise_not"),
-    "__divmod__": lambda self, other: (_np().floor_divide(self, other), _np().remainder(self, other)),
-    "__rdivmod__": lambda self, other: (_np().floor_divide(other, self), _np().remainder(other, self)),
-    "__getitem__": _getitem, "__setitem__": _setitem,
+    "__divmod__": lambda self, other: (xnp.floor_divide(self, other), xnp.remainder(self, other)),
+    "__rdivmod__": lambda self, other: (xnp.floor_divide(other, self), xnp.remainder(other, self)),
+    "__getitem__": getitem, "__setitem__": _setitem,
     "at": property(_at),
-    "T": property(lambda self: _np().transpose(self)),
-    "mT": property(lambda self: _np().matrix_transpose(self)),
+    "T": property(lambda self: xnp.transpose(self)),
+    "mT": property(lambda self: xnp.matrix_transpose(self)),
     "real": property(_unop("real")), "imag": property(_unop("imag")),
     "reshape": _reshape, "transpose": _transpose, "astype": _astype,
     "ravel": _forward("ravel"), "flatten": _forward("ravel"), "squeeze": _forward("squeeze"),
@@ -166,8 +166,6 @@ def _unstack(x):
     """All rows of x in one compiled program (not one slice program per row)."""
     global _unstack_fn
     if _unstack_fn is None:
-        from .jit import jit
-        from . import lax
         _unstack_fn = jit(lambda a: [lax.reshape(lax.slice(a, (i,) + (0,) * (a.ndim - 1), (i + 1,) + a.shape[1:]), a.shape[1:])
                                      for i in range(a.shape[0])])
     return _unstack_fn(x)
@@ -191,7 +189,6 @@ def _bool(self):
 
 
 def _index(self):
-    from . import dtypes
     if self.ndim != 0 or dtypes.kind(self.dtype) not in "iu":
         raise TypeError(f"only integer scalar arrays can be converted to a scalar index, got "
                         f"{self.aval.str_short()}")
@@ -241,7 +238,6 @@ _concrete = {
 
 
 def _rebuild(value, weak_type):
-    from .core import ShapedArray
     return runtime.device_put(value, ShapedArray(value.shape, value.dtype, weak_type))
 
 

@@ -257,6 +257,18 @@ def eval_jaxpr(jaxpr, consts, *args):
     return [read(x) for x in jaxpr.outvars]
 
 
+def param_key(value):
+    """A hashable key of a param value that may hold IR: a Jaxpr counts by its structure
+    (`jaxpr_fingerprint`), tuples and lists element by element (both as tuples), anything
+    else as itself. What eager dispatch, `cache_by_jaxpr` and fingerprints key params by."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return tuple([param_key(v) for v in value])
+    if kind is Jaxpr:
+        return jaxpr_fingerprint(value)
+    return value
+
+
 _fingerprints = weakref.WeakKeyDictionary()
 
 
@@ -273,18 +285,11 @@ def jaxpr_fingerprint(jaxpr):
                 return ("lit", x.aval, value.dtype.str, value.shape, value.tobytes())
             return names.setdefault(x, len(names))
 
-        def param(v):
-            if type(v) is Jaxpr:
-                return jaxpr_fingerprint(v)
-            if type(v) is tuple:
-                return tuple(param(x) for x in v)
-            return v
-
         parts = [[(atom(v), v.aval) for v in jaxpr.constvars + jaxpr.invars]]
         for eqn in jaxpr.eqns:
             parts.append((eqn.prim.name, id(eqn.prim), [atom(x) for x in eqn.inputs],
                           [(atom(v), v.aval) for v in eqn.outvars],
-                          sorted((k, param(v)) for k, v in eqn.params.items())))
+                          sorted((k, param_key(v)) for k, v in eqn.params.items())))
         parts.append([atom(x) for x in jaxpr.outvars])
         digest = _fingerprints[jaxpr] = "jaxpr:" + hashlib.sha1(
             repr(parts).encode()).hexdigest()
@@ -293,17 +298,14 @@ def jaxpr_fingerprint(jaxpr):
 
 def cache_by_jaxpr(transform):
     """Memoizes `transform(jaxpr, *args, **kwargs)` per jaxpr object (held weakly) and
-    arguments, so that transforming the same program twice (an eager loop calling grad of a
-    jitted function) yields the same program, which then compiles once. Results holding
-    traced values are not kept."""
+    arguments (keyed by `param_key`), so that transforming the same program twice (an eager
+    loop calling grad of a jitted function) yields the same program, which then compiles
+    once. Results holding traced values are not kept."""
     cache = weakref.WeakKeyDictionary()
-
-    def key_part(a):
-        return tuple(key_part(x) for x in a) if isinstance(a, (list, tuple)) else a
 
     @functools.wraps(transform)
     def cached(jaxpr, *args, **kwargs):
-        key = (key_part(args), key_part(sorted(kwargs.items())), dtypes.x64_enabled())
+        key = (param_key(args), param_key(sorted(kwargs.items())), dtypes.x64_enabled())
         per_jaxpr = cache.setdefault(jaxpr, {})
         try:
             return per_jaxpr[key]

@@ -16,7 +16,7 @@ from .errors import api_boundary
 from .interpreters import ad, batching, lowering
 from .interpreters import partial_eval as pe
 from .interpreters.partial_eval import partial_eval_call, trace_pytree_fun
-from .tree import tree_flatten, tree_structure, tree_unflatten
+from .tree import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 
 def _resolve_args(fun, args, kwargs):
@@ -217,12 +217,10 @@ def _tangent_value(t, primal):
 
 
 def _tree_add(a, b):
-    from .tree import tree_map
     return tree_map(lambda x, y: x + y, a, b)
 
 
 def _tree_zeros(tree):
-    from .tree import tree_map
     return tree_map(lambda x: ad.zeros_like_aval(ad.tangent_aval(get_aval(x))), tree)
 
 
@@ -425,8 +423,6 @@ def stop_gradient(x):
 
     >>> grad(lambda x: x * stop_gradient(x))(3.0)   # 3.0
     """
-    from .tree import tree_map
-
     def stop(leaf):
         if not dtypes.is_inexact(get_aval(leaf).dtype):
             return leaf
@@ -456,17 +452,6 @@ def _remat_lowering(ctx, *args, jaxpr, policy, prevent_cse):
     return lowering.lower_jaxpr_body(ctx.module_context, jaxpr, [], list(args))
 
 
-def _remat_jvp(primals, tangents, jaxpr, policy, prevent_cse):
-    nonzeros = [type(t) is not ad.Zero for t in tangents]
-    new_jaxpr, consts, out_nonzeros = ad.jvp_jaxpr(jaxpr, nonzeros)
-    outs = bind(remat_p, *consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
-                jaxpr=new_jaxpr, policy=policy, prevent_cse=prevent_cse)
-    n = len(jaxpr.outvars)
-    touts = iter(outs[n:])
-    return outs[:n], [next(touts) if nz else ad.Zero(ad.tangent_aval(a))
-                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
-
-
 def _remat_partial_eval(trace, args, jaxpr, policy, prevent_cse):
     """Known outputs run now; the unknown (tangent) part recomputes what the policy does
     not allow to save, inside its own checkpoint equation."""
@@ -475,31 +460,11 @@ def _remat_partial_eval(trace, args, jaxpr, policy, prevent_cse):
                              saveable=lambda eqn: policy(eqn.prim, **eqn.params))
 
 
-def _remat_transpose(cts, *invals, jaxpr, policy, prevent_cse):
-    linear = [ad.is_undefined(x) for x in invals]
-    ct_nonzeros = [type(ct) is not ad.Zero for ct in cts]
-    new_jaxpr, consts = ad.transpose_jaxpr(jaxpr, linear, ct_nonzeros)
-    outs = iter(bind(remat_p, *consts, *[x for x in invals if not ad.is_undefined(x)],
-                     *[ct for ct in cts if type(ct) is not ad.Zero], jaxpr=new_jaxpr,
-                     policy=policy, prevent_cse=prevent_cse))
-    return [next(outs) if lin else None for lin in linear]
-
-
-def _remat_batch(trace, vals, dims, jaxpr, policy, prevent_cse):
-    params = dict(policy=policy, prevent_cse=prevent_cse)
-    if all(d is None for d in dims) and trace.axis_name is None:
-        return core.bind_in(trace.parent, remat_p, vals, dict(params, jaxpr=jaxpr)), [
-            None] * len(jaxpr.outvars)
-    new_jaxpr, consts, out_dims = batching.batch_jaxpr(jaxpr, dims, trace.axis_size,
-                                                       trace.axis_name)
-    return bind(remat_p, *consts, *vals, jaxpr=new_jaxpr, **params), out_dims
-
-
 lowering.register_lowering(remat_p, _remat_lowering)
-ad.primitive_jvps[remat_p] = _remat_jvp
+ad.primitive_jvps[remat_p] = ad.call_jvp(remat_p)
 pe.partial_eval_rules[remat_p] = _remat_partial_eval
-ad.primitive_transposes[remat_p] = _remat_transpose
-batching.batchers_with_trace[remat_p] = _remat_batch
+ad.primitive_transposes[remat_p] = ad.call_transpose(remat_p)
+batching.batchers_with_trace[remat_p] = batching.call_batch(remat_p)
 
 
 class checkpoint_policies:

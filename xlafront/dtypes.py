@@ -21,7 +21,7 @@ float8_names = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2f
                 "float8_e4m3b11fnuz", "float8_e3m4", "float8_e4m3", "float8_e8m0fnu")
 float8_dtypes = tuple(np.dtype(getattr(ml_dtypes, n)) for n in float8_names
                       if hasattr(ml_dtypes, n))
-globals().update({d.name: d for d in float8_dtypes})
+float8_by_name = {d.name: d for d in float8_dtypes}
 
 signed_ints = (int8, int16, int32, int64)
 unsigned_ints = (uint8, uint16, uint32, uint64)
@@ -47,16 +47,8 @@ def kind(dtype):
     return "f" if dtype in floats else dtype.kind
 
 
-def is_float(dtype):
-    return kind(dtype) == "f"
-
-
 def is_inexact(dtype):
     return kind(dtype) in "fc"
-
-
-def is_integer(dtype):
-    return kind(dtype) in "iu"
 
 
 def canonicalize(dtype):
@@ -252,6 +244,43 @@ def finfo(dtype):
 
 def iinfo(dtype):
     return np.iinfo(np.dtype(dtype))
+
+
+def lowest(dtype):
+    """The least value of `dtype`: -inf for floats (the identity of max), False for bool."""
+    dtype = np.dtype(dtype)
+    if dtype == bool_:
+        return False
+    return -np.inf if kind(dtype) == "f" else np.iinfo(dtype).min
+
+
+def highest(dtype):
+    """The greatest value of `dtype`: inf for floats (the identity of min), True for bool."""
+    dtype = np.dtype(dtype)
+    if dtype == bool_:
+        return True
+    return np.inf if kind(dtype) == "f" else np.iinfo(dtype).max
+
+
+def _all_bits_set(dtype):
+    if dtype == bool_:
+        return True
+    return np.iinfo(dtype).max if kind(dtype) == "u" else -1
+
+
+def reduction_identity(op, dtype):
+    """The identity of reduction `op` ("sum", "prod", "max", "min", "and", "or", "xor") as
+    a NumPy scalar of `dtype`: what a reduction starts from (and an empty one gives)."""
+    dtype = np.dtype(dtype)
+    if op == "max":
+        value = lowest(dtype)
+    elif op == "min":
+        value = highest(dtype)
+    elif op == "and":
+        value = _all_bits_set(dtype)
+    else:
+        value = {"sum": 0, "prod": 1, "or": 0, "xor": 0}[op]
+    return np.array(value, dtype)
 
 
 _short = {"b": "bool", "i": "i", "u": "u", "f": "f", "c": "c"}

@@ -17,7 +17,7 @@ from .errors import api_boundary
 from .interpreters import ad, batching, lowering
 from .interpreters import partial_eval as pe
 from .interpreters.partial_eval import (convert_constvars, debug_info, flatten_fun,
-                                        partial_eval_call, trace_to_jaxpr)
+                                        trace_to_jaxpr)
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 class ShapeDtypeStruct:
@@ -152,43 +152,11 @@ def _pjit_lowering(ctx, *args, jaxpr, name):
 lowering.register_lowering(pjit_p, _pjit_lowering)
 
 
-def _pjit_jvp(primals, tangents, jaxpr, name):
-    nonzeros = [type(t) is not ad.Zero for t in tangents]
-    new_jaxpr, consts, out_nonzeros = ad.jvp_jaxpr(jaxpr, nonzeros)
-    outs = bind(pjit_p, *consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
-                jaxpr=new_jaxpr, name=name)
-    n = len(jaxpr.outvars)
-    touts = iter(outs[n:])
-    return outs[:n], [next(touts) if nz else ad.Zero(ad.tangent_aval(a))
-                      for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
-
-
-def _pjit_transpose(cts, *invals, jaxpr, name):
-    linear = [ad.is_undefined(x) for x in invals]
-    ct_nonzeros = [type(ct) is not ad.Zero for ct in cts]
-    new_jaxpr, consts = ad.transpose_jaxpr(jaxpr, linear, ct_nonzeros)
-    outs = iter(bind(pjit_p, *consts, *[x for x in invals if not ad.is_undefined(x)],
-                     *[ct for ct in cts if type(ct) is not ad.Zero],
-                     jaxpr=new_jaxpr, name=f"transpose({name})"))
-    return [next(outs) if lin else None for lin in linear]
-
-
-ad.primitive_jvps[pjit_p] = _pjit_jvp
-ad.primitive_transposes[pjit_p] = _pjit_transpose
-pe.partial_eval_rules[pjit_p] = lambda trace, args, **params: partial_eval_call(trace, pjit_p, args, params)
-
-
-def _pjit_batch(trace, vals, dims, jaxpr, name):
-    from .interpreters import batching
-    if all(d is None for d in dims) and trace.axis_name is None:
-        return (core.bind_in(trace.parent, pjit_p, vals, dict(jaxpr=jaxpr, name=name)),
-                [None] * len(jaxpr.outvars))
-    new_jaxpr, consts, out_dims = batching.batch_jaxpr(jaxpr, dims, trace.axis_size,
-                                                       trace.axis_name)
-    return bind(pjit_p, *consts, *vals, jaxpr=new_jaxpr, name=name), out_dims
-
-
-batching.batchers_with_trace[pjit_p] = _pjit_batch
+ad.primitive_jvps[pjit_p] = ad.call_jvp(pjit_p)
+ad.primitive_transposes[pjit_p] = ad.call_transpose(
+    pjit_p, lambda params: dict(params, name=f"transpose({params['name']})"))
+pe.partial_eval_rules[pjit_p] = pe.call_partial_eval(pjit_p)
+batching.batchers_with_trace[pjit_p] = batching.call_batch(pjit_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -213,8 +181,10 @@ class _JitInfo:
         self.static_argnames = static_argnames
         self.donate_argnums = donate_argnums
         self.device = device
-        self.cache = {}   # signature -> compiled program (called eagerly)
-        self.traced = {}  # signature -> (IR, consts, out_tree), bound under transformations
+        # signature -> compiled program (called eagerly)
+        self.cache = runtime.make_cache(f"jit({self.name})")
+        # signature -> (IR, consts, out_tree), bound under transformations
+        self.traced = runtime.make_cache(f"jit({self.name}) traced")
 
     def _donated_leaves(self, args, kwargs):
         if not self.donate_argnums:

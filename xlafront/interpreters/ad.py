@@ -367,3 +367,41 @@ def transpose_jaxpr(jaxpr, linear, ct_nonzeros):
     avals = [v.aval for v in body.constvars] + [
         a for nz, a in zip(ct_nonzeros, jaxpr.out_avals) if nz]
     return trace_jaxpr_fun(fun, avals)
+
+
+# ---------------------------------------------------------------------------------------
+# Rules of call primitives: primitives carrying their body as params["jaxpr"] (no
+# constvars) and applying it to their operands (pjit, checkpoint); other params are kept
+
+def call_jvp(prim):
+    """The jvp rule of call primitive `prim`: one call of the body's jvp, taking (the
+    body's jvp consts, primals, nonzero tangents) to (primal outputs, nonzero output
+    tangents)."""
+    def rule(primals, tangents, jaxpr, **params):
+        nonzeros = [type(t) is not Zero for t in tangents]
+        new_jaxpr, consts, out_nonzeros = jvp_jaxpr(jaxpr, nonzeros)
+        outs = _bind(prim, [*consts, *primals, *[t for t in tangents if type(t) is not Zero]],
+                     dict(jaxpr=new_jaxpr, **params))
+        n = len(jaxpr.outvars)
+        touts = iter(outs[n:])
+        return outs[:n], [next(touts) if nz else Zero(tangent_aval(a))
+                          for nz, a in zip(out_nonzeros, jaxpr.out_avals)]
+    return rule
+
+
+def call_transpose(prim, transposed_params=None):
+    """The transpose rule of call primitive `prim`: one call of the body's transpose, taking
+    (its consts, the non-linear operands, the nonzero cotangents) to the cotangents of the
+    linear operands. `transposed_params(params)`, if given, gives the params (other than
+    jaxpr) of that call (pjit renames it)."""
+    def rule(cts, *invals, jaxpr, **params):
+        linear = [is_undefined(x) for x in invals]
+        ct_nonzeros = [type(ct) is not Zero for ct in cts]
+        new_jaxpr, consts = transpose_jaxpr(jaxpr, linear, ct_nonzeros)
+        if transposed_params is not None:
+            params = transposed_params(params)
+        outs = iter(_bind(prim, [*consts, *[x for x in invals if not is_undefined(x)],
+                                 *[ct for ct in cts if type(ct) is not Zero]],
+                          dict(jaxpr=new_jaxpr, **params)))
+        return [next(outs) if lin else None for lin in linear]
+    return rule

@@ -8,8 +8,8 @@ the trace itself (collectives over a named axis, primitives carrying IR whose bo
 collectives) register `rule(trace, vals, dims, **params)` in `batchers_with_trace` instead, which is
 called even when no operand is mapped.
 """
-from ..core import (Trace, Tracer, cache_by_jaxpr, current_trace, escaped_tracer_error,
-                    eval_jaxpr, get_aval, set_current_trace)
+from ..core import (Trace, Tracer, bind_in, cache_by_jaxpr, current_trace,
+                    escaped_tracer_error, eval_jaxpr, get_aval, set_current_trace)
 from .lax_ops import lax_ops
 from .partial_eval import trace_jaxpr_fun
 
@@ -219,3 +219,19 @@ def batch_jaxpr(jaxpr, dims, axis_size, axis_name=None, instantiate=False):
     new_jaxpr, consts = trace_jaxpr_fun(fun, avals)
     return new_jaxpr, consts, [0 if m else not_mapped for m in out_mapped]
 
+
+
+def call_batch(prim):
+    """The batching rule (for `batchers_with_trace`) of a primitive carrying its body as
+    params["jaxpr"] (pjit, checkpoint; other params are kept): one call of the batched
+    body. With nothing mapped and no named axis the call is bound as it is; with a named
+    axis the body is batched even then, as it may hold collectives over that axis."""
+    def rule(trace, vals, dims, jaxpr, **params):
+        if all(d is not_mapped for d in dims) and trace.axis_name is None:
+            return (bind_in(trace.parent, prim, vals, dict(jaxpr=jaxpr, **params)),
+                    [not_mapped] * len(jaxpr.outvars))
+        new_jaxpr, consts, out_dims = batch_jaxpr(jaxpr, dims, trace.axis_size,
+                                                  trace.axis_name)
+        return bind_in(trace.parent, prim, [*consts, *vals],
+                       dict(jaxpr=new_jaxpr, **params)), out_dims
+    return rule

@@ -8,8 +8,9 @@ at user code. The MLIR modules are imported on first use (they cost ~50 ms).
 """
 import numpy as np
 
-from .. import dtypes
-from ..core import Literal
+from .. import dtypes, runtime
+from ..core import Literal, param_key
+from .partial_eval import trace_to_jaxpr
 
 ir = hlo = chlo = func = None  # the MLIR modules, set by _init()
 _context = None
@@ -32,6 +33,11 @@ def _init():
     ir, hlo, chlo, func = ir_, hlo_, chlo_, func_
     _context = context
     return context
+
+
+# Whoever loads the runtime lowers a program next: load the MLIR bindings with it, so the
+# first jit call does not pay for them.
+runtime.on_load(lambda rt: _init())
 
 
 def ir_element_type(dtype):
@@ -78,12 +84,44 @@ def constant(value, dtype=None):
     return hlo.constant(attr)
 
 
+def scalar_type(dtype):
+    """The type of a rank-0 array of `dtype` (what the blocks of regions take)."""
+    return ir.RankedTensorType.get([], ir_element_type(dtype))
+
+
+def broadcast_scalar(x, shape, dtype):
+    """The rank-0 value `x` (of `dtype`) broadcast to `shape`."""
+    if not shape:
+        return x
+    return hlo.broadcast_in_dim(ir.RankedTensorType.get(shape, ir_element_type(dtype)), x,
+                                dense_i64([]))
+
+
 def full_like_aval(value, aval):
     """A constant of `aval`'s shape and dtype filled with `value`."""
-    scalar = constant(np.array(value, aval.dtype))
-    if aval.shape == ():
-        return scalar
-    return hlo.broadcast_in_dim(ir_type(aval), scalar, dense_i64([]))
+    return broadcast_scalar(constant(np.array(value, aval.dtype)), aval.shape, aval.dtype)
+
+
+_comparison_types = {"f": "FLOAT", "c": "FLOAT", "i": "SIGNED", "u": "UNSIGNED",
+                     "b": "UNSIGNED"}
+
+
+def compare(x, y, direction, dtype, compare_type=None):
+    """stablehlo.compare of x and y (arrays of `dtype`): direction "EQ", "NE", "LT", "LE",
+    "GT" or "GE", compared as the dtype's kind says (FLOAT, SIGNED, UNSIGNED) unless
+    `compare_type` says otherwise ("TOTALORDER")."""
+    kind = compare_type or _comparison_types[dtypes.kind(dtype)]
+    return hlo.compare(x, y, hlo.ComparisonDirectionAttr.get(direction),
+                       compare_type=hlo.ComparisonTypeAttr.get(kind))
+
+
+def build_region(region, arg_types, body):
+    """Fills `region` (the body of a reduce, reduce_window, sort or scatter op) with one
+    block taking `arg_types` that returns `body(*block_arguments)` (a value or a list)."""
+    block = region.blocks.append(*arg_types)
+    with ir.InsertionPoint(block):
+        outs = body(*block.arguments)
+        hlo.return_(list(outs) if isinstance(outs, (list, tuple)) else [outs])
 
 
 def dense_i64(values):
@@ -186,6 +224,30 @@ def lower_jaxpr_body(module_context, jaxpr, consts, args):
             outs = rule(ctx, *[read(x) for x in eqn.inputs], **eqn.params)
         env.update(zip(eqn.outvars, outs))
     return [read(x) for x in jaxpr.outvars]
+
+
+def lower_fun(fun, multiple_results=False):
+    """The lowering rule of an operation written with lax: `fun(*args, **params)` is traced
+    on the equation's input types (once per types and params) and its IR emitted in place.
+    For special functions, fallbacks and other compositions of lax operations."""
+    traced = {}
+
+    def flat_fun(params):
+        def flat(*args):
+            outs = fun(*args, **params)
+            return list(outs) if multiple_results else [outs]
+        return flat
+
+    def rule(ctx, *args, **params):
+        key = (tuple(ctx.avals_in), param_key(tuple(sorted(params.items()))),
+               dtypes.x64_enabled())
+        closed = traced.get(key)
+        if closed is None:
+            closed = traced[key] = trace_to_jaxpr(flat_fun(params), ctx.avals_in)
+        consts = [constant(np.asarray(c), v.aval.dtype)
+                  for v, c in zip(closed.jaxpr.constvars, closed.consts)]
+        return lower_jaxpr_body(ctx.module_context, closed.jaxpr, consts, list(args))
+    return rule
 
 
 def _donation_attrs(in_avals, out_avals, donated):

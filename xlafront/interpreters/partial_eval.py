@@ -305,6 +305,14 @@ def partial_eval_call(trace, prim, args, params, saveable=None):
     return [next(staged_iter) if u else next(known_iter) for u in out_unknowns]
 
 
+def call_partial_eval(prim):
+    """The partial_eval rule (`partial_eval_call`) of a primitive carrying its body as
+    params["jaxpr"]."""
+    def rule(trace, args, **params):
+        return partial_eval_call(trace, prim, args, params)
+    return rule
+
+
 def trace_jaxpr_fun(fun, in_avals):
     """(Jaxpr without consts, consts): `fun` staged, its captured constants turned into
     leading inputs, ready to be carried by a call primitive."""

@@ -3,39 +3,97 @@
 >>> from xlafront import lax
 >>> lax.add(1.0, 2.0)
 Array(3., dtype=float32, weak_type=True)
+
+The modules, each importing only those before it: base (primitive(), shared checks),
+elementwise, special, shape, reductions, slicing, dot, sort, cumulative, parallel,
+control_flow. Names that would shadow Python builtins inside them (abs_, max_, slice_ ...)
+are exported here under JAX's names.
 """
-from . import elementwise as _elementwise
-from .elementwise import (add_p, binary_prims, bitcast_convert_type,  # noqa: F401
-                          bitcast_convert_type_p, clamp, clamp_p, compare_prims,
-                          convert_element_type, convert_element_type_p, div_p, integer_pow,
-                          integer_pow_p, max_p, min_p, mul_p, neg_p, round, round_p, select,
-                          select_n, select_n_p, sub_p, unary_prims)
-from .structural import (broadcast, broadcast_in_dim, broadcast_in_dim_p,  # noqa: F401
-                         broadcast_to_rank, broadcasted_iota, concatenate, concatenate_p,
-                         dynamic_slice, dynamic_slice_p, dynamic_update_slice,
-                         dynamic_update_slice_p, expand_dims, iota, iota_p, pad, pad_p, reshape,
-                         reshape_p, rev, rev_p, slice, slice_in_dim, slice_p, squeeze, squeeze_p,
-                         transpose, transpose_p)
-from .reductions import (argmax, argmax_p, argmin, argmin_p, dot, dot_general,  # noqa: F401
-                         dot_general_p, reduce_and, reduce_and_p, reduce_max, reduce_max_p,
-                         reduce_min, reduce_min_p, reduce_or, reduce_or_p, reduce_prod,
-                         reduce_prod_p, reduce_sum, reduce_sum_p, reduce_xor, reduce_xor_p, sort,
-                         sort_key_val, sort_p)
-from .slicing import (GatherDimensionNumbers, GatherScatterMode,  # noqa: F401
-                      ScatterDimensionNumbers, gather, gather_p, scatter, scatter_add,
+from .elementwise import (abs_p, acos, acos_p, acosh, acosh_p, add, add_p, and_p, asin, asin_p,
+                          asinh, asinh_p, atan, atan2, atan2_p, atan_p, atanh, atanh_p,
+                          binary_prims, bitcast_convert_type, bitcast_convert_type_p,
+                          bitwise_and, bitwise_not, bitwise_or, bitwise_xor, cbrt, cbrt_p,
+                          ceil, ceil_p, clamp, clamp_p, clz, clz_p, compare_prims, complex_p,
+                          conj, conj_p, convert_element_type, convert_element_type_p, cos,
+                          cos_p, cosh, cosh_p, div, div_p, eq, eq_p, exp, exp2, exp2_p, exp_p,
+                          expm1, expm1_p, floor, floor_p, ge, ge_p, gt, gt_p, imag, imag_p,
+                          integer_pow, integer_pow_p, is_finite, is_finite_p, le, le_p, log,
+                          log1p, log1p_p, log_p, logistic, logistic_p, lt, lt_p, max_p, min_p,
+                          mul, mul_p, ne, ne_p, neg, neg_p, nextafter, nextafter_p, not_p,
+                          or_p, population_count, population_count_p, pow_p, real, real_p, rem,
+                          rem_p, round_p, rsqrt, rsqrt_p, select, select_n, select_n_p,
+                          shift_left, shift_left_p, shift_right_arithmetic,
+                          shift_right_arithmetic_p, shift_right_logical, shift_right_logical_p,
+                          sign, sign_p, sin, sin_p, sinh, sinh_p, sqrt, sqrt_p, square,
+                          square_p, sub, sub_p, tan, tan_p, tanh, tanh_p, unary_prims, xor_p)
+from .elementwise import (abs_ as abs, complex_ as complex, max_ as max, min_ as min,
+                          pow_ as pow, round_ as round)
+from .special import (digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma,
+                      lgamma_p, logaddexp)
+from .shape import (broadcast, broadcast_in_dim, broadcast_in_dim_p, broadcast_to_rank,
+                    broadcasted_iota, concatenate, concatenate_p, expand_dims, full, iota,
+                    iota_p, pad, pad_p, reshape, reshape_p, rev, rev_p, squeeze, squeeze_p,
+                    transpose, transpose_p, zeros_like_array)
+from .reductions import (argmax, argmax_p, argmin, argmin_p, reduce_and, reduce_and_p,
+                         reduce_max, reduce_max_p, reduce_min, reduce_min_p, reduce_or,
+                         reduce_or_p, reduce_prod, reduce_prod_p, reduce_sum, reduce_sum_p,
+                         reduce_xor, reduce_xor_p)
+from .slicing import (GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers,
+                      dynamic_slice, dynamic_slice_p, dynamic_update_slice,
+                      dynamic_update_slice_p, gather, gather_p, scatter, scatter_add,
                       scatter_add_p, scatter_max, scatter_max_p, scatter_min, scatter_min_p,
-                      scatter_mul, scatter_mul_p, scatter_p)
-from .cumulative import (cumlogsumexp, cumlogsumexp_p, cummax, cummax_p,  # noqa: F401
+                      scatter_mul, scatter_mul_p, scatter_p, slice_in_dim, slice_p)
+from .slicing import slice_ as slice
+from .dot import dot, dot_general, dot_general_p
+from .sort import sort, sort_key_val, sort_p
+from .cumulative import (associative_scan, cumlogsumexp, cumlogsumexp_p, cummax, cummax_p,
                          cummin, cummin_p, cumprod, cumprod_p, cumsum, cumsum_p)
-from .control_flow import (associative_scan, cond, cond_p, fori_loop, map,  # noqa: F401
-                           scan, scan_p, switch, while_loop, while_p)
-from .parallel import (all_gather, all_gather_p, axis_index, axis_index_p, pmax,  # noqa: F401
-                       pmax_p, pmean, pmin, pmin_p, psum, psum_p)
-from ..custom_derivatives import stop_gradient  # noqa: F401,E402
+from .control_flow import (cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
+                           while_p)
+from .parallel import (all_gather, all_gather_p, axis_index, axis_index_p, pmax, pmax_p, pmean,
+                       pmin, pmin_p, psum, psum_p)
+from ..custom_derivatives import stop_gradient
+from ..interpreters import lax_ops as _lax_ops
 
-globals().update(_elementwise.ops)  # add, sub, sin, eq, bitwise_and, ...
+__all__ = [
+    "abs", "abs_p", "acos", "acos_p", "acosh", "acosh_p", "add", "add_p", "all_gather",
+    "all_gather_p", "and_p", "argmax", "argmax_p", "argmin", "argmin_p", "asin", "asin_p",
+    "asinh", "asinh_p", "associative_scan", "atan", "atan2", "atan2_p", "atan_p", "atanh",
+    "atanh_p", "axis_index", "axis_index_p", "binary_prims", "bitcast_convert_type",
+    "bitcast_convert_type_p", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+    "broadcast", "broadcast_in_dim", "broadcast_in_dim_p", "broadcast_to_rank",
+    "broadcasted_iota", "cbrt", "cbrt_p", "ceil", "ceil_p", "clamp", "clamp_p", "clz", "clz_p",
+    "compare_prims", "complex", "complex_p", "concatenate", "concatenate_p", "cond", "cond_p",
+    "conj", "conj_p", "convert_element_type", "convert_element_type_p", "cos", "cos_p", "cosh",
+    "cosh_p", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cummax_p", "cummin", "cummin_p",
+    "cumprod", "cumprod_p", "cumsum", "cumsum_p", "digamma", "digamma_p", "div", "div_p",
+    "dot", "dot_general", "dot_general_p", "dynamic_slice", "dynamic_slice_p",
+    "dynamic_update_slice", "dynamic_update_slice_p", "eq", "eq_p", "erf", "erf_inv",
+    "erf_inv_p", "erf_p", "erfc", "erfc_p", "exp", "exp2", "exp2_p", "exp_p", "expand_dims",
+    "expm1", "expm1_p", "floor", "floor_p", "fori_loop", "full", "gather", "gather_p",
+    "GatherDimensionNumbers", "GatherScatterMode", "ge", "ge_p", "gt", "gt_p", "imag",
+    "imag_p", "integer_pow", "integer_pow_p", "iota", "iota_p", "is_finite", "is_finite_p",
+    "le", "le_p", "lgamma", "lgamma_p", "log", "log1p", "log1p_p", "log_p", "logaddexp",
+    "logistic", "logistic_p", "lt", "lt_p", "map", "max", "max_p", "min", "min_p", "mul",
+    "mul_p", "ne", "ne_p", "neg", "neg_p", "nextafter", "nextafter_p", "not_p", "or_p", "pad",
+    "pad_p", "pmax", "pmax_p", "pmean", "pmin", "pmin_p", "population_count",
+    "population_count_p", "pow", "pow_p", "psum", "psum_p", "real", "real_p", "reduce_and",
+    "reduce_and_p", "reduce_max", "reduce_max_p", "reduce_min", "reduce_min_p", "reduce_or",
+    "reduce_or_p", "reduce_prod", "reduce_prod_p", "reduce_sum", "reduce_sum_p", "reduce_xor",
+    "reduce_xor_p", "rem", "rem_p", "reshape", "reshape_p", "rev", "rev_p", "round", "round_p",
+    "rsqrt", "rsqrt_p", "scan", "scan_p", "scatter", "scatter_add", "scatter_add_p",
+    "scatter_max", "scatter_max_p", "scatter_min", "scatter_min_p", "scatter_mul",
+    "scatter_mul_p", "scatter_p", "ScatterDimensionNumbers", "select", "select_n",
+    "select_n_p", "shift_left", "shift_left_p", "shift_right_arithmetic",
+    "shift_right_arithmetic_p", "shift_right_logical", "shift_right_logical_p", "sign",
+    "sign_p", "sin", "sin_p", "sinh", "sinh_p", "slice", "slice_in_dim", "slice_p", "sort",
+    "sort_key_val", "sort_p", "sqrt", "sqrt_p", "square", "square_p", "squeeze", "squeeze_p",
+    "stop_gradient", "sub", "sub_p", "switch", "tan", "tan_p", "tanh", "tanh_p", "transpose",
+    "transpose_p", "unary_prims", "while_loop", "while_p", "xor_p", "zeros_like_array",
+]
 
-from ..interpreters import lax_ops as _lax_ops  # noqa: E402
-_lax_ops.register(add=_elementwise.ops["add"], broadcast_in_dim=broadcast_in_dim,
-                  reduce_sum=reduce_sum, transpose=transpose,
-                  convert_element_type=convert_element_type)
+
+# The operations the interpreters (and lax modules before the defining one) call by hook.
+_lax_ops.register(add=add, broadcast_in_dim=broadcast_in_dim, reduce_sum=reduce_sum,
+                  transpose=transpose, convert_element_type=convert_element_type, full=full,
+                  slice=slice)

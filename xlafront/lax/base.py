@@ -6,12 +6,17 @@ import numpy as np
 
 from .. import dispatch, dtypes, runtime  # noqa: F401  (dispatch: eager execution)
 from ..core import Primitive, ShapedArray, Tracer, get_aval
+from ..interpreters import ad
 from ..interpreters.lowering import register_lowering
+
+__all__ = ["check_kinds", "check_same_dtypes", "const_like", "ints", "is_array_value", "jvp",
+           "jvp_ans", "jvp_rule", "linear", "normalize_axes", "normalize_axis", "out",
+           "primitive", "python_scalars", "zero_tangent"]
 
 python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
-KIND_NAMES = {"b": "bool", "i": "signed integer", "u": "unsigned integer",
-              "f": "floating", "c": "complex"}
+_KIND_NAMES = {"b": "bool", "i": "signed integer", "u": "unsigned integer",
+               "f": "floating", "c": "complex"}
 
 
 def primitive(name, abstract_eval, lowering, multiple_results=False):
@@ -22,10 +27,45 @@ def primitive(name, abstract_eval, lowering, multiple_results=False):
     return prim
 
 
+# The forms of a family row's differentiation rule: `diff(prim)` registers the rules.
+
+def jvp(*derivatives):
+    """diff: `d(g, *primals, **params) -> tangent` per operand (None: not differentiable)."""
+    return lambda prim: ad.defjvp(prim, *derivatives)
+
+
+def jvp_rule(rule, transpose=None):
+    """diff given as the whole jvp rule, `rule(primals, tangents, **params)`, and for an op
+    linear in some operands its transpose rule, `transpose(ct, *operands, **params)`."""
+    def register(prim):
+        ad.primitive_jvps[prim] = rule
+        if transpose is not None:
+            ad.primitive_transposes[prim] = transpose
+    return register
+
+
+def jvp_ans(*derivatives):
+    """diff: `d(g, ans, *primals, **params) -> tangent` per operand, given the output."""
+    return lambda prim: ad.defjvp2(prim, *derivatives)
+
+
+def linear(transpose):
+    """diff of an op linear in its operands: `transpose(ct, *operands, **params)`."""
+    return lambda prim: ad.deflinear(prim, transpose)
+
+
+zero_tangent = ad.defzero  # diff of a piecewise-constant or integer-valued op
+
+
+def out(shape, dtype, weak_type=False):
+    """The one-result list of avals an abstract evaluation returns."""
+    return [ShapedArray(shape, dtype, weak_type)]
+
+
 def check_kinds(op, aval, kinds):
     """TypeError unless aval's dtype kind is one of `kinds` (e.g. "fc")."""
     if dtypes.kind(aval.dtype) not in kinds:
-        accepted = ", ".join(KIND_NAMES[k] for k in kinds)
+        accepted = ", ".join(_KIND_NAMES[k] for k in kinds)
         raise TypeError(f"{op} does not accept dtype {aval.dtype.name}; it accepts {accepted} "
                         f"dtypes")
 
@@ -37,11 +77,12 @@ def check_same_dtypes(op, avals):
                         f"convert them first (e.g. with .astype or lax.convert_element_type)")
 
 
-def check_same_shapes(op, avals):
-    if len({a.shape for a in avals}) > 1:
-        shapes = ", ".join(str(a.shape) for a in avals)
-        raise TypeError(f"{op} got incompatible shapes {shapes}; lax operations need equal "
-                        f"shapes (xlafront.numpy broadcasts for you)")
+def ints(op, what, values):
+    """`values` as a tuple of Python ints, or TypeError naming `op` and the param `what`."""
+    try:
+        return tuple(builtins.int(v.__index__()) for v in values)
+    except (AttributeError, TypeError):
+        raise TypeError(f"{op}: {what} must be a sequence of integers, got {values!r}") from None
 
 
 def normalize_axis(op, axis, ndim):
@@ -61,21 +102,16 @@ def normalize_axes(op, axes, ndim):
     return axes
 
 
+def const_like(x, value):
+    """The constant `value` for a binary op with x (in rules, whose operands may be Python
+    scalars): a Python scalar (the op's wrappers give it x's dtype, weakly typed as x is)
+    unless x is one too (a primal passed to a transform as a Python scalar), then a NumPy
+    scalar of x's dtype."""
+    return np.array(value, get_aval(x).dtype) if isinstance(x, python_scalars) else value
+
+
 def is_array_value(x):
     """True for xlafront Arrays and tracers: the values a wrapper with nothing to do may
     return unchanged. NumPy arrays and Python scalars still go through the primitive (as in
     JAX), so every lax function returns an xlafront Array."""
     return isinstance(x, Tracer) or (runtime.is_loaded() and type(x) is runtime.array_type())
-
-
-def aval_of(x):
-    return get_aval(x)
-
-
-def scalar_like(value, aval):
-    """`value` as a NumPy scalar of aval's dtype (for literals in the IR)."""
-    return np.array(value, dtype=aval.dtype)
-
-
-def out(shape, dtype, weak_type=False):
-    return [ShapedArray(shape, dtype, weak_type)]

@@ -1,13 +1,12 @@
-"""Structured control flow: cond/switch, while_loop/fori_loop, scan/map and
-associative_scan.
+"""Structured control flow: cond/switch, while_loop/fori_loop, scan/map.
 
 `cond`, `while` and `scan` are primitives that carry their bodies as IR (jaxprs without
 constvars: captured values are passed as leading operands). They lower to StableHLO's
 `case` and `while` regions, so a loop stays a loop under jit, and they have rules for
 every transformation: jvp (by transforming their bodies), partial evaluation and
 transposition for reverse mode (cond, scan), and batching. `fori_loop` with static bounds is
-a scan (so reverse mode works); `map` is a scan; `associative_scan` is a parallel prefix
-composed from slices.
+a scan (so reverse mode works); `map` is a scan. (`associative_scan`, a parallel prefix
+composed from slices, lives in cumulative.py.)
 """
 import builtins
 import weakref
@@ -21,12 +20,12 @@ from ..interpreters import lowering as L
 from ..interpreters import partial_eval as pe
 from ..interpreters.partial_eval import (flatten_fun, partial_eval_jaxpr, trace_jaxpr_fun,
                                         trace_pytree_fun)
-from ..tree import tree_flatten, tree_structure, tree_unflatten
-
-
-def _lax():
-    from .. import lax
-    return lax
+from ..tree import (keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_structure,
+                    tree_unflatten)
+from .elementwise import add, clamp, convert_element_type, lt, ne, select, select_n
+from .reductions import reduce_or
+from .shape import broadcast_in_dim, concatenate, reshape
+from .slicing import slice_in_dim
 
 
 # ---------------------------------------------------------------------------------------
@@ -99,6 +98,22 @@ def _or(a, b):
     return [x or y for x, y in zip(a, b)]
 
 
+def _fixpoint(step, state):
+    """Runs `state, result = step(state)` until the state stops changing; returns that
+    last (state, result).
+
+    How a loop finds its carry types: the body is traced (or transformed) for a candidate
+    state and the result can only widen it, so the loop ends. The states are masks of
+    carries with nonzero tangents / unknown values / a batch dimension, which only grow
+    (`step` returns `_or(state, what the body makes of it)`), and the carry avals whose weak
+    types the body strengthens or promotes. The result is the body for the final state."""
+    while True:
+        new_state, result = step(state)
+        if new_state == state:
+            return state, result
+        state = new_state
+
+
 def _check_carry(what, tree, in_avals, out_avals, out_tree):
     """TypeError unless the loop body returns its carry with the same structure and types;
     returns the input avals to retrace with when only weak types differ, or when a weakly
@@ -128,15 +143,13 @@ def _check_carry(what, tree, in_avals, out_avals, out_tree):
 
 
 def _leaf_names(tree):
-    from ..tree import keystr, tree_flatten_with_path
     dummy = tree_unflatten(tree, [0] * tree.num_leaves)
     paths, _ = tree_flatten_with_path(dummy)
     return [f"carry{keystr(p)}" for p, _ in paths]
 
 
 def _cast_like(values, avals):
-    lax = _lax()
-    return [lax.convert_element_type(v, a.dtype, weak_type=a.weak_type)
+    return [convert_element_type(v, a.dtype, weak_type=a.weak_type)
             if get_aval(v) != a else v for v, a in zip(values, avals)]
 
 
@@ -152,9 +165,8 @@ def _cond_abstract(index, *args, branches):
 def _cond_lowering(ctx, index, *args, branches):
     case = L.hlo.CaseOp([L.ir_type(a) for a in ctx.avals_out], index, len(branches))
     for region, branch in zip(case.regions, branches):
-        block = region.blocks.append()
-        with L.ir.InsertionPoint(block):
-            L.hlo.return_(L.lower_jaxpr_body(ctx.module_context, branch, [], list(args)))
+        L.build_region(region, [], lambda branch=branch: L.lower_jaxpr_body(
+            ctx.module_context, branch, [], list(args)))
     return list(case.results)
 
 
@@ -260,7 +272,6 @@ def _cond_batch(trace, vals, dims, branches):
         new_branches, consts = _with_common_consts([(j, c) for j, c, _ in batched])
         outs = bind(cond_p, index, *consts, *ops, branches=tuple(new_branches))
         return outs, [0 if m else None for m in out_bat]
-    lax = _lax()
     index = batching.bdim_at_front(index, idim, size)
     results = [batching.vmap_flat(lambda *xs, b=b: eval_jaxpr(b, [], *xs), ops, odims,
                                   lambda n: [0] * n, size, name) for b in branches]
@@ -268,8 +279,8 @@ def _cond_batch(trace, vals, dims, branches):
     for k in range(len(branches[0].outvars)):
         cases = [r[k] for r in results]
         shape = get_aval(cases[0]).shape
-        which = lax.broadcast_in_dim(index, shape, (0,))
-        outs.append(lax.select_n(which, *cases))
+        which = broadcast_in_dim(index, shape, (0,))
+        outs.append(select_n(which, *cases))
     return outs, [0] * len(outs)
 
 
@@ -309,13 +320,12 @@ def cond(pred, true_fun, false_fun, *operands):
     aval = get_aval(pred)
     if aval.shape != ():
         raise TypeError(f"cond: the predicate must be a scalar, got shape {aval.shape}")
-    lax = _lax()
     if aval.dtype != dtypes.bool_:
         if dtypes.kind(aval.dtype) not in "iu":
             raise TypeError(f"cond: the predicate must be boolean (or an integer, tested "
                             f"against 0), got {aval.dtype.name}")
-        pred = lax.ne(pred, 0)
-    index = lax.convert_element_type(pred, dtypes.int32)
+        pred = ne(pred, 0)
+    index = convert_element_type(pred, dtypes.int32)
     return _bind_cond("cond", index, [false_fun, true_fun], operands)
 
 
@@ -331,9 +341,8 @@ def switch(index, branches, *operands):
     if aval.shape != () or dtypes.kind(aval.dtype) not in "iu":
         raise TypeError(f"switch: the index must be an integer scalar, got "
                         f"{aval.str_short()}")
-    lax = _lax()
-    index = lax.convert_element_type(index, dtypes.int32)
-    index = lax.clamp(np.int32(0), index, np.int32(len(branches) - 1))
+    index = convert_element_type(index, dtypes.int32)
+    index = clamp(np.int32(0), index, np.int32(len(branches) - 1))
     return _bind_cond("switch", index, branches, operands)
 
 
@@ -348,16 +357,17 @@ def _while_lowering(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     types = [L.ir_type(a) for a in ctx.avals_in]
     op = L.hlo.WhileOp(types, list(args))
     nc = cond_nconsts + body_nconsts
-    cond_block = op.regions[0].blocks.append(*types)
-    with L.ir.InsertionPoint(cond_block):
-        a = list(cond_block.arguments)
-        (pred,) = L.lower_jaxpr_body(ctx.module_context, cond_jaxpr, [], a[:cond_nconsts] + a[nc:])
-        L.hlo.return_([pred])
-    body_block = op.regions[1].blocks.append(*types)
-    with L.ir.InsertionPoint(body_block):
-        a = list(body_block.arguments)
-        new = L.lower_jaxpr_body(ctx.module_context, body_jaxpr, [], a[cond_nconsts:nc] + a[nc:])
-        L.hlo.return_(a[:nc] + new)
+
+    def cond(*a):
+        return L.lower_jaxpr_body(ctx.module_context, cond_jaxpr, [],
+                                  list(a[:cond_nconsts] + a[nc:]))
+
+    def body(*a):
+        return list(a[:nc]) + L.lower_jaxpr_body(ctx.module_context, body_jaxpr, [],
+                                                 list(a[cond_nconsts:nc] + a[nc:]))
+
+    L.build_region(op.regions[0], types, cond)
+    L.build_region(op.regions[1], types, body)
     return list(op.results)[nc:]
 
 
@@ -370,13 +380,12 @@ def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nco
     cc, bc, carry = _split(primals, cond_nconsts, body_nconsts)
     _, bc_t, carry_t = _split(tangents, cond_nconsts, body_nconsts)
     bc_nz = [type(t) is not ad.Zero for t in bc_t]
-    nz = [type(t) is not ad.Zero for t in carry_t]
-    while True:
-        out_nz = ad.jvp_jaxpr(body_jaxpr, bc_nz + nz, instantiate=nz)[2]
-        if _or(nz, out_nz) == nz:
-            break
-        nz = _or(nz, out_nz)
-    body, consts, _ = ad.jvp_jaxpr(body_jaxpr, bc_nz + nz, instantiate=nz)
+
+    def step(nz):
+        jvp = ad.jvp_jaxpr(body_jaxpr, bc_nz + nz, instantiate=nz)
+        return _or(nz, jvp[2]), jvp
+
+    nz, (body, consts, _) = _fixpoint(step, [type(t) is not ad.Zero for t in carry_t])
     k, nb, nca = len(consts), body_nconsts, len(carry)
     n_bct = sum(bc_nz)
     inv = body.invars
@@ -402,16 +411,16 @@ def _while_partial_eval(trace, args, cond_jaxpr, body_jaxpr, cond_nconsts, body_
                   body_nconsts=body_nconsts)
     uk = [trace.is_unknown(x) for x in args]
     cc_uk, bc_uk, carry_uk = _split(uk, cond_nconsts, body_nconsts)
-    while True:
-        out_uk = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk)[2]
-        if _or(carry_uk, out_uk) == carry_uk:
-            break
-        carry_uk = _or(carry_uk, out_uk)
+
+    def step(carry_uk):
+        split = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk, instantiate=carry_uk)
+        return _or(carry_uk, split[2]), split
+
+    carry_uk, (known_body, _, _, _) = _fixpoint(step, carry_uk)
     cond_uk = partial_eval_jaxpr(cond_jaxpr, cc_uk + carry_uk)[2][0]
     staged = trace.stage(while_p, args, params)
     if cond_uk or all(carry_uk):
         return staged
-    known_body = partial_eval_jaxpr(body_jaxpr, bc_uk + carry_uk, instantiate=carry_uk)[0]
     n_known = carry_uk.count(False)
     known_body = Jaxpr([], known_body.invars, known_body.eqns, known_body.outvars[:n_known])
     cond_vars = cond_jaxpr.invars
@@ -443,42 +452,42 @@ def _while_batch(trace, vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, body_n
             len(vals) - cond_nconsts - body_nconsts)
     cc, bc, carry = _split(vals, cond_nconsts, body_nconsts)
     cc_d, bc_d, carry_d = _split(dims, cond_nconsts, body_nconsts)
-    bat = [d is not None for d in carry_d]
 
     def dims_of(flags):
         return [0 if b else None for b in flags]
 
-    while True:
-        out_dims = batching.batch_jaxpr(body_jaxpr, bc_d + dims_of(bat), size, name)[2]
-        new = _or(bat, [d is not None for d in out_dims])
-        if new == bat:
-            break
-        bat = new
-    pred_mapped = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)[2][0] \
-        is not None
-    if pred_mapped:
+    def batch_body(bat):
+        return batching.batch_jaxpr(body_jaxpr, bc_d + dims_of(bat), size, name,
+                                    instantiate=bat)
+
+    def step(bat):
+        batched = batch_body(bat)
+        return _or(bat, [d is not None for d in batched[2]]), batched
+
+    bat, (body, bconsts, _) = _fixpoint(step, [d is not None for d in carry_d])
+    cond, cconsts, pred_dims = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)
+    pred_mapped = pred_dims[0] is not None
+    if pred_mapped and not all(bat):
         bat = [True] * len(carry)
+        body, bconsts, _ = batch_body(bat)
+        cond, cconsts, _ = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)
     carry = [batching.bdim_at_front(x, d, size) if b else x for x, d, b in zip(carry, carry_d, bat)]
-    body, bconsts, _ = batching.batch_jaxpr(body_jaxpr, bc_d + dims_of(bat), size, name,
-                                            instantiate=bat)
-    cond, cconsts, _ = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)
     if not pred_mapped:
         outs = bind(while_p, *cconsts, *cc, *bconsts, *bc, *carry, cond_jaxpr=cond,
                     body_jaxpr=body, cond_nconsts=len(cconsts) + len(cc),
                     body_nconsts=len(bconsts) + len(bc))
         return outs, dims_of(bat)
-    lax = _lax()
     ncc, nbc = len(cconsts) + len(cc), len(bconsts) + len(bc)
 
     def any_cond(*xs):
         (pred,) = eval_jaxpr(cond, [], *xs)
-        return [lax.reduce_or(pred, (0,))]
+        return [reduce_or(pred, (0,))]
 
     def masked_body(*xs):
         ccs, bcs, c = _split(xs, ncc, nbc)
         (pred,) = eval_jaxpr(cond, [], *ccs, *c)
         new = eval_jaxpr(body, [], *bcs, *c)
-        return [lax.select(lax.broadcast_in_dim(pred, get_aval(n).shape, (0,)), n, old)
+        return [select(broadcast_in_dim(pred, get_aval(n).shape, (0,)), n, old)
                 for n, old in zip(new, c)]
 
     carry_avals = [get_aval(x) for x in carry]
@@ -508,12 +517,13 @@ def while_loop(cond_fun, body_fun, init_val):
     leaves, tree = tree_flatten(init_val)
     avals = _avals_of("while_loop", leaves)
     args_tree = tree_structure((init_val,))
-    while True:  # retrace while the body strengthens weak types or promotes a weak carry
-        body, body_consts, out_tree = _trace(body_fun, args_tree, avals, "while_loop body_fun")
-        retrace = _check_carry("while_loop", tree, avals, body.out_avals, out_tree)
-        if retrace is None:
-            break
-        avals = retrace
+
+    def step(avals):  # retrace while the body strengthens weak types or promotes a weak carry
+        traced = _trace(body_fun, args_tree, avals, "while_loop body_fun")
+        retrace = _check_carry("while_loop", tree, avals, traced[0].out_avals, traced[2])
+        return (avals if retrace is None else retrace), traced
+
+    avals, (body, body_consts, _) = _fixpoint(step, avals)
     leaves = _cast_like(leaves, avals)
     cond, cond_consts, cond_tree = _trace(cond_fun, args_tree, avals, "while_loop cond_fun")
     outs = cond.out_avals
@@ -532,25 +542,24 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
 
     >>> fori_loop(0, 5, lambda i, x: x + i, 0)   # 10
     """
-    lax = _lax()
     dtype = dtypes.result_type(lower, upper)
     if dtypes.kind(dtype) not in "iu":
         raise TypeError(f"fori_loop: lower and upper must be integers, got {dtype.name}")
     static = [_static_int(b) for b in (lower, upper)]
     if static[0] is not None and static[1] is not None:
-        start = lax.convert_element_type(lower, dtype)
+        start = convert_element_type(lower, dtype)
         (_, result), _ = scan(_fori_scan_step(body_fun, dtype), (start, init_val), None,
                               length=builtins.max(static[1] - static[0], 0),
                               unroll=1 if unroll is None else unroll)
         return result
-    lower = lax.convert_element_type(lower, dtype)
-    upper = lax.convert_element_type(upper, dtype)
+    lower = convert_element_type(lower, dtype)
+    upper = convert_element_type(upper, dtype)
     return while_loop(_fori_cond, _fori_while_body(body_fun, dtype),
                       (lower, upper, init_val))[2]
 
 
 def _fori_cond(carry):
-    return _lax().lt(carry[0], carry[1])
+    return lt(carry[0], carry[1])
 
 
 _fori_cache = weakref.WeakKeyDictionary()
@@ -565,16 +574,15 @@ def _fori_wrapper(kind, body_fun, dtype):
         per_fun = {}
     key = (kind, dtype)
     if key not in per_fun:
-        lax = _lax()
-        one = lambda: lax.convert_element_type(1, dtype)  # noqa: E731
+        one = lambda: convert_element_type(1, dtype)  # noqa: E731
         if kind == "scan":
             def step(carry, _):
                 i, x = carry
-                return (lax.add(i, one()), body_fun(i, x)), None
+                return (add(i, one()), body_fun(i, x)), None
         else:
             def step(carry):
                 i, n, x = carry
-                return lax.add(i, one()), n, body_fun(i, x)
+                return add(i, one()), n, body_fun(i, x)
         per_fun[key] = step
     return per_fun[key]
 
@@ -640,19 +648,17 @@ def _scan_lowering(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, un
                                         *ys_avals]]
         state = [_i32(0), *consts, *carry, *xs, *ys]
         op = L.hlo.WhileOp(types, state)
-        cond_block = op.regions[0].blocks.append(*types)
-        with L.ir.InsertionPoint(cond_block):
-            i = cond_block.arguments[0]
-            L.hlo.return_([L.hlo.compare(i, _i32(iters), L.hlo.ComparisonDirectionAttr.get("LT"),
-                                         compare_type=L.hlo.ComparisonTypeAttr.get("SIGNED"))])
-        body_block = op.regions[1].blocks.append(*types)
-        with L.ir.InsertionPoint(body_block):
-            i, *rest = list(body_block.arguments)
-            c, cr, x, y = _split(rest, num_consts, num_carry, len(xs))
+
+        def body(i, *rest):
+            c, cr, x, y = _split(list(rest), num_consts, num_carry, len(xs))
             for k in range(u):
                 t = L.hlo.add(L.hlo.multiply(i, _i32(u)), _i32(k))
                 cr, y = step(position_of(t), c, cr, x, y)
-            L.hlo.return_([L.hlo.add(i, _i32(1)), *c, *cr, *x, *y])
+            return [L.hlo.add(i, _i32(1)), *c, *cr, *x, *y]
+
+        L.build_region(op.regions[0], types,
+                       lambda i, *rest: L.compare(i, _i32(iters), "LT", dtypes.int32))
+        L.build_region(op.regions[1], types, body)
         results = list(op.results)[1:]
         _, carry, _, ys = _split(results, num_consts, num_carry, len(xs))
     for k in range(rem):
@@ -670,15 +676,13 @@ def _scan_jvp(primals, tangents, jaxpr, num_consts, num_carry, length, reverse, 
     consts_t, init_t, xs_t = _split(tangents, num_consts, num_carry)
     c_nz = [type(t) is not ad.Zero for t in consts_t]
     x_nz = [type(t) is not ad.Zero for t in xs_t]
-    nz = [type(t) is not ad.Zero for t in init_t]
     num_ys = len(jaxpr.outvars) - num_carry
-    while True:
-        out_nz = ad.jvp_jaxpr(jaxpr, c_nz + nz + x_nz, instantiate=nz)[2][:num_carry]
-        if _or(nz, out_nz) == nz:
-            break
-        nz = _or(nz, out_nz)
-    body, jconsts, out_nz = ad.jvp_jaxpr(jaxpr, c_nz + nz + x_nz,
-                                         instantiate=nz + [False] * num_ys)
+
+    def step(nz):
+        jvp = ad.jvp_jaxpr(jaxpr, c_nz + nz + x_nz, instantiate=nz + [False] * num_ys)
+        return _or(nz, jvp[2][:num_carry]), jvp
+
+    nz, (body, jconsts, out_nz) = _fixpoint(step, [type(t) is not ad.Zero for t in init_t])
     k, nc, nca, nx = len(jconsts), num_consts, num_carry, len(xs)
     n_ct, n_cat = sum(c_nz), sum(nz)
     v = body.invars
@@ -715,14 +719,13 @@ def _scan_partial_eval(trace, args, jaxpr, num_consts, num_carry, length, revers
     uk = [trace.is_unknown(x) for x in args]
     c_uk, carry_uk, x_uk = _split(uk, num_consts, num_carry)
     num_ys = len(jaxpr.outvars) - num_carry
-    while True:
-        out_uk = partial_eval_jaxpr(jaxpr, c_uk + carry_uk + x_uk)[2][:num_carry]
-        if _or(carry_uk, out_uk) == carry_uk:
-            break
-        carry_uk = _or(carry_uk, out_uk)
-    uk = c_uk + carry_uk + x_uk
-    known, unknown, out_uk, num_res = partial_eval_jaxpr(
-        jaxpr, uk, instantiate=carry_uk + [False] * num_ys)
+
+    def step(carry_uk):
+        split = partial_eval_jaxpr(jaxpr, c_uk + carry_uk + x_uk,
+                                   instantiate=carry_uk + [False] * num_ys)
+        return _or(carry_uk, split[2][:num_carry]), split
+
+    carry_uk, (known, unknown, out_uk, num_res) = _fixpoint(step, carry_uk)
     num_known_out = len(known.outvars) - num_res
     res_atoms = known.outvars[num_known_out:]
     known_const_index = [i for i, u in enumerate(c_uk) if not u]
@@ -783,14 +786,13 @@ def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse, u
     lin_c_avals = [x.aval for x in consts if ad.is_undefined(x)]
     n_t, n_kc, n_lc = len(tconsts), len(k_consts), len(lin_c_avals)
     n_kx = len(k_xs)
-    lax = _lax()
 
     def body(*a):
         tc, kc, acc, ctc, rest = _split(a, n_t, n_kc, n_lc, num_carry)
         kx, cty = rest[:n_kx], rest[n_kx:]
         outs = eval_jaxpr(tj, [], *tc, *kc, *kx, *ctc, *cty)
         ct_consts, ct_carry_in, ct_xs = _split(outs, n_lc, num_carry)
-        return [lax.add(x, y) for x, y in zip(acc, ct_consts)] + ct_carry_in + ct_xs
+        return [add(x, y) for x, y in zip(acc, ct_consts)] + ct_carry_in + ct_xs
 
     slice_avals = [get_aval(x).update(shape=get_aval(x).shape[1:]) for x in k_xs]
     ct_y_avals = [a for a, z in zip(jaxpr.out_avals[num_carry:], ys_nz) if z]
@@ -821,18 +823,15 @@ def _scan_batch(trace, vals, dims, jaxpr, num_consts, num_carry, length, reverse
     cd, initd, xd = _split(dims, num_consts, num_carry)
     xs = [x if d is None else batching.moveaxis(x, d, 1) for x, d in zip(xs, xd)]
     x_slice_dims = [None if d is None else 0 for d in xd]
-    bat = [d is not None for d in initd]
-    while True:
-        out_dims = batching.batch_jaxpr(jaxpr, cd + [0 if b else None for b in bat] +
-                                        x_slice_dims, size, name)[2][:num_carry]
-        new = _or(bat, [d is not None for d in out_dims])
-        if new == bat:
-            break
-        bat = new
+
+    def step(bat):
+        batched = batching.batch_jaxpr(jaxpr, cd + [0 if b else None for b in bat] +
+                                       x_slice_dims, size, name,
+                                       instantiate=bat + [False] * num_ys)
+        return _or(bat, [d is not None for d in batched[2][:num_carry]]), batched
+
+    bat, (body, bconsts, out_dims) = _fixpoint(step, [d is not None for d in initd])
     init = [batching.bdim_at_front(x, d, size) if b else x for x, d, b in zip(init, initd, bat)]
-    body, bconsts, out_dims = batching.batch_jaxpr(
-        jaxpr, cd + [0 if b else None for b in bat] + x_slice_dims, size, name,
-        instantiate=bat + [False] * num_ys)
     outs = bind(scan_p, *bconsts, *consts, *init, *xs, jaxpr=body,
                 num_consts=len(bconsts) + num_consts, num_carry=num_carry, **params)
     return outs, [0 if b else None for b in bat] + [
@@ -882,15 +881,15 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     carry_avals = _avals_of("scan", carry_leaves)
     slice_avals = [a.update(shape=a.shape[1:]) for a in x_avals]
     args_tree = tree_structure((init, xs))
-    while True:  # retrace while the body strengthens weak types or promotes a weak carry
-        jaxpr, consts, out_tree = _trace(f, args_tree, carry_avals + slice_avals, "scan",
-                                         _scan_body)
-        carry_out_tree, y_tree = out_tree.children()
+
+    def step(carry_avals):  # retrace while the body strengthens or promotes a weak carry
+        traced = _trace(f, args_tree, carry_avals + slice_avals, "scan", _scan_body)
         retrace = _check_carry("scan", carry_tree, carry_avals,
-                               jaxpr.out_avals[:len(carry_avals)], carry_out_tree)
-        if retrace is None:
-            break
-        carry_avals = retrace
+                               traced[0].out_avals[:len(carry_avals)], traced[2].children()[0])
+        return (carry_avals if retrace is None else retrace), traced
+
+    carry_avals, (jaxpr, consts, out_tree) = _fixpoint(step, carry_avals)
+    y_tree = out_tree.children()[1]
     carry_leaves = _cast_like(carry_leaves, carry_avals)
     outs = bind(scan_p, *consts, *carry_leaves, *x_leaves, jaxpr=jaxpr, num_consts=len(consts),
                 num_carry=len(carry_leaves), length=length, reverse=bool(reverse),
@@ -910,7 +909,6 @@ def _scan_body(f):
 
 
 def _xs_names(tree):
-    from ..tree import keystr, tree_flatten_with_path
     dummy = tree_unflatten(tree, [0] * tree.num_leaves)
     return [f"xs{keystr(p)}" for p, _ in tree_flatten_with_path(dummy)[0]]
 
@@ -926,22 +924,21 @@ def map(f, xs, *, batch_size=None):  # noqa: A001
     leaves, tree = tree_flatten(xs)
     n = get_aval(leaves[0]).shape[0]
     num_batches, rem = divmod(n, batch_size)
-    lax = _lax()
     outs = []
     if num_batches:
-        main = tree_unflatten(tree, [lax.reshape(
-            lax.slice_in_dim(x, 0, num_batches * batch_size),
+        main = tree_unflatten(tree, [reshape(
+            slice_in_dim(x, 0, num_batches * batch_size),
             (num_batches, batch_size) + get_aval(x).shape[1:]) for x in leaves])
         ys = scan(lambda c, x: (c, _vmap(f, x)), (), main)[1]
-        outs.append(_tree_map(lambda y: lax.reshape(
+        outs.append(tree_map(lambda y: reshape(
             y, (num_batches * batch_size,) + get_aval(y).shape[2:]), ys))
     if rem:
-        tail = tree_unflatten(tree, [lax.slice_in_dim(x, num_batches * batch_size, n)
+        tail = tree_unflatten(tree, [slice_in_dim(x, num_batches * batch_size, n)
                                      for x in leaves])
         outs.append(_vmap(f, tail))
     if len(outs) == 1:
         return outs[0]
-    return _tree_map(lambda a, b: lax.concatenate([a, b], 0), *outs)
+    return tree_map(lambda a, b: concatenate([a, b], 0), *outs)
 
 
 def _vmap(f, xs):
@@ -961,74 +958,3 @@ def _map_body(f):
         return _map_cache.setdefault(f, lambda c, x: (c, f(x)))
     except TypeError:
         return lambda c, x: (c, f(x))
-
-
-def _tree_map(f, *trees):
-    from ..tree import tree_map
-    return tree_map(f, *trees)
-
-
-# ---------------------------------------------------------------------------------------
-# associative_scan
-
-def associative_scan(fn, elems, reverse=False, axis=0):
-    """Inclusive prefix scan of `elems` with the associative `fn`, in O(log n) parallel
-    steps (Blelloch's odd/even recursion).
-
-    >>> associative_scan(np.add, np.arange(5.0))   # [0., 1., 3., 6., 10.]
-    """
-    lax = _lax()
-    leaves, tree = tree_flatten(elems)
-    if not leaves:
-        return elems
-    avals = _avals_of("associative_scan", leaves)
-    ndim = avals[0].ndim
-    from .base import normalize_axis
-    axis = normalize_axis("associative_scan", axis, ndim)
-    sizes = {a.shape[axis] for a in avals}
-    if len(sizes) != 1:
-        raise ValueError(f"associative_scan: array inputs must have the same size along axis "
-                         f"{axis}, got shapes {[a.shape for a in avals]}")
-    if reverse:
-        leaves = [lax.rev(x, (axis,)) for x in leaves]
-
-    def combine(a, b):
-        out = fn(tree_unflatten(tree, a), tree_unflatten(tree, b))
-        out_leaves, out_tree = tree_flatten(out)
-        if out_tree != tree:
-            raise TypeError(f"associative_scan: fn must return the structure of its inputs "
-                            f"{tree}, got {out_tree}")
-        return out_leaves
-
-    def take(xs, start, stop, stride=1):
-        return [lax.slice_in_dim(x, start, stop, stride, axis) for x in xs]
-
-    def interleave(a, b):  # a[0], b[0], a[1], b[1], ...
-        n_a, n_b = get_aval(a).shape[axis], get_aval(b).shape[axis]
-        cfg = [(0, 0, 0)] * ndim
-        cfg_a, cfg_b = list(cfg), list(cfg)
-        cfg_a[axis] = (0, 1 if n_a == n_b else 0, 1)
-        cfg_b[axis] = (1, 0 if n_a == n_b else 1, 1)
-        dtype = get_aval(a).dtype
-        zero = np.zeros((), dtype)
-        pa, pb = lax.pad(a, zero, cfg_a), lax.pad(b, zero, cfg_b)
-        return lax.bitwise_or(pa, pb) if dtype == dtypes.bool_ else lax.add(pa, pb)
-
-    def recurse(xs):
-        n = get_aval(xs[0]).shape[axis]
-        if n < 2:
-            return xs
-        reduced = combine(take(xs, 0, n - 1, 2), take(xs, 1, n, 2))
-        odd = recurse(reduced)
-        if n % 2 == 0:
-            even = combine(take(odd, 0, get_aval(odd[0]).shape[axis] - 1), take(xs, 2, n, 2))
-        else:
-            even = combine(odd, take(xs, 2, n, 2))
-        even = [lax.concatenate([lax.slice_in_dim(x, 0, 1, 1, axis), e], axis)
-                for x, e in zip(xs, even)]
-        return [interleave(e, o) for e, o in zip(even, odd)]
-
-    out = recurse(leaves)
-    if reverse:
-        out = [lax.rev(x, (axis,)) for x in out]
-    return tree_unflatten(tree, out)

@@ -1,21 +1,56 @@
 """Elementwise primitives: StableHLO's unary and binary math, comparisons, select_n, clamp,
-integer_pow and convert_element_type.
+integer_pow, convert_element_type and bitcast_convert_type.
 
-Op families share one rule: `unary(...)`, `binary(...)` and `comparison(...)` build a
-primitive, its abstract evaluation and its lowering from a table row. Binary operands may
-be rank-0 against any shape (as in JAX's IR: `mul b 2.0:f32[]`); the lowering broadcasts.
+The families are tables written as one call per member: `unary(...)`, `binary(...)` and
+`comparison(...)` build the primitive, its abstract evaluation, lowering and wrapper from
+the row, register the row's differentiation rule (`diff`: `jvp`, `jvp_ans`, `linear`,
+`zero_tangent` from base.py, or a rule of its own) and the family's one batching rule. Binary
+operands may be rank-0 against any shape (as in JAX's IR: `mul b 2.0:f32[]`); the lowering
+broadcasts. Differentiation follows JAX's conventions: no conjugation in the transposes of
+complex ops, ties of max/min split evenly, piecewise-constant and integer-valued ops have
+zero tangents.
 """
 import numpy as np
 
 from .. import dtypes
 from ..core import bind, get_aval
+from ..interpreters import ad, batching
 from ..interpreters import lowering as L
-from .base import (check_kinds, check_same_dtypes, is_array_value, out, primitive,
-                   python_scalars)
+from ..interpreters.lax_ops import lax_ops
+from .base import (check_kinds, check_same_dtypes, const_like, is_array_value, jvp, jvp_ans,
+                   linear, out, primitive, python_scalars, zero_tangent)
 
-_FLOAT, _INEXACT, _INT, _INT_BOOL, _NUM, _ALL = "f", "fc", "iu", "iub", "iufc", "biufc"
-_SIGNED_NUM = "ifc"
+__all__ = [
+    "unary", "binary", "comparison", "unary_prims", "binary_prims", "compare_prims",
+    # unary
+    "neg", "neg_p", "sign", "sign_p", "floor", "floor_p", "ceil", "ceil_p", "is_finite",
+    "is_finite_p", "exp", "exp_p", "exp2", "exp2_p", "log", "log_p", "log1p", "log1p_p",
+    "expm1", "expm1_p", "tanh", "tanh_p", "logistic", "logistic_p", "sin", "sin_p", "cos",
+    "cos_p", "tan", "tan_p", "asin", "asin_p", "acos", "acos_p", "atan", "atan_p", "sinh",
+    "sinh_p", "cosh", "cosh_p", "asinh", "asinh_p", "acosh", "acosh_p", "atanh", "atanh_p",
+    "sqrt", "sqrt_p", "rsqrt", "rsqrt_p", "cbrt", "cbrt_p", "abs_", "abs_p", "bitwise_not",
+    "not_p", "population_count", "population_count_p", "clz", "clz_p", "real", "real_p",
+    "imag", "imag_p", "conj", "conj_p", "square", "square_p", "round_", "round_p",
+    # binary
+    "add", "add_p", "sub", "sub_p", "mul", "mul_p", "div", "div_p", "rem", "rem_p", "pow_",
+    "pow_p", "max_", "max_p", "min_", "min_p", "atan2", "atan2_p", "nextafter",
+    "nextafter_p", "bitwise_and", "and_p", "bitwise_or", "or_p", "bitwise_xor", "xor_p",
+    "shift_left", "shift_left_p", "shift_right_arithmetic", "shift_right_arithmetic_p",
+    "shift_right_logical", "shift_right_logical_p", "complex_", "complex_p",
+    # comparisons
+    "eq", "eq_p", "ne", "ne_p", "lt", "lt_p", "le", "le_p", "gt", "gt_p", "ge", "ge_p",
+    # the others
+    "select_n", "select_n_p", "select", "clamp", "clamp_p", "integer_pow", "integer_pow_p",
+    "convert_element_type", "convert_element_type_p", "bitcast_convert_type",
+    "bitcast_convert_type_p",
+]
 
+FLOAT, INEXACT, INT, INT_BOOL, NUM, ALL = "f", "fc", "iu", "iub", "iufc", "biufc"
+SIGNED_NUM = "ifc"
+
+
+# ---------------------------------------------------------------------------------------
+# Shared by the families: shapes, Python scalars, helpers of the derivatives
 
 def _broadcast_operands(ctx, operands):
     """Rank-0 operands of a mixed-rank elementwise op, broadcast to the output shape."""
@@ -23,8 +58,7 @@ def _broadcast_operands(ctx, operands):
     result = []
     for x, aval in zip(operands, ctx.avals_in):
         if aval.shape != shape:
-            ty = L.ir.RankedTensorType.get(shape, L.ir_element_type(aval.dtype))
-            x = L.hlo.broadcast_in_dim(ty, x, L.dense_i64([]))
+            x = L.broadcast_scalar(x, shape, aval.dtype)
         result.append(x)
     return result
 
@@ -37,17 +71,67 @@ def _elementwise_shape(op, avals):
     return shapes.pop() if shapes else ()
 
 
+def _lift_scalars(x, y):
+    """Python scalars in lax binary ops take the dtype of the array operand (staying weakly
+    typed, so that a weak operand and a Python scalar give a weak result)."""
+    if isinstance(x, python_scalars) and not isinstance(y, python_scalars):
+        return _lift(x, get_aval(y)), y
+    if isinstance(y, python_scalars) and not isinstance(x, python_scalars):
+        return x, _lift(y, get_aval(x))
+    return x, y
+
+
+def _lift(scalar, aval):
+    if get_aval(scalar).dtype == aval.dtype:
+        return scalar  # already of the array's dtype (and weak)
+    value = np.asarray(scalar, aval.dtype)
+    return convert_element_type(value, aval.dtype, weak_type=True) if aval.weak_type else value
+
+
+# Helpers of the derivatives, whose operands may be rank-0 (or Python scalars, when a
+# transform's primal is one):
+
+def _full_like(x, value):
+    aval = get_aval(x)
+    return lax_ops.full(aval.shape, value, aval.dtype)
+
+
+def _where_or_zero(pred, g):
+    """g where pred, else 0, at the shape of pred and g (either may be rank-0)."""
+    shape = get_aval(pred).shape or get_aval(g).shape
+    if get_aval(g).shape != shape:
+        g = lax_ops.broadcast_in_dim(g, shape, ())
+    return select_n(pred, _full_like(g, 0), g)
+
+
+def _replace_zero(x):
+    return select_n(eq(x, const_like(x, 0)), x, _full_like(x, 1))
+
+
+def _one_minus_square(x):
+    return sub(1, square(x))
+
+
 # ---------------------------------------------------------------------------------------
 # unary
 
-def unary(name, lower_fn, kinds, out_dtype=None):
-    """An elementwise unary primitive and its public wrapper."""
+unary_prims = {}  # name -> primitive, for every row of the family
+
+
+def unary(name, lower_fn, kinds, diff, out_dtype=None):
+    """A row of the unary family: an elementwise primitive lowered by
+    `lower_fn(ctx, x) -> ir.Value`, accepting dtype `kinds` ("fc" ...), whose output dtype
+    is `out_dtype(dtype)` (default: the input's), differentiated by `diff(prim)` (which
+    registers its rules). Returns (primitive, wrapper)."""
     def abstract_eval(x):
         check_kinds(name, x, kinds)
         dtype = out_dtype(x.dtype) if out_dtype else x.dtype
         return out(x.shape, dtype, x.weak_type and dtype != dtypes.bool_)
 
     prim = primitive(name, abstract_eval, lambda ctx, x: [lower_fn(ctx, x)])
+    diff(prim)
+    batching.defvectorized(prim)
+    unary_prims[name] = prim
 
     def op(x):
         return bind(prim, x)
@@ -58,7 +142,9 @@ def unary(name, lower_fn, kinds, out_dtype=None):
 
 
 def _real_dtype(dtype):
-    return np.dtype(np.float32 if dtype == np.complex64 else np.float64) if dtypes.kind(dtype) == "c" else dtype
+    if dtypes.kind(dtype) != "c":
+        return dtype
+    return np.dtype(np.float32 if dtype == np.complex64 else np.float64)
 
 
 def _to_bool(dtype):
@@ -88,8 +174,7 @@ def _sign(ctx, x):
     if dtypes.kind(aval.dtype) != "u":
         return L.hlo.sign(x)
     # stablehlo.sign has no unsigned form: 0 where x == 0, else 1
-    is_zero = L.hlo.compare(x, L.full_like_aval(0, aval), L.hlo.ComparisonDirectionAttr.get("EQ"),
-                            compare_type=L.hlo.ComparisonTypeAttr.get("UNSIGNED"))
+    is_zero = L.compare(x, L.full_like_aval(0, aval), "EQ", aval.dtype)
     return L.hlo.select(is_zero, L.full_like_aval(0, aval), L.full_like_aval(1, aval))
 
 
@@ -97,60 +182,73 @@ def _square(ctx, x):
     return L.hlo.multiply(x, x)
 
 
-def _round_afz(ctx, x):
-    return L.hlo.round_nearest_afz(x)
+def _abs_jvp(g, ans, x):
+    if dtypes.kind(get_aval(x).dtype) == "c":
+        denom = _replace_zero(convert_element_type(ans, get_aval(x).dtype))
+        return real(mul(g, div(conj(x), denom)))
+    return select_n(ge(x, const_like(x, 0)), neg(g), g)
 
 
-_unary_table = [
-    # name, lowering, accepted kinds, output dtype
-    ("neg", _hlo("negate"), _NUM, None),
-    ("sign", _sign, _NUM, None),
-    ("floor", _hlo("floor"), _FLOAT, None),
-    ("ceil", _hlo("ceil"), _FLOAT, None),
-    ("is_finite", _hlo("is_finite"), _FLOAT, _to_bool),
-    ("exp", _hlo("exponential"), _INEXACT, None),
-    ("exp2", _exp2, _INEXACT, None),
-    ("log", _hlo("log"), _INEXACT, None),
-    ("log1p", _hlo("log_plus_one"), _INEXACT, None),
-    ("expm1", _hlo("exponential_minus_one"), _INEXACT, None),
-    ("tanh", _hlo("tanh"), _INEXACT, None),
-    ("logistic", _hlo("logistic"), _INEXACT, None),
-    ("sin", _hlo("sine"), _INEXACT, None),
-    ("cos", _hlo("cosine"), _INEXACT, None),
-    ("tan", _hlo("tan"), _INEXACT, None),
-    ("asin", _chlo("asin"), _INEXACT, None),
-    ("acos", _chlo("acos"), _INEXACT, None),
-    ("atan", _chlo("atan"), _INEXACT, None),
-    ("sinh", _chlo("sinh"), _INEXACT, None),
-    ("cosh", _chlo("cosh"), _INEXACT, None),
-    ("asinh", _chlo("asinh"), _INEXACT, None),
-    ("acosh", _chlo("acosh"), _INEXACT, None),
-    ("atanh", _chlo("atanh"), _INEXACT, None),
-    ("sqrt", _hlo("sqrt"), _INEXACT, None),
-    ("rsqrt", _hlo("rsqrt"), _INEXACT, None),
-    ("cbrt", _hlo("cbrt"), _FLOAT, None),
-    ("abs", _hlo("abs"), _SIGNED_NUM, _real_dtype),
-    ("not", _hlo("not_"), _INT_BOOL, None),
-    ("population_count", _hlo("popcnt"), _INT, None),
-    ("clz", _hlo("count_leading_zeros"), _INT, None),
-    ("real", _hlo("real"), "c", _real_dtype),
-    ("imag", _hlo("imag"), "c", _real_dtype),
-    ("conj", _conj, _INEXACT, None),
-    ("erf", _chlo("erf"), _FLOAT, None),
-    ("erfc", _chlo("erfc"), _FLOAT, None),
-    ("erf_inv", _chlo("erf_inv"), _FLOAT, None),
-    ("lgamma", _chlo("lgamma"), _FLOAT, None),
-    ("digamma", _chlo("digamma"), _FLOAT, None),
-    ("square", _square, _NUM, None),
-]
+neg_p, neg = unary("neg", _hlo("negate"), NUM, linear(lambda ct, x: [neg(ct)]))
+sign_p, sign = unary("sign", _sign, NUM, zero_tangent)
+floor_p, floor = unary("floor", _hlo("floor"), FLOAT, zero_tangent)
+ceil_p, ceil = unary("ceil", _hlo("ceil"), FLOAT, zero_tangent)
+is_finite_p, is_finite = unary("is_finite", _hlo("is_finite"), FLOAT, zero_tangent, _to_bool)
+exp_p, exp = unary("exp", _hlo("exponential"), INEXACT,
+                   jvp_ans(lambda g, ans, x: mul(g, ans)))
+exp2_p, exp2 = unary("exp2", _exp2, INEXACT,
+                     jvp_ans(lambda g, ans, x: mul(float(np.log(2)), mul(g, ans))))
+log_p, log = unary("log", _hlo("log"), INEXACT, jvp(lambda g, x: div(g, x)))
+log1p_p, log1p = unary("log1p", _hlo("log_plus_one"), INEXACT,
+                       jvp(lambda g, x: div(g, add(x, const_like(x, 1)))))
+expm1_p, expm1 = unary("expm1", _hlo("exponential_minus_one"), INEXACT,
+                       jvp_ans(lambda g, ans, x: mul(g, add(ans, 1))))
+tanh_p, tanh = unary("tanh", _hlo("tanh"), INEXACT,
+                     jvp_ans(lambda g, ans, x: mul(add(g, mul(g, ans)), sub(1, ans))))
+logistic_p, logistic = unary("logistic", _hlo("logistic"), INEXACT,
+                             jvp_ans(lambda g, ans, x: mul(g, mul(ans, sub(1, ans)))))
+sin_p, sin = unary("sin", _hlo("sine"), INEXACT, jvp(lambda g, x: mul(g, cos(x))))
+cos_p, cos = unary("cos", _hlo("cosine"), INEXACT, jvp(lambda g, x: neg(mul(g, sin(x)))))
+tan_p, tan = unary("tan", _hlo("tan"), INEXACT,
+                   jvp_ans(lambda g, ans, x: mul(g, add(1, square(ans)))))
+asin_p, asin = unary("asin", _chlo("asin"), INEXACT,
+                     jvp(lambda g, x: mul(g, rsqrt(_one_minus_square(x)))))
+acos_p, acos = unary("acos", _chlo("acos"), INEXACT,
+                     jvp(lambda g, x: mul(g, neg(rsqrt(_one_minus_square(x))))))
+atan_p, atan = unary("atan", _chlo("atan"), INEXACT,
+                     jvp(lambda g, x: div(g, add(1, square(x)))))
+sinh_p, sinh = unary("sinh", _chlo("sinh"), INEXACT, jvp(lambda g, x: mul(g, cosh(x))))
+cosh_p, cosh = unary("cosh", _chlo("cosh"), INEXACT, jvp(lambda g, x: mul(g, sinh(x))))
+asinh_p, asinh = unary("asinh", _chlo("asinh"), INEXACT,
+                       jvp(lambda g, x: mul(g, rsqrt(add(square(x), 1)))))
+acosh_p, acosh = unary("acosh", _chlo("acosh"), INEXACT,
+                       jvp(lambda g, x: mul(g, rsqrt(sub(square(x), 1)))))
+atanh_p, atanh = unary("atanh", _chlo("atanh"), INEXACT, jvp(
+    lambda g, x: mul(div(1, add(const_like(x, 1), x)), div(g, sub(const_like(x, 1), x)))))
+sqrt_p, sqrt = unary("sqrt", _hlo("sqrt"), INEXACT,
+                     jvp_ans(lambda g, ans, x: mul(g, div(0.5, ans))))
+rsqrt_p, rsqrt = unary("rsqrt", _hlo("rsqrt"), INEXACT,
+                       jvp_ans(lambda g, ans, x: mul(g, mul(-0.5, div(ans, x)))))
+cbrt_p, cbrt = unary("cbrt", _hlo("cbrt"), FLOAT,
+                     jvp_ans(lambda g, ans, x: mul(g, mul(1.0 / 3.0, integer_pow(ans, -2)))))
+abs_p, abs_ = unary("abs", _hlo("abs"), SIGNED_NUM, jvp_ans(_abs_jvp), _real_dtype)
+not_p, bitwise_not = unary("not", _hlo("not_"), INT_BOOL, zero_tangent)
+population_count_p, population_count = unary("population_count", _hlo("popcnt"), INT, zero_tangent)
+clz_p, clz = unary("clz", _hlo("count_leading_zeros"), INT, zero_tangent)
+real_p, real = unary("real", _hlo("real"), "c", linear(
+    lambda ct, x: [complex_(ct, np.zeros((), get_aval(ct).dtype))]), _real_dtype)
+imag_p, imag = unary("imag", _hlo("imag"), "c", linear(
+    lambda ct, x: [complex_(np.zeros((), get_aval(ct).dtype), neg(ct))]), _real_dtype)
+conj_p, conj = unary("conj", _conj, INEXACT, linear(lambda ct, x: [conj(ct)]))
+square_p, square = unary("square", _square, NUM,
+                         jvp(lambda g, x: mul(g, mul(const_like(x, 2), x))))
 
-unary_prims = {}
-ops = {}  # public name -> wrapper, for every primitive built from a table row
-for _name, _lower, _kinds, _out in _unary_table:
-    unary_prims[_name], ops["bitwise_not" if _name == "not" else _name] = unary(
-        _name, _lower, _kinds, _out)
-neg_p, sin_p, cos_p, exp_p, log_p, tanh_p = (unary_prims[n] for n in
-                                             ("neg", "sin", "cos", "exp", "log", "tanh"))
+
+# round: a unary op with a parameter ------------------------------------------------------
+
+def _round_abstract(x, rounding_method):
+    check_kinds("round", x, FLOAT)
+    return out(x.shape, x.dtype, x.weak_type)
 
 
 def _round_lowering(ctx, x, rounding_method):
@@ -158,40 +256,28 @@ def _round_lowering(ctx, x, rounding_method):
     return [fn(x)]
 
 
-def _round_abstract(x, rounding_method):
-    check_kinds("round", x, _FLOAT)
-    return out(x.shape, x.dtype, x.weak_type)
-
-
 round_p = primitive("round", _round_abstract, _round_lowering)
 
 
-def round(x, rounding_method=0):  # noqa: A001
+def round_(x, rounding_method=0):
     """Rounds to the nearest integer; rounding_method 0: away from zero, 1: to even."""
     return bind(round_p, x, rounding_method=int(rounding_method))
+
+
+round_.__name__ = "round"
+ad.defzero(round_p)
+batching.defvectorized(round_p)
 
 
 # ---------------------------------------------------------------------------------------
 # binary
 
-def _lift_scalars(x, y):
-    """Python scalars in lax binary ops take the dtype of the array operand (staying weakly
-    typed, so that a weak operand and a Python scalar give a weak result)."""
-    if isinstance(x, python_scalars) and not isinstance(y, python_scalars):
-        return _lift(x, get_aval(y)), y
-    if isinstance(y, python_scalars) and not isinstance(x, python_scalars):
-        return x, _lift(y, get_aval(x))
-    return x, y
+binary_prims = {}  # name -> primitive, for every row of the family
 
 
-def _lift(scalar, aval):
-    if get_aval(scalar).dtype == aval.dtype:
-        return scalar  # already of the array's dtype (and weak)
-    value = np.asarray(scalar, aval.dtype)
-    return convert_element_type(value, aval.dtype, weak_type=True) if aval.weak_type else value
-
-
-def binary(name, lower_fn, kinds, out_dtype=None):
+def binary(name, lower_fn, kinds, diff, out_dtype=None):
+    """A row of the binary family: as `unary`, for `lower_fn(ctx, x, y)` on operands of
+    one dtype (rank-0 operands broadcast against the other's shape)."""
     def abstract_eval(x, y):
         shape = _elementwise_shape(name, (x, y))
         check_same_dtypes(name, (x, y))
@@ -203,6 +289,9 @@ def binary(name, lower_fn, kinds, out_dtype=None):
         return [lower_fn(ctx, *_broadcast_operands(ctx, (x, y)))]
 
     prim = primitive(name, abstract_eval, lower)
+    diff(prim)
+    batching.defbroadcasting(prim)
+    binary_prims[name] = prim
 
     def op(x, y):
         x, y = _lift_scalars(x, y)
@@ -217,22 +306,6 @@ def _hlo2(fn_name):
     return lambda ctx, x, y: getattr(L.hlo, fn_name)(x, y)
 
 
-def _div(ctx, x, y):
-    return L.hlo.divide(x, y)
-
-
-def _rem(ctx, x, y):
-    return L.hlo.remainder(x, y)
-
-
-def _nextafter(ctx, x, y):
-    return L.chlo.next_after(x, y)
-
-
-def _complex(ctx, x, y):
-    return L.hlo.complex(x, y)
-
-
 def _complex_dtype(dtype):
     if dtype not in (dtypes.float32, dtypes.float64):
         raise TypeError(f"complex does not accept dtype {dtype.name}; it accepts float32 and "
@@ -240,44 +313,112 @@ def _complex_dtype(dtype):
     return np.dtype(np.complex128 if dtype == np.float64 else np.complex64)
 
 
-_binary_table = [
-    ("add", _hlo2("add"), _ALL, None),
-    ("sub", _hlo2("subtract"), _NUM, None),
-    ("mul", _hlo2("multiply"), _ALL, None),
-    ("div", _div, _NUM, None),
-    ("rem", _rem, _INT + _FLOAT, None),
-    ("pow", _hlo2("power"), _INEXACT, None),
-    ("max", _hlo2("maximum"), _ALL, None),
-    ("min", _hlo2("minimum"), _ALL, None),
-    ("atan2", _hlo2("atan2"), _FLOAT, None),
-    ("nextafter", _nextafter, _FLOAT, None),
-    ("and", _hlo2("and_"), _INT_BOOL, None),
-    ("or", _hlo2("or_"), _INT_BOOL, None),
-    ("xor", _hlo2("xor"), _INT_BOOL, None),
-    ("shift_left", _hlo2("shift_left"), _INT, None),
-    ("shift_right_arithmetic", _hlo2("shift_right_arithmetic"), _INT, None),
-    ("shift_right_logical", _hlo2("shift_right_logical"), _INT, None),
-    ("complex", _complex, _FLOAT, _complex_dtype),
-]
+def _linear_binary(only_x, only_y, x_ct, y_ct):
+    """diff of a binary op linear in both operands (add, sub, complex), without making the
+    zero tangent of either operand concrete: only_x(tx) / only_y(ty) give the output
+    tangent when the other operand's tangent is zero (before broadcasting), x_ct(ct) /
+    y_ct(ct) the operands' cotangents (before summing away a broadcast)."""
+    def diff(prim):
+        def jvp(primals, tangents):
+            out_ = bind(prim, *primals)
+            out_aval = get_aval(out_)
+            tx, ty = tangents
+            if type(tx) is ad.Zero and type(ty) is ad.Zero:
+                t = ad.Zero(ad.tangent_aval(out_aval))
+            elif type(ty) is ad.Zero:
+                t = ad.broadcast_to_aval(only_x(tx), out_aval)
+            elif type(tx) is ad.Zero:
+                t = ad.broadcast_to_aval(only_y(ty), out_aval)
+            else:
+                t = bind(prim, tx, ty)
+            return [out_], [t]
 
-binary_prims = {}
-_public_binary_names = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}
-for _name, _lower, _kinds, _out in _binary_table:
-    binary_prims[_name], ops[_public_binary_names.get(_name, _name)] = binary(
-        _name, _lower, _kinds, _out)
-add_p, sub_p, mul_p, div_p, max_p, min_p = (binary_prims[n] for n in
-                                            ("add", "sub", "mul", "div", "max", "min"))
+        def transpose(ct, x, y):
+            return [ad.unbroadcast(x.aval, x_ct(ct)) if ad.is_undefined(x) else None,
+                    ad.unbroadcast(y.aval, y_ct(ct)) if ad.is_undefined(y) else None]
+        ad.primitive_jvps[prim] = jvp
+        ad.primitive_transposes[prim] = transpose
+    return diff
+
+
+def _identity(t):
+    return t
+
+
+def _bilinear(prim):
+    ad.defbilinear(prim, lambda ct, x, y: ad.unbroadcast(x.aval, mul(ct, y)),
+                   lambda ct, x, y: ad.unbroadcast(y.aval, mul(x, ct)))
+
+
+def _div_diff(prim):
+    def transpose(ct, x, y):
+        if ad.is_undefined(y):
+            raise NotImplementedError("div is linear in its first operand only: the divisor "
+                                      "cannot be transposed")
+        return [ad.unbroadcast(x.aval, div(ct, y)), None]
+    ad.defjvp(prim, lambda g, x, y: div(g, y),
+              lambda g, x, y: mul(mul(neg(g), x), integer_pow(y, -2)))
+    ad.primitive_transposes[prim] = transpose
+
+
+def _balanced_tangent(g, ans, x, y, wins):
+    """g where x is the chosen value (half of it where x == y), else 0: ties split evenly,
+    as JAX does (a NaN operand gets none). The factor depends on primals only, so the
+    tangent stays one `mul`, and so does its transpose."""
+    factor = select(wins(x, y), _full_like(ans, 1),
+                    select(eq(x, y), _full_like(ans, 0.5), _full_like(ans, 0)))
+    return mul(ad.broadcast_to_aval(g, get_aval(ans)), factor)
+
+
+def _chooser(wins):
+    """diff of max (wins=gt) and min (wins=lt)."""
+    return jvp_ans(lambda g, ans, x, y: _balanced_tangent(g, ans, x, y, wins),
+                    lambda g, ans, x, y: _balanced_tangent(g, ans, y, x, wins))
+
+
+add_p, add = binary("add", _hlo2("add"), ALL,
+                    _linear_binary(_identity, _identity, _identity, _identity))
+sub_p, sub = binary("sub", _hlo2("subtract"), NUM,
+                    _linear_binary(_identity, neg, _identity, neg))
+mul_p, mul = binary("mul", _hlo2("multiply"), ALL, _bilinear)
+div_p, div = binary("div", _hlo2("divide"), NUM, _div_diff)
+rem_p, rem = binary("rem", _hlo2("remainder"), INT + FLOAT, jvp(
+    lambda g, x, y: g,
+    lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs_(div(x, y)))))))
+pow_p, pow_ = binary("pow", _hlo2("power"), INEXACT, jvp_ans(
+    lambda g, ans, x, y: mul(g, mul(y, pow_(x, sub(y, const_like(y, 1))))),
+    lambda g, ans, x, y: mul(g, mul(log(_replace_zero(x)), ans))))
+max_p, max_ = binary("max", _hlo2("maximum"), ALL, _chooser(lambda x, y: gt(x, y)))
+min_p, min_ = binary("min", _hlo2("minimum"), ALL, _chooser(lambda x, y: lt(x, y)))
+atan2_p, atan2 = binary("atan2", _hlo2("atan2"), FLOAT, jvp(
+    lambda g, x, y: mul(g, div(y, add(square(x), square(y)))),
+    lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y))))))
+nextafter_p, nextafter = binary("nextafter", lambda ctx, x, y: L.chlo.next_after(x, y),
+                                FLOAT, zero_tangent)
+and_p, bitwise_and = binary("and", _hlo2("and_"), INT_BOOL, zero_tangent)
+or_p, bitwise_or = binary("or", _hlo2("or_"), INT_BOOL, zero_tangent)
+xor_p, bitwise_xor = binary("xor", _hlo2("xor"), INT_BOOL, zero_tangent)
+shift_left_p, shift_left = binary("shift_left", _hlo2("shift_left"), INT, zero_tangent)
+shift_right_arithmetic_p, shift_right_arithmetic = binary(
+    "shift_right_arithmetic", _hlo2("shift_right_arithmetic"), INT, zero_tangent)
+shift_right_logical_p, shift_right_logical = binary(
+    "shift_right_logical", _hlo2("shift_right_logical"), INT, zero_tangent)
+complex_p, complex_ = binary(
+    "complex", _hlo2("complex"), FLOAT,
+    _linear_binary(lambda tx: complex_(tx, np.zeros((), get_aval(tx).dtype)),
+                   lambda ty: complex_(np.zeros((), get_aval(ty).dtype), ty),
+                   real, lambda ct: imag(neg(ct))),
+    _complex_dtype)
 
 
 # ---------------------------------------------------------------------------------------
-# comparisons
+# comparisons (piecewise constant: zero tangents)
 
-def _compare_type(dtype):
-    k = dtypes.kind(dtype)
-    return {"f": "FLOAT", "c": "FLOAT", "i": "SIGNED"}.get(k, "UNSIGNED")
+compare_prims = {}  # name -> primitive, for every row of the family
 
 
 def comparison(name, direction):
+    """A row of the comparison family: `direction` is StableHLO's ("EQ", "LT" ...)."""
     def abstract_eval(x, y):
         shape = _elementwise_shape(name, (x, y))
         check_same_dtypes(name, (x, y))
@@ -287,11 +428,12 @@ def comparison(name, direction):
 
     def lower(ctx, x, y):
         x, y = _broadcast_operands(ctx, (x, y))
-        return [L.hlo.compare(x, y, L.hlo.ComparisonDirectionAttr.get(direction),
-                              compare_type=L.hlo.ComparisonTypeAttr.get(
-                                  _compare_type(ctx.avals_in[0].dtype)))]
+        return [L.compare(x, y, direction, ctx.avals_in[0].dtype)]
 
     prim = primitive(name, abstract_eval, lower)
+    ad.defzero(prim)
+    batching.defbroadcasting(prim)
+    compare_prims[name] = prim
 
     def op(x, y):
         x, y = _lift_scalars(x, y)
@@ -301,15 +443,48 @@ def comparison(name, direction):
     return prim, op
 
 
-compare_prims = {}
-for _name, _direction in [("eq", "EQ"), ("ne", "NE"), ("lt", "LT"), ("le", "LE"),
-                          ("gt", "GT"), ("ge", "GE")]:
-    compare_prims[_name], ops[_name] = comparison(_name, _direction)
-globals().update(ops)  # lax.add, lax.sin, ... importable by name
+eq_p, eq = comparison("eq", "EQ")
+ne_p, ne = comparison("ne", "NE")
+lt_p, lt = comparison("lt", "LT")
+le_p, le = comparison("le", "LE")
+gt_p, gt = comparison("gt", "GT")
+ge_p, ge = comparison("ge", "GE")
 
 
 # ---------------------------------------------------------------------------------------
-# select_n, clamp, integer_pow, convert_element_type
+# select_n and clamp (some operands may be rank-0)
+
+def _batch_with_scalar_operands(prim, scalar_ok):
+    """Batching for select_n and clamp: operand 1 (a case, the clamped operand) has the
+    example shape of the result, as do the others except those at positions `scalar_ok`
+    (`which`, the bounds), which may be rank-0. The result keeps the batch dimension of the
+    first mapped operand of the result's example shape (0 if there is none); other mapped
+    operands move there, mapped rank-0 ones are broadcast along it, unmapped ones are
+    broadcast unless they are rank-0 where that is allowed."""
+    def rule(vals, dims, **params):
+        size = batching.batch_size_of(vals, dims)
+        shapes = [get_aval(v).shape if d is batching.not_mapped else
+                  get_aval(v).shape[:d] + get_aval(v).shape[d + 1:] for v, d in zip(vals, dims)]
+        shape = shapes[1]
+        out_dim = next((d for d, s in zip(dims, shapes)
+                        if d is not batching.not_mapped and s == shape), 0)
+        out_shape = shape[:out_dim] + (size,) + shape[out_dim:]
+        others = tuple(i for i in range(len(out_shape)) if i != out_dim)
+        new_vals = []
+        for i, (v, d, s) in enumerate(zip(vals, dims, shapes)):
+            if d is batching.not_mapped:
+                if not (i in scalar_ok and s == ()):
+                    v = lax_ops.broadcast_in_dim(v, out_shape, others)
+            elif s == shape:
+                v = batching.moveaxis(v, d, out_dim)
+            else:
+                v = lax_ops.broadcast_in_dim(v, out_shape, (out_dim,))
+            new_vals.append(v)
+        return [prim.bind(*new_vals, **params)], [out_dim]
+    batching.primitive_batchers[prim] = rule
+
+
+# select_n --------------------------------------------------------------------------------
 
 def _select_n_abstract(which, *cases):
     if not cases:
@@ -329,24 +504,19 @@ def _select_n_abstract(which, *cases):
 
 
 def _select_n_lowering(ctx, which, *cases):
-    which_aval = ctx.avals_in[0]
-    shape = ctx.avals_out[0].shape
-    if which_aval.shape != shape:
-        ty = L.ir.RankedTensorType.get(shape, L.ir_element_type(which_aval.dtype))
-        which = L.hlo.broadcast_in_dim(ty, which, L.dense_i64([]))
+    which_aval = ctx.avals_in[0].update(shape=ctx.avals_out[0].shape)
+    if ctx.avals_in[0].shape != which_aval.shape:
+        which = L.broadcast_scalar(which, which_aval.shape, which_aval.dtype)
     if len(cases) == 1:
         return [cases[0]]
     if which_aval.dtype == dtypes.bool_:
         return [L.hlo.select(which, cases[1], cases[0])]
-    # Integer `which`: a binary tree of selects, case i where which == i.
-    def build(lo, hi):
+
+    def build(lo, hi):  # integer `which`: a binary tree of selects, case i where which == i
         if hi - lo == 1:
             return cases[lo]
         mid = (lo + hi) // 2
-        bound = L.full_like_aval(mid, which_aval.update(shape=shape))
-        pred = L.hlo.compare(which, bound, L.hlo.ComparisonDirectionAttr.get("LT"),
-                             compare_type=L.hlo.ComparisonTypeAttr.get(
-                                 _compare_type(which_aval.dtype)))
+        pred = L.compare(which, L.full_like_aval(mid, which_aval), "LT", which_aval.dtype)
         return L.hlo.select(pred, build(lo, mid), build(mid, hi))
     return [build(0, len(cases))]
 
@@ -363,6 +533,35 @@ def select(pred, on_true, on_false):
     return select_n(pred, on_false, on_true)
 
 
+def _select_n_jvp(primals, tangents):  # linear in the cases
+    which, *cases = primals
+    case_tangents = tangents[1:]
+    out_ = select_n(which, *cases)
+    if all(type(t) is ad.Zero for t in case_tangents):
+        return [out_], [ad.Zero(ad.tangent_aval(get_aval(out_)))]
+    return [out_], [select_n(which, *[ad.instantiate(t) for t in case_tangents])]
+
+
+def _select_n_transpose(ct, which, *cases):
+    if ad.is_undefined(which):
+        raise NotImplementedError("select_n is not linear in its `which` operand")
+    zeros = _full_like(ct, 0)
+    is_bool = get_aval(which).dtype == dtypes.bool_
+
+    def case_ct(i):  # ct where case i is selected, else 0
+        if is_bool:
+            return select_n(which, zeros, ct) if i else select_n(which, ct, zeros)
+        return select_n(eq(which, const_like(which, i)), zeros, ct)
+    return [None] + [case_ct(i) if ad.is_undefined(c) else None for i, c in enumerate(cases)]
+
+
+ad.primitive_jvps[select_n_p] = _select_n_jvp
+ad.primitive_transposes[select_n_p] = _select_n_transpose
+_batch_with_scalar_operands(select_n_p, scalar_ok=(0,))
+
+
+# clamp -----------------------------------------------------------------------------------
+
 def _clamp_abstract(lo, x, hi):
     check_same_dtypes("clamp", (lo, x, hi))
     for bound in (lo, hi):
@@ -372,14 +571,11 @@ def _clamp_abstract(lo, x, hi):
     return out(x.shape, x.dtype, x.weak_type)
 
 
-def _clamp_lowering(ctx, lo, x, hi):
-    return [L.hlo.clamp(lo, x, hi)]
+clamp_p = primitive("clamp", _clamp_abstract,
+                    lambda ctx, lo, x, hi: [L.hlo.clamp(lo, x, hi)])
 
 
-clamp_p = primitive("clamp", _clamp_abstract, _clamp_lowering)
-
-
-def clamp(min, x, max):  # noqa: A002
+def clamp(min, x, max):  # noqa: A002  (JAX's parameter names)
     """max(min, min(x, max)) elementwise; bounds are scalars or x-shaped."""
     x_dtype = get_aval(x).dtype
     min = np.asarray(min, x_dtype) if isinstance(min, python_scalars) else min
@@ -387,9 +583,21 @@ def clamp(min, x, max):  # noqa: A002
     return bind(clamp_p, min, x, max)
 
 
+# as JAX: a bound gets the tangent where it is the result (strictly), the operand where it
+# lies strictly between the bounds
+ad.defjvp(clamp_p,
+          lambda g, lo, x, hi: _where_or_zero(bitwise_and(gt(lo, x), lt(lo, hi)), g),
+          lambda g, lo, x, hi: _where_or_zero(bitwise_and(gt(x, lo), lt(x, hi)), g),
+          lambda g, lo, x, hi: _where_or_zero(lt(hi, x), g))
+_batch_with_scalar_operands(clamp_p, scalar_ok=(0, 2))
+
+
+# ---------------------------------------------------------------------------------------
+# integer_pow
+
 def _integer_pow_abstract(x, y):
-    check_kinds("integer_pow", x, _NUM)
-    if y < 0 and dtypes.kind(x.dtype) in _INT:
+    check_kinds("integer_pow", x, NUM)
+    if y < 0 and dtypes.kind(x.dtype) in INT:
         raise TypeError(f"integer_pow: integers cannot be raised to negative powers, got "
                         f"integer_pow({x.str_short()}, {y})")
     return out(x.shape, x.dtype, x.weak_type)
@@ -399,7 +607,7 @@ def _integer_pow_lowering(ctx, x, y):
     aval = ctx.avals_in[0]
     if y == 0:
         return [L.full_like_aval(1, aval)]
-    result, base, n = None, x, abs_int(y)
+    result, base, n = None, x, -y if y < 0 else y
     while n:  # square-and-multiply
         if n & 1:
             result = base if result is None else L.hlo.multiply(result, base)
@@ -411,10 +619,6 @@ def _integer_pow_lowering(ctx, x, y):
     return [result]
 
 
-def abs_int(n):
-    return -n if n < 0 else n
-
-
 integer_pow_p = primitive("integer_pow", _integer_pow_abstract, _integer_pow_lowering)
 
 
@@ -424,6 +628,23 @@ def integer_pow(x, y):
         raise TypeError(f"integer_pow: the exponent must be a Python int, got {y!r}")
     return bind(integer_pow_p, x, y=y)
 
+
+def _integer_pow_jvp(g, x, y):
+    if y == 0:
+        return ad.Zero(ad.tangent_aval(get_aval(x)))
+    if y == 1:
+        return g
+    if y == 2:
+        return mul(g, mul(const_like(x, 2), x))
+    return mul(g, mul(const_like(x, y), integer_pow(x, y - 1)))
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+batching.defvectorized(integer_pow_p)
+
+
+# ---------------------------------------------------------------------------------------
+# convert_element_type: linear between inexact dtypes, zero tangent to other dtypes
 
 def _convert_abstract(x, new_dtype, weak_type):
     return out(x.shape, new_dtype, weak_type)
@@ -437,10 +658,7 @@ def _convert_lowering(ctx, x, new_dtype, weak_type):
         x = L.hlo.real(x)  # complex -> real drops the imaginary part, as NumPy does
         aval_in = aval_in.update(dtype=_real_dtype(aval_in.dtype))
     if new_dtype == dtypes.bool_:
-        zero = L.full_like_aval(0, aval_in)
-        return [L.hlo.compare(x, zero, L.hlo.ComparisonDirectionAttr.get("NE"),
-                              compare_type=L.hlo.ComparisonTypeAttr.get(
-                                  _compare_type(aval_in.dtype)))]
+        return [L.compare(x, L.full_like_aval(0, aval_in), "NE", aval_in.dtype)]
     return [L.hlo.convert(L.ir_type(aval_out), x)]
 
 
@@ -455,6 +673,29 @@ def convert_element_type(x, new_dtype, weak_type=False):
         return x
     return bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=bool(weak_type))
 
+
+def _convert_jvp(primals, tangents, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    out_ = bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
+    if type(t) is ad.Zero or not dtypes.is_inexact(new_dtype):
+        return [out_], [ad.Zero.like(out_)]
+    return [out_], [bind(convert_element_type_p, t, new_dtype=new_dtype, weak_type=weak_type)]
+
+
+def _convert_transpose(ct, x, new_dtype, weak_type):
+    old = x.aval
+    if not dtypes.is_inexact(old.dtype):
+        return [ad.Zero(ad.tangent_aval(old))]
+    return [bind(convert_element_type_p, ct, new_dtype=old.dtype, weak_type=old.weak_type)]
+
+
+ad.primitive_jvps[convert_element_type_p] = _convert_jvp
+ad.primitive_transposes[convert_element_type_p] = _convert_transpose
+batching.defvectorized(convert_element_type_p)
+
+
+# ---------------------------------------------------------------------------------------
+# bitcast_convert_type
 
 def _bitcast_abstract(x, new_dtype):
     if np.dtype(new_dtype).itemsize != x.dtype.itemsize:
@@ -472,354 +713,5 @@ def bitcast_convert_type(x, new_dtype):
     return bind(bitcast_convert_type_p, x, new_dtype=dtypes.check_dtype(new_dtype))
 
 
-# ---------------------------------------------------------------------------------------
-# Differentiation rules (jvp; transpose for the linear ones), following JAX's
-# conventions: no conjugation in the transposes of complex ops, ties of max/min split
-# evenly, piecewise-constant and integer-valued ops have zero tangents.
-
-from ..interpreters import ad  # noqa: E402
-
-unary_jvps = {}  # unary name -> (derivative, uses the primal output), for defjvp/defjvp2
-
-
-def _shape_of(x):
-    return get_aval(x).shape
-
-
-def _bcast_to(x, shape):
-    """x (rank-0 or of `shape`) at `shape`."""
-    if _shape_of(x) == shape:
-        return x
-    from .structural import broadcast_in_dim
-    return broadcast_in_dim(x, shape, ())
-
-
-def _zeros_of(x):
-    """Zeros of x's shape and dtype."""
-    return ad.zeros_like_aval(get_aval(x).update(weak_type=False))
-
-
-def _where_or_zero(pred, g):
-    """g where pred, else 0, at the shape of pred and g (either may be rank-0)."""
-    shape = _shape_of(pred) or _shape_of(g)
-    g = _bcast_to(g, shape)
-    return select_n(pred, _zeros_of(g), g)
-
-
-def _c(x, value):
-    """The constant `value` for a binary op with x: a Python scalar (the op's wrappers give
-    it x's dtype, weakly typed as x is) unless x is one too (a primal passed to a transform
-    as a Python scalar), then a NumPy scalar of x's dtype."""
-    return np.array(value, get_aval(x).dtype) if isinstance(x, python_scalars) else value
-
-
-def _replace_zero(x):
-    return select_n(eq(x, _c(x, 0)), x, _bcast_to(np.ones((), get_aval(x).dtype), _shape_of(x)))
-
-
-def _one_minus_square(x):
-    return sub(1, square(x))
-
-
-def _trigamma(x):
-    """polygamma(1, x) from lax ops (there is no polygamma primitive): the recurrence
-    psi1(z) = 1/z**2 + psi1(z + 1) up to w = z + 6, then the asymptotic series in 1/w;
-    reflection psi1(x) = pi**2 / sin(pi x)**2 - psi1(1 - x) for x <= 0. Each branch gets
-    inputs safe for it, so the unused branch puts no NaN into derivatives."""
-    dtype = get_aval(x).dtype
-    if dtype.itemsize < 4:  # float16/bfloat16: compute in float32
-        return convert_element_type(_trigamma(convert_element_type(x, np.float32)), dtype,
-                                    weak_type=get_aval(x).weak_type)
-    reflect = le(x, _c(x, 0))
-    z = select_n(reflect, x, sub(_c(x, 1), x))
-    acc = None
-    for k in range(6):
-        term = div(1, square(add(z, float(k)) if k else z))
-        acc = term if acc is None else add(acc, term)
-    r = div(1, add(z, 6.0))
-    r2 = square(r)
-    series = 7.0 / 6.0
-    for c in (-691.0 / 2730.0, 5.0 / 66.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0):
-        series = add(c, mul(r2, series))
-    series = add(r, mul(r2, add(0.5, mul(r, add(1.0 / 6.0, mul(r2, series))))))
-    positive = add(acc, series)
-    safe = select_n(reflect, _bcast_to(np.full((), 0.5, dtype), _shape_of(x)), x)
-    s = sin(mul(np.pi, safe))
-    reflected = sub(div(np.pi ** 2, square(s)), positive)
-    return select_n(reflect, positive, reflected)
-
-
-def _abs_jvp(g, ans, x):
-    if dtypes.kind(get_aval(x).dtype) == "c":
-        denom = _replace_zero(convert_element_type(ans, get_aval(x).dtype))
-        return real(mul(g, div(conj(x), denom)))
-    return select_n(ge(x, _c(x, 0)), neg(g), g)
-
-
-_SQRT_PI = float(np.sqrt(np.pi))
-unary_jvps.update({
-    "sin": (lambda g, x: mul(g, cos(x)), False),
-    "cos": (lambda g, x: neg(mul(g, sin(x))), False),
-    "tan": (lambda g, ans, x: mul(g, add(1, square(ans))), True),
-    "asin": (lambda g, x: mul(g, rsqrt(_one_minus_square(x))), False),
-    "acos": (lambda g, x: mul(g, neg(rsqrt(_one_minus_square(x)))), False),
-    "atan": (lambda g, x: div(g, add(1, square(x))), False),
-    "sinh": (lambda g, x: mul(g, cosh(x)), False),
-    "cosh": (lambda g, x: mul(g, sinh(x)), False),
-    "asinh": (lambda g, x: mul(g, rsqrt(add(square(x), 1))), False),
-    "acosh": (lambda g, x: mul(g, rsqrt(sub(square(x), 1))), False),
-    "atanh": (lambda g, x: mul(div(1, add(_c(x, 1), x)), div(g, sub(_c(x, 1), x))), False),
-    "exp": (lambda g, ans, x: mul(g, ans), True),
-    "exp2": (lambda g, ans, x: mul(float(np.log(2)), mul(g, ans)), True),
-    "log": (lambda g, x: div(g, x), False),
-    "log1p": (lambda g, x: div(g, add(x, _c(x, 1))), False),
-    "expm1": (lambda g, ans, x: mul(g, add(ans, 1)), True),
-    "tanh": (lambda g, ans, x: mul(add(g, mul(g, ans)), sub(1, ans)), True),
-    "logistic": (lambda g, ans, x: mul(g, mul(ans, sub(1, ans))), True),
-    "sqrt": (lambda g, ans, x: mul(g, div(0.5, ans)), True),
-    "rsqrt": (lambda g, ans, x: mul(g, mul(-0.5, div(ans, x))), True),
-    "cbrt": (lambda g, ans, x: mul(g, mul(1.0 / 3.0, integer_pow(ans, -2))), True),
-    "square": (lambda g, x: mul(g, mul(_c(x, 2), x)), False),
-    "abs": (_abs_jvp, True),
-    "erf": (lambda g, x: mul(2.0 / _SQRT_PI, mul(g, exp(neg(square(x))))), False),
-    "erfc": (lambda g, x: mul(-2.0 / _SQRT_PI, mul(g, exp(neg(square(x))))), False),
-    "erf_inv": (lambda g, ans, x: mul(_SQRT_PI / 2.0, mul(g, exp(square(ans)))), True),
-    "lgamma": (lambda g, x: mul(g, digamma(x)), False),
-    "digamma": (lambda g, x: mul(g, _trigamma(x)), False),
-})
-for _name, (_deriv, _uses_ans) in unary_jvps.items():
-    (ad.defjvp2 if _uses_ans else ad.defjvp)(unary_prims[_name], _deriv)
-
-for _name in ("sign", "floor", "ceil", "is_finite", "not", "population_count", "clz"):
-    ad.defzero(unary_prims[_name])
-for _name in ("nextafter", "and", "or", "xor", "shift_left", "shift_right_arithmetic",
-              "shift_right_logical"):
-    ad.defzero(binary_prims[_name])
-for _prim in compare_prims.values():
-    ad.defzero(_prim)
-ad.defzero(round_p)
 ad.defzero(bitcast_convert_type_p)
-
-
-# linear unary ops: neg, real, imag, conj
-ad.deflinear(neg_p, lambda ct, x: [neg(ct)])
-ad.deflinear(unary_prims["real"],
-             lambda ct, x: [complex(ct, np.zeros((), get_aval(ct).dtype))])
-ad.deflinear(unary_prims["imag"],
-             lambda ct, x: [complex(np.zeros((), get_aval(ct).dtype), neg(ct))])
-ad.deflinear(unary_prims["conj"], lambda ct, x: [conj(ct)])
-
-
-# add, sub, complex: linear, without instantiating the zero tangent of either operand
-def _linear_binary_jvp(prim, only_x, only_y):
-    """jvp of a binary op linear in both operands; only_x(tx) / only_y(ty) give the output
-    tangent when the other operand's tangent is zero (before broadcasting)."""
-    def rule(primals, tangents):
-        out = bind(prim, *primals)
-        out_aval = get_aval(out)
-        tx, ty = tangents
-        if type(tx) is ad.Zero and type(ty) is ad.Zero:
-            t = ad.Zero(ad.tangent_aval(out_aval))
-        elif type(ty) is ad.Zero:
-            t = ad.broadcast_to_aval(only_x(tx), out_aval)
-        elif type(tx) is ad.Zero:
-            t = ad.broadcast_to_aval(only_y(ty), out_aval)
-        else:
-            t = bind(prim, tx, ty)
-        return [out], [t]
-    return rule
-
-
-def _linear_binary_transpose(x_ct, y_ct):
-    def rule(ct, x, y):
-        if type(ct) is ad.Zero:
-            return [ad.Zero(x.aval) if ad.is_undefined(x) else None,
-                    ad.Zero(y.aval) if ad.is_undefined(y) else None]
-        return [ad.unbroadcast(x.aval, x_ct(ct)) if ad.is_undefined(x) else None,
-                ad.unbroadcast(y.aval, y_ct(ct)) if ad.is_undefined(y) else None]
-    return rule
-
-
-def _identity(t):
-    return t
-
-
-def _complex_of_imag(ty):
-    return complex(np.zeros((), get_aval(ty).dtype), ty)
-
-
-def _complex_of_real(tx):
-    return complex(tx, np.zeros((), get_aval(tx).dtype))
-
-
-for _prim, _only_x, _only_y, _x_ct, _y_ct in [
-        (add_p, _identity, _identity, _identity, _identity),
-        (sub_p, _identity, neg, _identity, neg),
-        (binary_prims["complex"], _complex_of_real, _complex_of_imag, real,
-         lambda ct: imag(neg(ct)))]:
-    ad.primitive_jvps[_prim] = _linear_binary_jvp(_prim, _only_x, _only_y)
-    ad.primitive_transposes[_prim] = _linear_binary_transpose(_x_ct, _y_ct)
-
-ad.defbilinear(mul_p, lambda ct, x, y: ad.unbroadcast(x.aval, mul(ct, y)),
-               lambda ct, x, y: ad.unbroadcast(y.aval, mul(x, ct)))
-
-
-def _div_transpose(ct, x, y):
-    if ad.is_undefined(y):
-        raise NotImplementedError("div is linear in its first operand only: the divisor "
-                                  "cannot be transposed")
-    if type(ct) is ad.Zero:
-        return [ad.Zero(x.aval), None]
-    return [ad.unbroadcast(x.aval, div(ct, y)), None]
-
-
-ad.defjvp(div_p, lambda g, x, y: div(g, y),
-          lambda g, x, y: mul(mul(neg(g), x), integer_pow(y, -2)))
-ad.primitive_transposes[div_p] = _div_transpose
-
-ad.defjvp(binary_prims["rem"], lambda g, x, y: g,
-          lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))))
-
-ad.defjvp2(binary_prims["pow"],
-           lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, _c(y, 1))))),
-           lambda g, ans, x, y: mul(g, mul(log(_replace_zero(x)), ans)))
-
-ad.defjvp(binary_prims["atan2"],
-          lambda g, x, y: mul(g, div(y, add(square(x), square(y)))),
-          lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y)))))
-
-
-def _balanced_tangent(g, ans, x, y, wins):
-    """g where x is the chosen value (half of it where x == y), else 0: ties split evenly,
-    as JAX does (a NaN operand gets none). The factor depends on primals only, so the
-    tangent stays one `mul`, and so does its transpose."""
-    shape, dtype = _shape_of(ans), get_aval(ans).dtype
-
-    def full(value):
-        return _bcast_to(np.array(value, dtype), shape)
-
-    factor = select(wins(x, y), full(1), select(eq(x, y), full(0.5), full(0)))
-    return mul(ad.broadcast_to_aval(g, get_aval(ans)), factor)
-
-
-for _prim, _wins in ((max_p, gt), (min_p, lt)):
-    ad.defjvp2(_prim, lambda g, ans, x, y, w=_wins: _balanced_tangent(g, ans, x, y, w),
-               lambda g, ans, x, y, w=_wins: _balanced_tangent(g, ans, y, x, w))
-
-
-# select_n: linear in the cases
-def _select_n_jvp(primals, tangents):
-    which, *cases = primals
-    case_tangents = tangents[1:]
-    out = select_n(which, *cases)
-    if all(type(t) is ad.Zero for t in case_tangents):
-        return [out], [ad.Zero(ad.tangent_aval(get_aval(out)))]
-    return [out], [select_n(which, *[ad.instantiate(t) for t in case_tangents])]
-
-
-def _select_n_transpose(ct, which, *cases):
-    if ad.is_undefined(which):
-        raise NotImplementedError("select_n is not linear in its `which` operand")
-    if type(ct) is ad.Zero:
-        return [None] + [ad.Zero(c.aval) if ad.is_undefined(c) else None for c in cases]
-    zeros = _zeros_of(ct)
-    is_bool = get_aval(which).dtype == dtypes.bool_
-
-    def case_ct(i):  # ct where case i is selected, else 0
-        if is_bool:
-            return select_n(which, zeros, ct) if i else select_n(which, ct, zeros)
-        return select_n(eq(which, _c(which, i)), zeros, ct)
-    return [None] + [case_ct(i) if ad.is_undefined(c) else None for i, c in enumerate(cases)]
-
-
-ad.primitive_jvps[select_n_p] = _select_n_jvp
-ad.primitive_transposes[select_n_p] = _select_n_transpose
-
-# clamp: as JAX, a bound gets the tangent where it is the result (strictly), the operand
-# where it lies strictly between the bounds
-ad.defjvp(clamp_p,
-          lambda g, lo, x, hi: _where_or_zero(bitwise_and(gt(lo, x), lt(lo, hi)), g),
-          lambda g, lo, x, hi: _where_or_zero(bitwise_and(gt(x, lo), lt(x, hi)), g),
-          lambda g, lo, x, hi: _where_or_zero(lt(hi, x), g))
-
-
-def _integer_pow_jvp(g, x, y):
-    if y == 0:
-        return ad.Zero(ad.tangent_aval(get_aval(x)))
-    if y == 1:
-        return g
-    if y == 2:
-        return mul(g, mul(_c(x, 2), x))
-    return mul(g, mul(_c(x, y), integer_pow(x, y - 1)))
-
-
-ad.defjvp(integer_pow_p, _integer_pow_jvp)
-
-
-# convert_element_type: linear between inexact dtypes, zero tangent to other dtypes
-def _convert_jvp(primals, tangents, new_dtype, weak_type):
-    (x,), (t,) = primals, tangents
-    out = bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
-    if type(t) is ad.Zero or not dtypes.is_inexact(new_dtype):
-        return [out], [ad.Zero.like(out)]
-    return [out], [bind(convert_element_type_p, t, new_dtype=new_dtype, weak_type=weak_type)]
-
-
-def _convert_transpose(ct, x, new_dtype, weak_type):
-    old = x.aval
-    if not dtypes.is_inexact(old.dtype):
-        return [ad.Zero(ad.tangent_aval(old))]
-    if type(ct) is ad.Zero:
-        return [ad.Zero(old)]
-    return [bind(convert_element_type_p, ct, new_dtype=old.dtype, weak_type=old.weak_type)]
-
-
-ad.primitive_jvps[convert_element_type_p] = _convert_jvp
-ad.primitive_transposes[convert_element_type_p] = _convert_transpose
-
-
-# ---------------------------------------------------------------------------------------
-# Batching rules
-
-from ..interpreters import batching  # noqa: E402
-
-for _prim in (*unary_prims.values(), round_p, integer_pow_p, convert_element_type_p,
-              bitcast_convert_type_p):
-    batching.defvectorized(_prim)
-for _prim in (*binary_prims.values(), *compare_prims.values()):
-    batching.defbroadcasting(_prim)
-
-
-def _batch_with_scalar_operands(prim, scalar_ok):
-    """Batching for select_n and clamp: operand 1 (a case, the clamped operand) has the
-    example shape of the result, as do the others except those at positions `scalar_ok`
-    (`which`, the bounds), which may be rank-0. The result keeps the batch dimension of the
-    first mapped operand of the result's example shape (0 if there is none); other mapped
-    operands move there, mapped rank-0 ones are broadcast along it, unmapped ones are
-    broadcast unless they are rank-0 where that is allowed."""
-    def rule(vals, dims, **params):
-        from .structural import broadcast_in_dim
-        size = batching.batch_size_of(vals, dims)
-        shapes = [get_aval(v).shape if d is batching.not_mapped else
-                  get_aval(v).shape[:d] + get_aval(v).shape[d + 1:] for v, d in zip(vals, dims)]
-        shape = shapes[1]
-        out_dim = next((d for d, s in zip(dims, shapes)
-                        if d is not batching.not_mapped and s == shape), 0)
-        out_shape = shape[:out_dim] + (size,) + shape[out_dim:]
-        others = tuple(i for i in range(len(out_shape)) if i != out_dim)
-        new_vals = []
-        for i, (v, d, s) in enumerate(zip(vals, dims, shapes)):
-            if d is batching.not_mapped:
-                if not (i in scalar_ok and s == ()):
-                    v = broadcast_in_dim(v, out_shape, others)
-            elif s == shape:
-                v = batching.moveaxis(v, d, out_dim)
-            else:
-                v = broadcast_in_dim(v, out_shape, (out_dim,))
-            new_vals.append(v)
-        return [prim.bind(*new_vals, **params)], [out_dim]
-    batching.primitive_batchers[prim] = rule
-
-
-_batch_with_scalar_operands(select_n_p, scalar_ok=(0,))
-_batch_with_scalar_operands(clamp_p, scalar_ok=(0, 2))
+batching.defvectorized(bitcast_convert_type_p)

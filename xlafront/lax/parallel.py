@@ -9,7 +9,12 @@ from .. import core, dtypes
 from ..core import bind
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
+from ..tree import tree_flatten, tree_map, tree_unflatten
 from .base import normalize_axis
+from .elementwise import convert_element_type, div, eq, mul
+from .reductions import reduce_max, reduce_min, reduce_sum
+from .shape import iota, reshape, squeeze
+from .slicing import dynamic_slice
 
 
 def _names(axis_name):
@@ -56,15 +61,10 @@ def _reducer(name, reduce_mapped, unmapped):
     return prim
 
 
-def _lax():
-    from .. import lax
-    return lax
-
-
-psum_p = _reducer("psum", lambda v, axes: _lax().reduce_sum(v, axes),
-                  lambda v, n: _lax().mul(v, _lax().convert_element_type(n, core.get_aval(v).dtype)))
-pmax_p = _reducer("pmax", lambda v, axes: _lax().reduce_max(v, axes), lambda v, n: v)
-pmin_p = _reducer("pmin", lambda v, axes: _lax().reduce_min(v, axes), lambda v, n: v)
+psum_p = _reducer("psum", reduce_sum,
+                  lambda v, n: mul(v, convert_element_type(n, core.get_aval(v).dtype)))
+pmax_p = _reducer("pmax", reduce_max, lambda v, n: v)
+pmin_p = _reducer("pmin", reduce_min, lambda v, n: v)
 
 ad.deflinear(psum_p, lambda cts, *args, axis_name: [
     None if type(ct) is ad.Zero else bind(psum_p, ct, axis_name=axis_name)[0] for ct in cts])
@@ -72,16 +72,15 @@ ad.deflinear(psum_p, lambda cts, *args, axis_name: [
 
 def _chooser_jvp(prim):
     def rule(primals, tangents, axis_name):
-        lax = _lax()
         outs = bind(prim, *primals, axis_name=axis_name)
         touts = []
         for x, t, y in zip(primals, tangents, outs):
             if type(t) is ad.Zero:
                 touts.append(t)
                 continue
-            hit = lax.convert_element_type(lax.eq(x, y), core.get_aval(t).dtype)
-            total, count = bind(psum_p, lax.mul(t, hit), hit, axis_name=axis_name)
-            touts.append(lax.div(total, count))
+            hit = convert_element_type(eq(x, y), core.get_aval(t).dtype)
+            total, count = bind(psum_p, mul(t, hit), hit, axis_name=axis_name)
+            touts.append(div(total, count))
         return outs, touts
     ad.primitive_jvps[prim] = rule
 
@@ -108,14 +107,12 @@ def pmin(x, axis_name):
 
 def pmean(x, axis_name):
     """The mean of x (any pytree) over the named axis."""
-    from ..tree import tree_map
     size = axis_size(axis_name)
-    return tree_map(lambda s: _lax().div(s, _lax().convert_element_type(
-        size, core.get_aval(s).dtype)), psum(x, axis_name))
+    return tree_map(lambda s: div(s, convert_element_type(size, core.get_aval(s).dtype)),
+                    psum(x, axis_name))
 
 
 def _tree_collective(prim, x, axis_name):
-    from ..tree import tree_flatten, tree_unflatten
     leaves, tree = tree_flatten(x)
     if not leaves:
         return x
@@ -135,7 +132,7 @@ def _axis_index_batch(trace, vals, dims, axis_name):
     ours, _ = _split_axes(trace, axis_name)
     if not ours:
         return [bind(axis_index_p, axis_name=axis_name)], [None]
-    return [_lax().iota(dtypes.int32, trace.axis_size)], [0]
+    return [iota(dtypes.int32, trace.axis_size)], [0]
 
 
 batching.batchers_with_trace[axis_index_p] = _axis_index_batch
@@ -180,21 +177,20 @@ def _all_gather_batch(trace, vals, dims, axis_name, axis, tiled, axis_size):
     if tiled:
         shape = list(core.get_aval(out).shape)
         shape[axis:axis + 2] = [shape[axis] * shape[axis + 1]]
-        out = _lax().reshape(out, tuple(shape))
+        out = reshape(out, tuple(shape))
     return [out], [None]
 
 
 def _all_gather_transpose(ct, x, axis_name, axis, tiled, axis_size):
-    lax = _lax()
     total = bind(psum_p, ct, axis_name=axis_name)[0]
     size = x.aval.shape[axis] if tiled else 1
-    start = lax.mul(axis_index(axis_name), size)
+    start = mul(axis_index(axis_name), size)
     starts = [0] * x.aval.ndim if tiled else [0] * (x.aval.ndim + 1)
     sizes = list(core.get_aval(total).shape)
     sizes[axis] = size
     starts[axis] = start
-    part = lax.dynamic_slice(total, starts, sizes)
-    return [part if tiled else lax.squeeze(part, (axis,))]
+    part = dynamic_slice(total, starts, sizes)
+    return [part if tiled else squeeze(part, (axis,))]
 
 
 batching.batchers_with_trace[all_gather_p] = _all_gather_batch
@@ -204,7 +200,6 @@ ad.deflinear(all_gather_p, _all_gather_transpose)
 def all_gather(x, axis_name, *, axis=0, tiled=False):
     """The values of x from every position of the named axis, stacked at `axis` (or
     concatenated along it with tiled=True)."""
-    from ..tree import tree_map
     names = _names(axis_name)
 
     def gather(leaf):

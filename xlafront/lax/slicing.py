@@ -1,9 +1,9 @@
-"""Indexed reads and writes: gather and the scatter family (scatter, scatter_add,
-scatter_mul, scatter_min, scatter_max), with JAX's dimension numbers and out-of-bounds
-modes.
+"""Slicing and indexed access: slice, dynamic_slice, dynamic_update_slice, gather and the
+scatter family (scatter, scatter_add, scatter_mul, scatter_min, scatter_max), with JAX's
+dimension numbers and out-of-bounds modes.
 
-As in JAX the index vector dimension is always the last dimension of the indices, and
-`mode` says what out-of-bounds indices do:
+As in JAX the index vector dimension of gather and scatter is always the last dimension
+of the indices, and `mode` says what out-of-bounds indices do:
 
 - `GatherScatterMode.CLIP` ("clip"): indices are clamped so the whole window is in bounds;
 - `GatherScatterMode.FILL_OR_DROP` ("fill", "drop"): a gather returns `fill_value` for a
@@ -22,10 +22,286 @@ import numpy as np
 
 from .. import dtypes
 from ..core import bind, concrete_shape, get_aval
+from ..interpreters import ad, batching
 from ..interpreters import lowering as L
-from .base import check_kinds, out, primitive
-from .elementwise import _compare_type
+from .base import (check_kinds, check_same_dtypes, ints, is_array_value, jvp_rule, normalize_axis,
+                   out, primitive)
+from .elementwise import add, convert_element_type, div, eq, lt, mul, select, sub
+from .shape import broadcast, broadcast_in_dim, concatenate, full, iota, pad, reshape
 
+__all__ = ["GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers",
+           "dynamic_slice", "dynamic_slice_p", "dynamic_update_slice", "dynamic_update_slice_p",
+           "gather", "gather_p", "scatter", "scatter_add", "scatter_add_p", "scatter_max",
+           "scatter_max_p", "scatter_min", "scatter_min_p", "scatter_mul", "scatter_mul_p",
+           "scatter_p", "scatter_prims", "slice_", "slice_in_dim", "slice_p"]
+
+
+# ---------------------------------------------------------------------------------------
+# slice
+
+def _slice_abstract(x, start_indices, limit_indices, strides):
+    if not len(start_indices) == len(limit_indices) == len(strides) == x.ndim:
+        raise TypeError(f"slice: start_indices, limit_indices and strides need one entry per "
+                        f"dimension of shape {x.shape}")
+    shape = []
+    for n, start, limit, stride in zip(x.shape, start_indices, limit_indices, strides):
+        if not 0 <= start <= limit <= n or stride < 1:
+            raise IndexError(f"slice: indices start={start_indices} limit={limit_indices} "
+                             f"strides={strides} are out of bounds for shape {x.shape}")
+        shape.append((limit - start + stride - 1) // stride)
+    return out(tuple(shape), x.dtype, x.weak_type)
+
+
+slice_p = primitive(
+    "slice", _slice_abstract,
+    lambda ctx, x, start_indices, limit_indices, strides: [L.hlo.slice(
+        x, L.dense_i64(start_indices), L.dense_i64(limit_indices), L.dense_i64(strides))])
+
+
+def slice_(x, start_indices, limit_indices, strides=None):
+    """x[start:limit:stride] in every dimension, with static bounds."""
+    start = ints("slice", "start_indices", start_indices)
+    limit = ints("slice", "limit_indices", limit_indices)
+    strides = (1,) * len(start) if strides is None else ints("slice", "strides", strides)
+    if (start == (0,) * len(start) and limit == get_aval(x).shape and set(strides) <= {1}
+            and is_array_value(x)):
+        return x
+    return bind(slice_p, x, start_indices=start, limit_indices=limit, strides=strides)
+
+
+slice_.__name__ = "slice"
+
+
+def slice_in_dim(x, start_index, limit_index, stride=1, axis=0):
+    """x[start:limit:stride] along `axis` (None bounds and negative ones as in Python)."""
+    shape = get_aval(x).shape
+    axis = normalize_axis("slice_in_dim", axis, len(shape))
+    start, limit, step = builtins.slice(start_index, limit_index, stride).indices(shape[axis])
+    starts, limits, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, builtins.max(limit, start), step
+    return slice_(x, starts, limits, strides)
+
+
+def _slice_transpose(ct, x, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    ct_shape = get_aval(ct).shape
+    config = []
+    for n, start, m, stride in zip(shape, start_indices, ct_shape, strides):
+        real_limit = start + (0 if m == 0 else 1 + (m - 1) * stride)
+        config.append((start, n - real_limit, stride - 1 if m else 0))
+    return [pad(ct, np.zeros((), get_aval(ct).dtype), tuple(config))]
+
+
+def _slice_batch(vals, dims, start_indices, limit_indices, strides):
+    (x,), (d,) = vals, dims
+    size = get_aval(x).shape[d]
+    return [slice_p.bind(x, start_indices=start_indices[:d] + (0,) + start_indices[d:],
+                         limit_indices=limit_indices[:d] + (size,) + limit_indices[d:],
+                         strides=strides[:d] + (1,) + strides[d:])], [d]
+
+
+ad.deflinear(slice_p, _slice_transpose)
+batching.primitive_batchers[slice_p] = _slice_batch
+
+
+# ---------------------------------------------------------------------------------------
+# dynamic_slice / dynamic_update_slice
+#
+# Under vmap with unmapped start indices the batch dimension is one more dimension, sliced
+# from 0 in full. With mapped start indices each example reads (or writes) its own window:
+# as in JAX, a gather (or scatter) batched along the vmapped dimension, with one index
+# vector per example and clamping (mode "clip") as XLA clamps.
+
+def _check_start_indices(op, x, indices):
+    if len({i.dtype for i in indices}) > 1:
+        raise TypeError(f"{op}: start indices must share one integer dtype, got "
+                        f"{[i.dtype.name for i in indices]}")
+    if len(indices) != x.ndim:
+        raise TypeError(f"{op}: needs one start index per dimension of shape {x.shape}, got "
+                        f"{len(indices)}")
+    for i in indices:
+        if i.shape != () or dtypes.kind(i.dtype) not in "iu":
+            raise TypeError(f"{op}: start indices must be integer scalars, got "
+                            f"{i.str_short()}")
+
+
+def _index_operands(x, indices):
+    """Start indices as operands of one integer dtype, negative ones counted from the end of
+    their dimension (as in JAX); XLA then clamps the window into bounds."""
+    shape = get_aval(x).shape
+    indices = list(indices)
+    if len(indices) != len(shape):
+        return indices  # the abstract evaluation reports the mismatch
+    avals = [None if isinstance(i, (builtins.int, np.integer)) else get_aval(i) for i in indices]
+    if any(a is not None and (a.shape != () or dtypes.kind(a.dtype) not in "iu") for a in avals):
+        return indices  # not integer scalars: the abstract evaluation reports them
+    dtype = dtypes.int64 if any(a is not None and a.dtype.itemsize == 8 for a in avals) \
+        else dtypes.int32
+    info = np.iinfo(dtype)
+    result = []
+    for i, aval, n in zip(indices, avals, shape):
+        if aval is None:
+            i = builtins.int(i)
+            result.append(np.asarray(min(max(i + n if i < 0 else i, info.min), info.max), dtype))
+            continue
+        if aval.dtype != dtype:
+            i = convert_element_type(i, dtype)
+        if dtypes.kind(aval.dtype) == "i":
+            i = select(lt(i, np.zeros((), dtype)), add(i, np.asarray(n, dtype)), i)
+        result.append(i)
+    return result
+
+
+def _index_dtype(indices):
+    return get_aval(indices[0]).dtype if indices else dtypes.int32
+
+
+def _start_vectors(indices, idx_dims, size):
+    """The start indices as a (size, len(indices)) array: one index vector per example."""
+    columns = [reshape(broadcast(i, (size,)) if d is batching.not_mapped else i, (size, 1))
+               for i, d in zip(indices, idx_dims)]
+    return concatenate(columns, 1)
+
+
+def _dynamic_slice_abstract(x, *indices, slice_sizes):
+    _check_start_indices("dynamic_slice", x, indices)
+    if len(slice_sizes) != x.ndim or any(not 0 <= s <= n for s, n in zip(slice_sizes, x.shape)):
+        raise TypeError(f"dynamic_slice: slice_sizes {slice_sizes} must fit in shape {x.shape}")
+    return out(slice_sizes, x.dtype, x.weak_type)
+
+
+dynamic_slice_p = primitive(
+    "dynamic_slice", _dynamic_slice_abstract,
+    lambda ctx, x, *indices, slice_sizes: [L.hlo.dynamic_slice(
+        x, list(indices), L.dense_i64(slice_sizes))])
+
+
+def dynamic_slice(x, start_indices, slice_sizes):
+    """x[start:start+size] per dimension with traced starts; a negative start counts from the
+    end, then the window is clamped into bounds as XLA does."""
+    sizes = concrete_shape(slice_sizes, "dynamic_slice")
+    return bind(dynamic_slice_p, x, *_index_operands(x, start_indices), slice_sizes=sizes)
+
+
+def _dynamic_slice_jvp(primals, tangents, slice_sizes):
+    x, *indices = primals
+    out = dynamic_slice_p.bind(x, *indices, slice_sizes=slice_sizes)
+    t = tangents[0]
+    if type(t) is ad.Zero:
+        return [out], [ad.Zero.like(out)]
+    return [out], [dynamic_slice_p.bind(t, *indices, slice_sizes=slice_sizes)]
+
+
+def _dynamic_slice_transpose(ct, x, *indices, slice_sizes):
+    zeros = full(x.aval.shape, 0, x.aval.dtype)
+    return [dynamic_update_slice_p.bind(zeros, ct, *indices)] + [None] * len(indices)
+
+
+def _dynamic_slice_batch(vals, dims, slice_sizes):
+    x, *indices = vals
+    dx, *idx_dims = dims
+    size = batching.batch_size_of(vals, dims)
+    if all(d is batching.not_mapped for d in idx_dims):
+        zero = np.zeros((), _index_dtype(indices))
+        return [dynamic_slice_p.bind(x, *indices[:dx], zero, *indices[dx:],
+                                     slice_sizes=slice_sizes[:dx] + (size,) +
+                                     slice_sizes[dx:])], [dx]
+    starts = _start_vectors(indices, idx_dims, size)
+    ndim = len(slice_sizes)
+    if dx is batching.not_mapped:  # one operand, an index vector per example
+        dnums = GatherDimensionNumbers(offset_dims=tuple(range(1, ndim + 1)),
+                                       collapsed_slice_dims=(),
+                                       start_index_map=tuple(range(ndim)))
+        sizes, out_dim = slice_sizes, 0
+    else:  # the example's own operand: a batching dimension of the gather
+        other = tuple(i for i in range(ndim + 1) if i != dx)
+        dnums = GatherDimensionNumbers(offset_dims=other, collapsed_slice_dims=(),
+                                       start_index_map=other, operand_batching_dims=(dx,),
+                                       start_indices_batching_dims=(0,))
+        sizes, out_dim = slice_sizes[:dx] + (min(size, 1),) + slice_sizes[dx:], dx
+    return [gather(x, starts, dnums, sizes, unique_indices=True, indices_are_sorted=True,
+                   mode="clip")], [out_dim]
+
+
+ad.primitive_jvps[dynamic_slice_p] = _dynamic_slice_jvp
+ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
+batching.primitive_batchers[dynamic_slice_p] = _dynamic_slice_batch
+
+
+def _dynamic_update_slice_abstract(x, update, *indices):
+    check_same_dtypes("dynamic_update_slice", (x, update))
+    _check_start_indices("dynamic_update_slice", x, indices)
+    if update.ndim != x.ndim or any(u > n for u, n in zip(update.shape, x.shape)):
+        raise TypeError(f"dynamic_update_slice: update of shape {update.shape} does not fit in "
+                        f"operand of shape {x.shape}")
+    return out(x.shape, x.dtype, x.weak_type)
+
+
+dynamic_update_slice_p = primitive(
+    "dynamic_update_slice", _dynamic_update_slice_abstract,
+    lambda ctx, x, update, *indices: [L.hlo.dynamic_update_slice(x, update, list(indices))])
+
+
+def dynamic_update_slice(x, update, start_indices):
+    """x with `update` written at start_indices (negative ones count from the end; the
+    window is clamped into bounds)."""
+    return bind(dynamic_update_slice_p, x, update, *_index_operands(x, start_indices))
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    x, update, *indices = primals
+    tx, tu = tangents[:2]
+    out = dynamic_update_slice_p.bind(x, update, *indices)
+    if type(tx) is ad.Zero and type(tu) is ad.Zero:
+        return [out], [ad.Zero.like(out)]
+    tangent = dynamic_update_slice_p.bind(ad.instantiate(tx), ad.instantiate(tu), *indices)
+    return [out], [tangent]
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *indices):
+    update_aval = update.aval if ad.is_undefined(update) else get_aval(update)
+    ct_x = ct_u = None
+    if ad.is_undefined(x):
+        zeros = full(update_aval.shape, 0, update_aval.dtype)
+        ct_x = dynamic_update_slice_p.bind(ct, zeros, *indices)
+    if ad.is_undefined(update):
+        ct_u = dynamic_slice_p.bind(ct, *indices, slice_sizes=update_aval.shape)
+    return [ct_x, ct_u] + [None] * len(indices)
+
+
+def _dynamic_update_slice_batch(vals, dims):
+    x, update, *indices = vals
+    dx, du, *idx_dims = dims
+    size = batching.batch_size_of(vals, dims)
+    if all(d is batching.not_mapped for d in idx_dims):
+        if dx is batching.not_mapped or dx != du:
+            x, update = batching.bdim_at_front(x, dx, size), batching.bdim_at_front(update, du, size)
+            dx = 0
+        zero = np.zeros((), _index_dtype(indices))
+        return [dynamic_update_slice_p.bind(x, update, *indices[:dx], zero,
+                                            *indices[dx:])], [dx]
+    if dx is batching.not_mapped:
+        x, dx = broadcast(x, (size,)), 0
+    if du is batching.not_mapped:
+        update, du = broadcast(update, (size,)), 0
+    starts = _start_vectors(indices, idx_dims, size)
+    ndim = len(indices)
+    dnums = ScatterDimensionNumbers(
+        update_window_dims=tuple(i for i in range(ndim + 1) if i != du),
+        inserted_window_dims=(),
+        scatter_dims_to_operand_dims=tuple(i for i in range(ndim + 1) if i != dx),
+        operand_batching_dims=(dx,), scatter_indices_batching_dims=(0,))
+    return [scatter(x, starts, update, dnums, unique_indices=True, indices_are_sorted=True,
+                    mode="clip")], [dx]
+
+
+ad.primitive_jvps[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+ad.primitive_transposes[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+batching.primitive_batchers[dynamic_update_slice_p] = _dynamic_update_slice_batch
+
+
+# ---------------------------------------------------------------------------------------
+# gather and scatter: dimension numbers, modes, shared checks
 
 class GatherDimensionNumbers(NamedTuple):
     """How the dimensions of a gather's operand, indices and output relate (XLA's gather
@@ -80,13 +356,6 @@ class GatherScatterMode(enum.Enum):
                          "'promise_in_bounds' or a GatherScatterMode")
 
 
-def _int_tuple(op, what, values):
-    try:
-        return tuple(builtins.int(v.__index__()) for v in values)
-    except (AttributeError, TypeError):
-        raise TypeError(f"{op}: {what} must be a sequence of integers, got {values!r}") from None
-
-
 def _dnums(op, cls, dimension_numbers):
     if isinstance(dimension_numbers, dict):
         dimension_numbers = cls(**dimension_numbers)
@@ -96,11 +365,42 @@ def _dnums(op, cls, dimension_numbers):
         else:
             raise TypeError(f"{op}: dimension_numbers must be a {cls.__name__}, got "
                             f"{dimension_numbers!r}")
-    return cls(*(_int_tuple(op, name, v) for name, v in zip(cls._fields, dimension_numbers)))
+    return cls(*(ints(op, name, v) for name, v in zip(cls._fields, dimension_numbers)))
 
 
-# ---------------------------------------------------------------------------------------
-# shared checks
+def _gather_dnums_of(dn):
+    """The gather that reads back what a scatter with dimension numbers `dn` writes."""
+    return GatherDimensionNumbers(
+        offset_dims=dn.update_window_dims, collapsed_slice_dims=dn.inserted_window_dims,
+        start_index_map=dn.scatter_dims_to_operand_dims,
+        operand_batching_dims=dn.operand_batching_dims,
+        start_indices_batching_dims=dn.scatter_indices_batching_dims)
+
+
+def _scatter_dnums_of(dn):
+    """The scatter that writes where a gather with dimension numbers `dn` reads."""
+    return ScatterDimensionNumbers(
+        update_window_dims=dn.offset_dims, inserted_window_dims=dn.collapsed_slice_dims,
+        scatter_dims_to_operand_dims=dn.start_index_map,
+        operand_batching_dims=dn.operand_batching_dims,
+        scatter_indices_batching_dims=dn.start_indices_batching_dims)
+
+
+def _window_sizes(operand_shape, dnums, updates_shape):
+    """The size of the update window in each operand dimension."""
+    sizes, pos = [], 0
+    for i in range(len(operand_shape)):
+        if i in dnums.inserted_window_dims or i in dnums.operand_batching_dims:
+            sizes.append(1)
+        else:
+            sizes.append(updates_shape[dnums.update_window_dims[pos]])
+            pos += 1
+    return sizes
+
+
+def _shift(dims):
+    return tuple(d + 1 for d in dims)
+
 
 def _check_sorted(op, name, dims):
     if list(dims) != sorted(dims):
@@ -163,6 +463,19 @@ def _check_index_map(op, name, index_map, operand, indices, operand_batching_dim
     _check_disjoint(op, name, index_map, "operand_batching_dims", operand_batching_dims)
 
 
+def _index_bounds(operand_shape, index_map, window_sizes, index_dtype):
+    """The largest in-bounds start of each index-vector entry, capped at what the index
+    dtype can hold (every representable index up to the cap is then in bounds)."""
+    cap = np.iinfo(index_dtype).max
+    return np.array([min(operand_shape[d] - window_sizes[d], cap) for d in index_map],
+                    index_dtype)
+
+
+def _broadcast_bounds(bounds, idx_aval):
+    vec = L.constant(bounds)
+    return L.hlo.broadcast_in_dim(L.ir_type(idx_aval), vec, L.dense_i64([idx_aval.ndim - 1]))
+
+
 # ---------------------------------------------------------------------------------------
 # gather
 
@@ -214,28 +527,6 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, unique
     return out(shape, operand.dtype, operand.weak_type)
 
 
-def _scalar_type(dtype):
-    return L.ir.RankedTensorType.get([], L.ir_element_type(dtype))
-
-
-def _compare(x, y, direction, dtype):
-    return L.hlo.compare(x, y, L.hlo.ComparisonDirectionAttr.get(direction),
-                         compare_type=L.hlo.ComparisonTypeAttr.get(_compare_type(dtype)))
-
-
-def _index_bounds(operand_shape, index_map, window_sizes, index_dtype):
-    """The largest in-bounds start of each index-vector entry, capped at what the index
-    dtype can hold (every representable index up to the cap is then in bounds)."""
-    cap = np.iinfo(index_dtype).max
-    return np.array([min(operand_shape[d] - window_sizes[d], cap) for d in index_map],
-                    index_dtype)
-
-
-def _broadcast_bounds(bounds, idx_aval):
-    vec = L.constant(bounds)
-    return L.hlo.broadcast_in_dim(L.ir_type(idx_aval), vec, L.dense_i64([idx_aval.ndim - 1]))
-
-
 def _gather_lowering(ctx, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
                      indices_are_sorted, mode, fill_value):
     op_aval, idx_aval = ctx.avals_in
@@ -255,17 +546,15 @@ def _gather_lowering(ctx, operand, indices, *, dimension_numbers, slice_sizes, u
     # FILL_OR_DROP: a window not wholly in bounds gives fill_value.
     idx_dtype = idx_aval.dtype
     bounds = _index_bounds(op_aval.shape, dn.start_index_map, slice_sizes, idx_dtype)
-    ok = _compare(indices, _broadcast_bounds(bounds, idx_aval), "LE", idx_dtype)
+    ok = L.compare(indices, _broadcast_bounds(bounds, idx_aval), "LE", idx_dtype)
     if dtypes.kind(idx_dtype) == "i":
         zero = L.full_like_aval(0, idx_aval)
-        ok = L.hlo.and_(ok, _compare(indices, zero, "GE", idx_dtype))
-    bool_t = _scalar_type(dtypes.bool_)
+        ok = L.hlo.and_(ok, L.compare(indices, zero, "GE", idx_dtype))
     mask_aval = idx_aval.update(shape=idx_aval.shape[:-1], dtype=dtypes.bool_)
     reduce = L.hlo.ReduceOp([L.ir_type(mask_aval)], [ok], [L.constant(np.array(True))],
                             L.dense_i64([idx_aval.ndim - 1]))
-    block = reduce.regions[0].blocks.append(bool_t, bool_t)
-    with L.ir.InsertionPoint(block):
-        L.hlo.return_([L.hlo.and_(*block.arguments)])
+    L.build_region(reduce.regions[0], [L.scalar_type(dtypes.bool_)] * 2,
+                   lambda a, b: L.hlo.and_(a, b))
     batch_dims = [i for i in range(out_aval.ndim) if i not in dn.offset_dims]
     mask = L.hlo.broadcast_in_dim(L.ir_type(out_aval.update(dtype=dtypes.bool_)),
                                   reduce.results[0], L.dense_i64(batch_dims))
@@ -320,6 +609,66 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
                 unique_indices=builtins.bool(unique_indices),
                 indices_are_sorted=builtins.bool(indices_are_sorted), mode=mode,
                 fill_value=fill_value)
+
+
+def _gather_jvp(g, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
+                indices_are_sorted, mode, fill_value):
+    return gather(g, indices, dimension_numbers, slice_sizes, unique_indices=unique_indices,
+                  indices_are_sorted=indices_are_sorted, mode=mode, fill_value=0)
+
+
+def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
+                      indices_are_sorted, mode, fill_value):
+    zeros = full(operand.aval.shape, 0, get_aval(ct).dtype)
+    return [scatter_add(zeros, indices, ct, _scatter_dnums_of(dimension_numbers),
+                        indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                        mode=mode), None]
+
+
+def _gather_batch(vals, dims, *, dimension_numbers, slice_sizes, unique_indices,
+                  indices_are_sorted, mode, fill_value):
+    operand, indices = vals
+    operand_bdim, indices_bdim = dims
+    dn = dimension_numbers
+    params = dict(mode=mode, fill_value=fill_value)
+    if indices_bdim is batching.not_mapped:
+        # the batch dimension becomes one more (leading) window dimension
+        operand = batching.moveaxis(operand, operand_bdim, 0)
+        new = GatherDimensionNumbers(
+            offset_dims=(0,) + _shift(dn.offset_dims),
+            collapsed_slice_dims=_shift(dn.collapsed_slice_dims),
+            start_index_map=_shift(dn.start_index_map),
+            operand_batching_dims=_shift(dn.operand_batching_dims),
+            start_indices_batching_dims=dn.start_indices_batching_dims)
+        sizes = (get_aval(operand).shape[0],) + tuple(slice_sizes)
+        return [gather(operand, indices, new, sizes, unique_indices=unique_indices,
+                       indices_are_sorted=indices_are_sorted, **params)], [0]
+    indices = batching.moveaxis(indices, indices_bdim, 0)
+    if operand_bdim is batching.not_mapped:
+        # the batch dimension is one more (leading) batch dimension of the indices
+        new = GatherDimensionNumbers(
+            offset_dims=_shift(dn.offset_dims), collapsed_slice_dims=dn.collapsed_slice_dims,
+            start_index_map=dn.start_index_map,
+            operand_batching_dims=dn.operand_batching_dims,
+            start_indices_batching_dims=_shift(dn.start_indices_batching_dims))
+        return [gather(operand, indices, new, slice_sizes, **params)], [0]
+    # both mapped: one more pair of batching dimensions
+    operand = batching.moveaxis(operand, operand_bdim, 0)
+    size = get_aval(operand).shape[0]
+    new = GatherDimensionNumbers(
+        offset_dims=_shift(dn.offset_dims),
+        collapsed_slice_dims=_shift(dn.collapsed_slice_dims),
+        start_index_map=_shift(dn.start_index_map),
+        operand_batching_dims=(0,) + _shift(dn.operand_batching_dims),
+        start_indices_batching_dims=(0,) + _shift(dn.start_indices_batching_dims))
+    sizes = (0 if size == 0 else 1,) + tuple(slice_sizes)
+    return [gather(operand, indices, new, sizes, unique_indices=unique_indices,
+                   indices_are_sorted=indices_are_sorted, **params)], [0]
+
+
+ad.defjvp(gather_p, _gather_jvp, None)
+ad.primitive_transposes[gather_p] = _gather_transpose
+batching.primitive_batchers[gather_p] = _gather_batch
 
 
 # ---------------------------------------------------------------------------------------
@@ -378,44 +727,8 @@ def _scatter_abstract(name):
     return abstract_eval
 
 
-def _window_sizes(operand_shape, dnums, updates_shape):
-    """The size of the update window in each operand dimension."""
-    sizes, pos = [], 0
-    for i in range(len(operand_shape)):
-        if i in dnums.inserted_window_dims or i in dnums.operand_batching_dims:
-            sizes.append(1)
-        else:
-            sizes.append(updates_shape[dnums.update_window_dims[pos]])
-            pos += 1
-    return sizes
-
-
-def _minmax_combiner(direction):
-    def combine(a, b, dtype):
-        if dtypes.kind(dtype) != "c":
-            return (L.hlo.maximum if direction == "GT" else L.hlo.minimum)(a, b)
-        # complex: lexicographic on (real, imag), as JAX orders complex numbers
-        ra, rb = L.hlo.real(a), L.hlo.real(b)
-        ia, ib = L.hlo.imag(a), L.hlo.imag(b)
-        f = np.float32  # only the kind matters for the comparison type
-        pick_a = L.hlo.or_(_compare(ra, rb, direction, f),
-                           L.hlo.and_(_compare(ra, rb, "EQ", f), _compare(ia, ib, direction, f)))
-        return L.hlo.select(pick_a, a, b)
-    return combine
-
-
-_combiners = {
-    "scatter": lambda a, b, dtype: b,
-    "scatter_add": lambda a, b, dtype: L.hlo.add(a, b),
-    "scatter_mul": lambda a, b, dtype: L.hlo.multiply(a, b),
-    "scatter_min": _minmax_combiner("LT"),
-    "scatter_max": _minmax_combiner("GT"),
-}
-
-
-def _scatter_lowering(name):
-    combine = _combiners[name]
-
+def _scatter_lowering(combine):
+    """The lowering of a scatter whose update computation is `combine(a, b, dtype)`."""
     def lower(ctx, operand, indices, updates, *, dimension_numbers, indices_are_sorted,
               unique_indices, mode):
         op_aval, idx_aval, upd_aval = ctx.avals_in
@@ -436,10 +749,8 @@ def _scatter_lowering(name):
         op = L.hlo.ScatterOp([L.ir_type(ctx.avals_out[0])], [operand], indices, [updates], dnums,
                              indices_are_sorted=L.ir.BoolAttr.get(indices_are_sorted),
                              unique_indices=L.ir.BoolAttr.get(unique_indices))
-        scalar = _scalar_type(op_aval.dtype)
-        block = op.update_computation.blocks.append(scalar, scalar)
-        with L.ir.InsertionPoint(block):
-            L.hlo.return_([combine(*block.arguments, op_aval.dtype)])
+        L.build_region(op.update_computation, [L.scalar_type(op_aval.dtype)] * 2,
+                       lambda a, b: combine(a, b, op_aval.dtype))
         return list(op.results)
     return lower
 
@@ -455,333 +766,6 @@ def _scatter_wrapper(prim, name, doc):
     op.__name__ = name
     op.__doc__ = doc
     return op
-
-
-_scatter_table = [
-    ("scatter", "updates replace the operand's values (overlapping updates: any one wins)"),
-    ("scatter_add", "updates are added to the operand's values"),
-    ("scatter_mul", "the operand's values are multiplied by the updates"),
-    ("scatter_min", "the operand's values become the minimum with the updates"),
-    ("scatter_max", "the operand's values become the maximum with the updates"),
-]
-scatter_prims = {}  # name -> primitive
-_scatter_ops = {}  # name -> public wrapper
-for _name, _what in _scatter_table:
-    scatter_prims[_name] = primitive(_name, _scatter_abstract(_name), _scatter_lowering(_name))
-    _scatter_ops[_name] = _scatter_wrapper(
-        scatter_prims[_name], _name,
-        f"XLA's scatter where {_what}: the windows of `updates` go to the index vectors of "
-        f"`scatter_indices` (last dimension), laid out by `dimension_numbers` (a "
-        f"ScatterDimensionNumbers). mode: 'clip', 'fill'/'drop' (the default: out-of-bounds "
-        f"windows are dropped) or 'promise_in_bounds'.")
-scatter_p, scatter_add_p, scatter_mul_p, scatter_min_p, scatter_max_p = (
-    scatter_prims[n] for n, _ in _scatter_table)
-scatter, scatter_add, scatter_mul, scatter_min, scatter_max = (
-    _scatter_ops[n] for n, _ in _scatter_table)
-
-
-# ---------------------------------------------------------------------------------------
-# Differentiation rules
-
-from ..interpreters import ad  # noqa: E402
-from .elementwise import add, div, eq, mul, select, sub  # noqa: E402
-from .structural import broadcast_in_dim, iota, reshape  # noqa: E402
-
-
-def _full(shape, value, dtype):
-    return broadcast_in_dim(np.array(value, dtype), shape, ())
-
-
-def _gather_dnums_of(dn):
-    """The gather that reads back what a scatter with dimension numbers `dn` writes."""
-    return GatherDimensionNumbers(
-        offset_dims=dn.update_window_dims, collapsed_slice_dims=dn.inserted_window_dims,
-        start_index_map=dn.scatter_dims_to_operand_dims,
-        operand_batching_dims=dn.operand_batching_dims,
-        start_indices_batching_dims=dn.scatter_indices_batching_dims)
-
-
-def _scatter_dnums_of(dn):
-    """The scatter that writes where a gather with dimension numbers `dn` reads."""
-    return ScatterDimensionNumbers(
-        update_window_dims=dn.offset_dims, inserted_window_dims=dn.collapsed_slice_dims,
-        scatter_dims_to_operand_dims=dn.start_index_map,
-        operand_batching_dims=dn.operand_batching_dims,
-        scatter_indices_batching_dims=dn.start_indices_batching_dims)
-
-
-def _gather_back(x, indices, dn, updates_shape, mode, fill_value=0):
-    """The windows of x (operand-shaped) that a scatter with dimension numbers dn touches,
-    shaped like its updates."""
-    return gather(x, indices, _gather_dnums_of(dn),
-                  _window_sizes(get_aval(x).shape, dn, updates_shape), mode=mode,
-                  fill_value=fill_value)
-
-
-def _gather_jvp(g, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
-                indices_are_sorted, mode, fill_value):
-    return gather(g, indices, dimension_numbers, slice_sizes, unique_indices=unique_indices,
-                  indices_are_sorted=indices_are_sorted, mode=mode, fill_value=0)
-
-
-def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
-                      indices_are_sorted, mode, fill_value):
-    if type(ct) is ad.Zero:
-        return [ad.Zero(operand.aval), None]
-    zeros = _full(operand.aval.shape, 0, get_aval(ct).dtype)
-    return [scatter_add(zeros, indices, ct, _scatter_dnums_of(dimension_numbers),
-                        indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
-                        mode=mode), None]
-
-
-ad.defjvp(gather_p, _gather_jvp, None)
-ad.primitive_transposes[gather_p] = _gather_transpose
-
-
-def _scatter_add_jvp(primals, tangents, **params):
-    operand, indices, updates = primals
-    g_operand, _, g_updates = tangents
-    out_ = bind(scatter_add_p, operand, indices, updates, **params)
-    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
-        return [out_], [ad.Zero.like(out_)]
-    t = bind(scatter_add_p, ad.instantiate(g_operand), indices, ad.instantiate(g_updates),
-             **params)
-    return [out_], [t]
-
-
-def _scatter_add_transpose(ct, operand, indices, updates, *, dimension_numbers,
-                           indices_are_sorted, unique_indices, mode):
-    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
-    if type(ct) is ad.Zero:
-        return [ad.Zero(operand.aval) if ad.is_undefined(operand) else None, None,
-                ad.Zero(updates_aval) if ad.is_undefined(updates) else None]
-    operand_ct = ct if ad.is_undefined(operand) else None
-    updates_ct = None
-    if ad.is_undefined(updates):
-        updates_ct = _gather_back(ct, indices, dimension_numbers, updates_aval.shape, mode)
-    return [operand_ct, None, updates_ct]
-
-
-ad.primitive_jvps[scatter_add_p] = _scatter_add_jvp
-ad.primitive_transposes[scatter_add_p] = _scatter_add_transpose
-
-
-def _unique_only(op):
-    raise NotImplementedError(f"{op} gradients with respect to the updates are only "
-                              "implemented for unique_indices=True (as in JAX); pass "
-                              "unique_indices=True if the indices do not repeat")
-
-
-def _scatter_mul_jvp_operand(g, operand, indices, updates, **params):
-    return bind(scatter_mul_p, g, indices, updates, **params)
-
-
-def _scatter_mul_jvp_updates(g, operand, indices, updates, *, dimension_numbers,
-                             indices_are_sorted, unique_indices, mode):
-    if not unique_indices:
-        _unique_only("scatter_mul")
-    zeros = _full(get_aval(operand).shape, 0, get_aval(operand).dtype)
-    return mul(operand, scatter_add(zeros, indices, g, dimension_numbers,
-                                    indices_are_sorted=indices_are_sorted,
-                                    unique_indices=unique_indices, mode=mode))
-
-
-def _scatter_mul_transpose(ct, operand, indices, updates, *, dimension_numbers,
-                           indices_are_sorted, unique_indices, mode):
-    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
-    if type(ct) is ad.Zero:
-        return [ad.Zero(operand.aval) if ad.is_undefined(operand) else None, None,
-                ad.Zero(updates_aval) if ad.is_undefined(updates) else None]
-    operand_ct = updates_ct = None
-    if ad.is_undefined(operand):
-        operand_ct = bind(scatter_mul_p, ct, indices, updates,
-                          dimension_numbers=dimension_numbers,
-                          indices_are_sorted=indices_are_sorted,
-                          unique_indices=unique_indices, mode=mode)
-    if ad.is_undefined(updates):
-        if not unique_indices:
-            _unique_only("scatter_mul")
-        updates_ct = _gather_back(mul(ct, operand), indices, dimension_numbers,
-                                  updates_aval.shape, mode)
-    return [operand_ct, None, updates_ct]
-
-
-ad.defjvp(scatter_mul_p, _scatter_mul_jvp_operand, None, _scatter_mul_jvp_updates)
-ad.primitive_transposes[scatter_mul_p] = _scatter_mul_transpose
-
-
-def _scatter_extremal_jvp(prim):
-    """JAX's rule: where several values (the operand's and the updates') tie for the
-    result, the tangent is their average."""
-    def rule(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
-             mode):
-        operand, indices, updates = primals
-        g_operand, _, g_updates = tangents
-        dn = dimension_numbers
-        params = dict(dimension_numbers=dn, indices_are_sorted=indices_are_sorted,
-                      unique_indices=unique_indices, mode=mode)
-        val_out = bind(prim, operand, indices, updates, **params)
-        if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
-            return [val_out], [ad.Zero.like(val_out)]
-        g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
-        op_aval, up_aval = get_aval(operand), get_aval(updates)
-        dtype = op_aval.dtype
-
-        def back(x):  # clamped reads: their transpose (a clamped scatter_add) matches
-            return _gather_back(x, indices, dn, up_aval.shape, GatherScatterMode.CLIP)
-
-        zeros_op = _full(op_aval.shape, 0, dtype)
-        ones_up = _full(up_aval.shape, 1, dtype)
-        zeros_up = _full(up_aval.shape, 0, dtype)
-        initial_vals = back(operand)
-        target_vals = back(val_out)
-        successful_updates = eq(updates, target_vals)
-        retained_values = eq(initial_vals, target_vals)
-        # (counted with the scatter's own mode: JAX's default mode miscounts under "clip")
-        num_updates = back(scatter_add(zeros_op, indices,
-                                       select(successful_updates, ones_up, zeros_up), dn,
-                                       mode=mode))
-        num_refs = back(scatter_add(zeros_op, indices, ones_up, dn, mode=mode))
-        one = np.array(1, dtype)
-        # windows a "drop" scatter discards count 0: keep their (unused) coefficients finite
-        safe_num_updates = select(eq(num_updates, zeros_up), ones_up, num_updates)
-        num_refs = select(eq(num_refs, zeros_up), ones_up, num_refs)
-        updates_normalizer = select(retained_values, div(one, add(num_updates, one)),
-                                    div(one, safe_num_updates))
-        updates_coef = select(successful_updates, updates_normalizer, zeros_up)
-        operand_normalizer = select(retained_values, div(one, add(num_updates, one)), zeros_up)
-        operand_coef = div(sub(operand_normalizer, one), num_refs)
-        target_tangents = back(g_operand)
-        tangent_updates = add(mul(target_tangents, operand_coef), mul(g_updates, updates_coef))
-        tangent_out = scatter_add(g_operand, indices, tangent_updates, dn,
-                                  indices_are_sorted=indices_are_sorted,
-                                  unique_indices=unique_indices, mode=mode)
-        return [val_out], [tangent_out]
-    return rule
-
-
-ad.primitive_jvps[scatter_min_p] = _scatter_extremal_jvp(scatter_min_p)
-ad.primitive_jvps[scatter_max_p] = _scatter_extremal_jvp(scatter_max_p)
-
-
-def _scatter_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
-                 mode):
-    operand, indices, updates = primals
-    g_operand, _, g_updates = tangents
-    dn = dimension_numbers
-    params = dict(dimension_numbers=dn, indices_are_sorted=indices_are_sorted,
-                  unique_indices=unique_indices, mode=mode)
-    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
-        val_out = bind(scatter_p, operand, indices, updates, **params)
-        return [val_out], [ad.Zero.like(val_out)]
-    g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
-    if unique_indices:  # no overlaps: the tangents scatter like the values
-        return ([bind(scatter_p, operand, indices, updates, **params)],
-                [bind(scatter_p, g_operand, indices, g_updates, **params)])
-    # Overlapping updates: which one wins is unspecified. As in JAX: give each update an
-    # id, scatter the ids, read back which id won each window, mask the losers out of the
-    # values and tangents and combine with scatter_add (whose transpose we have).
-    op_aval, up_aval = get_aval(operand), get_aval(updates)
-    ids_shape = list(up_aval.shape)
-    for d in dn.update_window_dims:
-        ids_shape[d] = 1
-    num_ids = math.prod(ids_shape)
-    id_dtype = dtypes.uint32 if num_ids < np.iinfo(np.uint32).max else dtypes.uint64
-    update_ids = add(reshape(iota(id_dtype, num_ids), tuple(ids_shape)), np.array(1, id_dtype))
-    update_ids = broadcast_in_dim(update_ids, up_aval.shape, tuple(range(up_aval.ndim))) \
-        if tuple(ids_shape) != up_aval.shape else update_ids
-    scattered_ids = bind(scatter_p, _full(op_aval.shape, 0, id_dtype), indices, update_ids,
-                         **params)
-    gathered_ids = _gather_back(scattered_ids, indices, dn, up_aval.shape,
-                                GatherScatterMode.PROMISE_IN_BOUNDS)
-    operand_kept = eq(scattered_ids, np.array(0, id_dtype))
-    update_won = eq(update_ids, gathered_ids)
-    zeros_op = _full(op_aval.shape, 0, op_aval.dtype)
-    zeros_up = _full(up_aval.shape, 0, up_aval.dtype)
-    val_out = scatter_add(select(operand_kept, operand, zeros_op), indices,
-                          select(update_won, updates, zeros_up), **params)
-    tangent_out = scatter_add(select(operand_kept, g_operand, zeros_op), indices,
-                              select(update_won, g_updates, zeros_up), **params)
-    return [val_out], [tangent_out]
-
-
-def _scatter_transpose(ct, operand, indices, updates, *, dimension_numbers, indices_are_sorted,
-                       unique_indices, mode):
-    if not unique_indices:
-        raise NotImplementedError("scatter transpose is only implemented for "
-                                  "unique_indices=True (as in JAX)")
-    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
-    if type(ct) is ad.Zero:
-        return [ad.Zero(operand.aval) if ad.is_undefined(operand) else None, None,
-                ad.Zero(updates_aval) if ad.is_undefined(updates) else None]
-    operand_ct = updates_ct = None
-    if ad.is_undefined(operand):  # the overwritten entries get no cotangent
-        operand_ct = bind(scatter_p, ct, indices,
-                          _full(updates_aval.shape, 0, get_aval(ct).dtype),
-                          dimension_numbers=dimension_numbers,
-                          indices_are_sorted=indices_are_sorted, unique_indices=True,
-                          mode=mode)
-    if ad.is_undefined(updates):
-        updates_ct = _gather_back(ct, indices, dimension_numbers, updates_aval.shape, mode)
-    return [operand_ct, None, updates_ct]
-
-
-ad.primitive_jvps[scatter_p] = _scatter_jvp
-ad.primitive_transposes[scatter_p] = _scatter_transpose
-
-
-# ---------------------------------------------------------------------------------------
-# Batching rules
-
-from ..interpreters import batching  # noqa: E402
-
-
-def _shift(dims):
-    return tuple(d + 1 for d in dims)
-
-
-def _gather_batch(vals, dims, *, dimension_numbers, slice_sizes, unique_indices,
-                  indices_are_sorted, mode, fill_value):
-    operand, indices = vals
-    operand_bdim, indices_bdim = dims
-    dn = dimension_numbers
-    params = dict(mode=mode, fill_value=fill_value)
-    if indices_bdim is batching.not_mapped:
-        # the batch dimension becomes one more (leading) window dimension
-        operand = batching.moveaxis(operand, operand_bdim, 0)
-        new = GatherDimensionNumbers(
-            offset_dims=(0,) + _shift(dn.offset_dims),
-            collapsed_slice_dims=_shift(dn.collapsed_slice_dims),
-            start_index_map=_shift(dn.start_index_map),
-            operand_batching_dims=_shift(dn.operand_batching_dims),
-            start_indices_batching_dims=dn.start_indices_batching_dims)
-        sizes = (get_aval(operand).shape[0],) + tuple(slice_sizes)
-        return [gather(operand, indices, new, sizes, unique_indices=unique_indices,
-                       indices_are_sorted=indices_are_sorted, **params)], [0]
-    indices = batching.moveaxis(indices, indices_bdim, 0)
-    if operand_bdim is batching.not_mapped:
-        # the batch dimension is one more (leading) batch dimension of the indices
-        new = GatherDimensionNumbers(
-            offset_dims=_shift(dn.offset_dims), collapsed_slice_dims=dn.collapsed_slice_dims,
-            start_index_map=dn.start_index_map,
-            operand_batching_dims=dn.operand_batching_dims,
-            start_indices_batching_dims=_shift(dn.start_indices_batching_dims))
-        return [gather(operand, indices, new, slice_sizes, **params)], [0]
-    # both mapped: one more pair of batching dimensions
-    operand = batching.moveaxis(operand, operand_bdim, 0)
-    size = get_aval(operand).shape[0]
-    new = GatherDimensionNumbers(
-        offset_dims=_shift(dn.offset_dims),
-        collapsed_slice_dims=_shift(dn.collapsed_slice_dims),
-        start_index_map=_shift(dn.start_index_map),
-        operand_batching_dims=(0,) + _shift(dn.operand_batching_dims),
-        start_indices_batching_dims=(0,) + _shift(dn.start_indices_batching_dims))
-    sizes = (0 if size == 0 else 1,) + tuple(slice_sizes)
-    return [gather(operand, indices, new, sizes, unique_indices=unique_indices,
-                   indices_are_sorted=indices_are_sorted, **params)], [0]
-
-
-batching.primitive_batchers[gather_p] = _gather_batch
 
 
 def _scatter_batch(prim):
@@ -813,5 +797,245 @@ def _scatter_batch(prim):
     batching.primitive_batchers[prim] = rule
 
 
-for _prim in scatter_prims.values():
-    _scatter_batch(_prim)
+scatter_prims = {}  # name -> primitive, for every row of the family
+
+
+def scatter_variant(name, what, combine, diff):
+    """A row of the scatter family: at each location written, `combine(a, b, dtype)` gives
+    the new value from the operand's (a) and the update's (b) (`what` says it in words);
+    `diff(prim)` registers the differentiation rules. Returns (primitive, wrapper)."""
+    prim = primitive(name, _scatter_abstract(name), _scatter_lowering(combine))
+    diff(prim)
+    _scatter_batch(prim)
+    scatter_prims[name] = prim
+    return prim, _scatter_wrapper(
+        prim, name,
+        f"XLA's scatter where {what}: the windows of `updates` go to the index vectors of "
+        f"`scatter_indices` (last dimension), laid out by `dimension_numbers` (a "
+        f"ScatterDimensionNumbers). mode: 'clip', 'fill'/'drop' (the default: out-of-bounds "
+        f"windows are dropped) or 'promise_in_bounds'.")
+
+def _gather_back(x, indices, dn, updates_shape, mode, fill_value=0):
+    """The windows of x (operand-shaped) that a scatter with dimension numbers dn touches,
+    shaped like its updates."""
+    return gather(x, indices, _gather_dnums_of(dn),
+                  _window_sizes(get_aval(x).shape, dn, updates_shape), mode=mode,
+                  fill_value=fill_value)
+
+
+def _unique_only(op):
+    raise NotImplementedError(f"{op} gradients with respect to the updates are only "
+                              "implemented for unique_indices=True (as in JAX); pass "
+                              "unique_indices=True if the indices do not repeat")
+
+
+
+# scatter ---------------------------------------------------------------------------------
+
+def _scatter_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
+                 mode):
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    dn = dimension_numbers
+    params = dict(dimension_numbers=dn, indices_are_sorted=indices_are_sorted,
+                  unique_indices=unique_indices, mode=mode)
+    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
+        val_out = bind(scatter_p, operand, indices, updates, **params)
+        return [val_out], [ad.Zero.like(val_out)]
+    g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
+    if unique_indices:  # no overlaps: the tangents scatter like the values
+        return ([bind(scatter_p, operand, indices, updates, **params)],
+                [bind(scatter_p, g_operand, indices, g_updates, **params)])
+    # Overlapping updates: which one wins is unspecified. As in JAX: give each update an
+    # id, scatter the ids, read back which id won each window, mask the losers out of the
+    # values and tangents and combine with scatter_add (whose transpose we have).
+    op_aval, up_aval = get_aval(operand), get_aval(updates)
+    ids_shape = list(up_aval.shape)
+    for d in dn.update_window_dims:
+        ids_shape[d] = 1
+    num_ids = math.prod(ids_shape)
+    id_dtype = dtypes.uint32 if num_ids < np.iinfo(np.uint32).max else dtypes.uint64
+    update_ids = add(reshape(iota(id_dtype, num_ids), tuple(ids_shape)), np.array(1, id_dtype))
+    update_ids = broadcast_in_dim(update_ids, up_aval.shape, tuple(range(up_aval.ndim))) \
+        if tuple(ids_shape) != up_aval.shape else update_ids
+    scattered_ids = bind(scatter_p, full(op_aval.shape, 0, id_dtype), indices, update_ids,
+                         **params)
+    gathered_ids = _gather_back(scattered_ids, indices, dn, up_aval.shape,
+                                GatherScatterMode.PROMISE_IN_BOUNDS)
+    operand_kept = eq(scattered_ids, np.array(0, id_dtype))
+    update_won = eq(update_ids, gathered_ids)
+    zeros_op = full(op_aval.shape, 0, op_aval.dtype)
+    zeros_up = full(up_aval.shape, 0, up_aval.dtype)
+    val_out = scatter_add(select(operand_kept, operand, zeros_op), indices,
+                          select(update_won, updates, zeros_up), **params)
+    tangent_out = scatter_add(select(operand_kept, g_operand, zeros_op), indices,
+                              select(update_won, g_updates, zeros_up), **params)
+    return [val_out], [tangent_out]
+
+
+def _scatter_transpose(ct, operand, indices, updates, *, dimension_numbers, indices_are_sorted,
+                       unique_indices, mode):
+    if not unique_indices:
+        raise NotImplementedError("scatter transpose is only implemented for "
+                                  "unique_indices=True (as in JAX)")
+    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
+    operand_ct = updates_ct = None
+    if ad.is_undefined(operand):  # the overwritten entries get no cotangent
+        operand_ct = bind(scatter_p, ct, indices,
+                          full(updates_aval.shape, 0, get_aval(ct).dtype),
+                          dimension_numbers=dimension_numbers,
+                          indices_are_sorted=indices_are_sorted, unique_indices=True,
+                          mode=mode)
+    if ad.is_undefined(updates):
+        updates_ct = _gather_back(ct, indices, dimension_numbers, updates_aval.shape, mode)
+    return [operand_ct, None, updates_ct]
+
+
+scatter_p, scatter = scatter_variant(
+    "scatter", "updates replace the operand's values (overlapping updates: any one wins)",
+    lambda a, b, dtype: b, jvp_rule(_scatter_jvp, _scatter_transpose))
+
+
+# scatter_add -----------------------------------------------------------------------------
+
+def _scatter_add_jvp(primals, tangents, **params):
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    out_ = bind(scatter_add_p, operand, indices, updates, **params)
+    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
+        return [out_], [ad.Zero.like(out_)]
+    t = bind(scatter_add_p, ad.instantiate(g_operand), indices, ad.instantiate(g_updates),
+             **params)
+    return [out_], [t]
+
+
+def _scatter_add_transpose(ct, operand, indices, updates, *, dimension_numbers,
+                           indices_are_sorted, unique_indices, mode):
+    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
+    operand_ct = ct if ad.is_undefined(operand) else None
+    updates_ct = None
+    if ad.is_undefined(updates):
+        updates_ct = _gather_back(ct, indices, dimension_numbers, updates_aval.shape, mode)
+    return [operand_ct, None, updates_ct]
+
+
+scatter_add_p, scatter_add = scatter_variant(
+    "scatter_add", "updates are added to the operand's values",
+    lambda a, b, dtype: L.hlo.add(a, b), jvp_rule(_scatter_add_jvp, _scatter_add_transpose))
+
+
+# scatter_mul -----------------------------------------------------------------------------
+
+def _scatter_mul_jvp_operand(g, operand, indices, updates, **params):
+    return bind(scatter_mul_p, g, indices, updates, **params)
+
+
+def _scatter_mul_jvp_updates(g, operand, indices, updates, *, dimension_numbers,
+                             indices_are_sorted, unique_indices, mode):
+    if not unique_indices:
+        _unique_only("scatter_mul")
+    zeros = full(get_aval(operand).shape, 0, get_aval(operand).dtype)
+    return mul(operand, scatter_add(zeros, indices, g, dimension_numbers,
+                                    indices_are_sorted=indices_are_sorted,
+                                    unique_indices=unique_indices, mode=mode))
+
+
+def _scatter_mul_transpose(ct, operand, indices, updates, *, dimension_numbers,
+                           indices_are_sorted, unique_indices, mode):
+    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
+    operand_ct = updates_ct = None
+    if ad.is_undefined(operand):
+        operand_ct = bind(scatter_mul_p, ct, indices, updates,
+                          dimension_numbers=dimension_numbers,
+                          indices_are_sorted=indices_are_sorted,
+                          unique_indices=unique_indices, mode=mode)
+    if ad.is_undefined(updates):
+        if not unique_indices:
+            _unique_only("scatter_mul")
+        updates_ct = _gather_back(mul(ct, operand), indices, dimension_numbers,
+                                  updates_aval.shape, mode)
+    return [operand_ct, None, updates_ct]
+
+
+def _scatter_mul_diff(prim):
+    ad.defjvp(prim, _scatter_mul_jvp_operand, None, _scatter_mul_jvp_updates)
+    ad.primitive_transposes[prim] = _scatter_mul_transpose
+
+
+scatter_mul_p, scatter_mul = scatter_variant(
+    "scatter_mul", "the operand's values are multiplied by the updates",
+    lambda a, b, dtype: L.hlo.multiply(a, b), _scatter_mul_diff)
+
+
+# scatter_min, scatter_max ----------------------------------------------------------------
+
+def _minmax_combiner(direction):
+    def combine(a, b, dtype):
+        if dtypes.kind(dtype) != "c":
+            return (L.hlo.maximum if direction == "GT" else L.hlo.minimum)(a, b)
+        # complex: lexicographic on (real, imag), as JAX orders complex numbers
+        ra, rb = L.hlo.real(a), L.hlo.real(b)
+        ia, ib = L.hlo.imag(a), L.hlo.imag(b)
+        f = np.float32  # only the kind matters for the comparison type
+        pick_a = L.hlo.or_(L.compare(ra, rb, direction, f),
+                           L.hlo.and_(L.compare(ra, rb, "EQ", f), L.compare(ia, ib, direction, f)))
+        return L.hlo.select(pick_a, a, b)
+    return combine
+
+
+def _scatter_extremal_diff(prim):
+    """JAX's jvp: where several values (the operand's and the updates') tie for the result,
+    the tangent is their average."""
+    def rule(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
+             mode):
+        operand, indices, updates = primals
+        g_operand, _, g_updates = tangents
+        dn = dimension_numbers
+        params = dict(dimension_numbers=dn, indices_are_sorted=indices_are_sorted,
+                      unique_indices=unique_indices, mode=mode)
+        val_out = bind(prim, operand, indices, updates, **params)
+        if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
+            return [val_out], [ad.Zero.like(val_out)]
+        g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
+        op_aval, up_aval = get_aval(operand), get_aval(updates)
+        dtype = op_aval.dtype
+
+        def back(x):  # clamped reads: their transpose (a clamped scatter_add) matches
+            return _gather_back(x, indices, dn, up_aval.shape, GatherScatterMode.CLIP)
+
+        zeros_op = full(op_aval.shape, 0, dtype)
+        ones_up = full(up_aval.shape, 1, dtype)
+        zeros_up = full(up_aval.shape, 0, dtype)
+        initial_vals = back(operand)
+        target_vals = back(val_out)
+        successful_updates = eq(updates, target_vals)
+        retained_values = eq(initial_vals, target_vals)
+        # (counted with the scatter's own mode: JAX's default mode miscounts under "clip")
+        num_updates = back(scatter_add(zeros_op, indices,
+                                       select(successful_updates, ones_up, zeros_up), dn,
+                                       mode=mode))
+        num_refs = back(scatter_add(zeros_op, indices, ones_up, dn, mode=mode))
+        one = np.array(1, dtype)
+        # windows a "drop" scatter discards count 0: keep their (unused) coefficients finite
+        safe_num_updates = select(eq(num_updates, zeros_up), ones_up, num_updates)
+        num_refs = select(eq(num_refs, zeros_up), ones_up, num_refs)
+        updates_normalizer = select(retained_values, div(one, add(num_updates, one)),
+                                    div(one, safe_num_updates))
+        updates_coef = select(successful_updates, updates_normalizer, zeros_up)
+        operand_normalizer = select(retained_values, div(one, add(num_updates, one)), zeros_up)
+        operand_coef = div(sub(operand_normalizer, one), num_refs)
+        target_tangents = back(g_operand)
+        tangent_updates = add(mul(target_tangents, operand_coef), mul(g_updates, updates_coef))
+        tangent_out = scatter_add(g_operand, indices, tangent_updates, dn,
+                                  indices_are_sorted=indices_are_sorted,
+                                  unique_indices=unique_indices, mode=mode)
+        return [val_out], [tangent_out]
+    ad.primitive_jvps[prim] = rule
+
+
+scatter_min_p, scatter_min = scatter_variant(
+    "scatter_min", "the operand's values become the minimum with the updates",
+    _minmax_combiner("LT"), _scatter_extremal_diff)
+scatter_max_p, scatter_max = scatter_variant(
+    "scatter_max", "the operand's values become the maximum with the updates",
+    _minmax_combiner("GT"), _scatter_extremal_diff)

@@ -3,31 +3,48 @@
 >>> import xlafront.numpy as np
 >>> np.arange(3.0) * 2
 Array([0., 2., 4.], dtype=float32)
+
+Every function computing arrays from arrays runs eagerly as one compiled program per
+signature (`xlafront.dispatch.eager`) and under a transformation as plain traced lax. The
+modules import in one order, each only from those before it:
+_util < _ufuncs < _manip < _creation < _reductions < _indexing < this package.
 """
 import numpy as _onp
 
 from .. import dtypes as _dtypes
-from ..dtypes import finfo, iinfo, issubdtype, result_type  # noqa: F401
-from ._creation import (arange, array, asarray, empty, empty_like, eye, full, full_like,  # noqa: F401
-                        identity, linspace, ones, ones_like, tri, zeros, zeros_like)
-from ._manip import (argsort, array_split, atleast_1d, atleast_2d, atleast_3d,  # noqa: F401
+from .. import runtime as _runtime
+from ..core import get_aval as _get_aval
+from ..dtypes import finfo, iinfo, issubdtype, result_type
+from ._creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
+                        ones, ones_like, zeros, zeros_like)
+from ._indexing import argwhere, flatnonzero, nonzero, take, take_along_axis
+from ._manip import (argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
                      broadcast_arrays, broadcast_to, clip, column_stack, concat, concatenate, dot,
                      dstack, expand_dims, flip, fliplr, flipud, hstack, inner, matmul,
                      matrix_transpose, moveaxis, ndim, outer, pad, permute_dims, ravel, repeat,
                      reshape, roll, row_stack, select, shape, size, sort, split, squeeze, stack,
-                     swapaxes, tensordot, tile, transpose, tril, triu, vdot, vstack, where)
-from ._reductions import (all, allclose, amax, amin, any, argmax, argmin,  # noqa: F401
-                          array_equal, count_nonzero, cumprod, cumsum, isclose, max, mean,
-                          min, prod, std, sum, var)
-from ._indexing import (argwhere, flatnonzero, nonzero, take,  # noqa: F401
-                        take_along_axis)
-from . import _ufuncs
-from ._ufuncs import abs, round  # noqa: F401
+                     swapaxes, tensordot, tile, transpose, tri, tril, triu, vdot, vstack, where)
+from ._reductions import (allclose, amax, amin, argmax, argmin, array_equal, count_nonzero,
+                          cumprod, cumsum, isclose, mean, prod, std, var)
+from ._reductions import all_ as all  # noqa: A004 (NumPy's names)
+from ._reductions import any_ as any  # noqa: A004
+from ._reductions import max_ as max  # noqa: A004
+from ._reductions import min_ as min  # noqa: A004
+from ._reductions import sum_ as sum  # noqa: A004
+from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
+                      arctanh, around, bitwise_and, bitwise_invert, bitwise_not, bitwise_or,
+                      bitwise_xor, cbrt, ceil, conj, conjugate, copysign, cos, cosh, deg2rad,
+                      degrees, divide, equal, exp, exp2, expm1, fabs, fix, float_power, floor,
+                      floor_divide, fmod, greater, greater_equal, heaviside, hypot, imag,
+                      invert, isfinite, isinf, isnan, left_shift, less, less_equal, log, log1p,
+                      logaddexp, logical_and, logical_not, logical_or, logical_xor, maximum,
+                      minimum, mod, multiply, negative, nextafter, not_equal, positive, power,
+                      rad2deg, radians, real, reciprocal, remainder, right_shift, rint, sign,
+                      signbit, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc)
+from ._ufuncs import absolute as abs  # noqa: A004
+from ._ufuncs import round_ as round  # noqa: A004
+from ._util import array, asarray
 from ._util import broadcast_shapes as _broadcast_shapes
-
-globals().update({name: fn for name, fn in vars(_ufuncs).items()  # add, sin, equal, ...
-                 if not name.startswith("_") and callable(fn)
-                 and getattr(fn, "__module__", None) == _ufuncs.__name__})
 
 pi, e, inf, nan, euler_gamma = _onp.pi, _onp.e, _onp.inf, _onp.nan, _onp.euler_gamma
 newaxis = None
@@ -63,8 +80,15 @@ uint8, uint16, uint32, uint64 = (_scalar_type(d) for d in _dtypes.unsigned_ints)
 float16, float32, float64 = (_scalar_type(d) for d in (_dtypes.float16, _dtypes.float32, _dtypes.float64))
 bfloat16 = _scalar_type(_dtypes.bfloat16)
 complex64, complex128 = (_scalar_type(d) for d in _dtypes.complexes)
-for _d in _dtypes.float8_dtypes:
-    globals()[_d.name] = _scalar_type(_d)
+_float8 = _dtypes.float8_by_name  # (all present with ml_dtypes >= 0.5, as pyproject requires)
+float8_e3m4 = _scalar_type(_float8["float8_e3m4"])
+float8_e4m3 = _scalar_type(_float8["float8_e4m3"])
+float8_e4m3b11fnuz = _scalar_type(_float8["float8_e4m3b11fnuz"])
+float8_e4m3fn = _scalar_type(_float8["float8_e4m3fn"])
+float8_e4m3fnuz = _scalar_type(_float8["float8_e4m3fnuz"])
+float8_e5m2 = _scalar_type(_float8["float8_e5m2"])
+float8_e5m2fnuz = _scalar_type(_float8["float8_e5m2fnuz"])
+float8_e8m0fnu = _scalar_type(_float8["float8_e8m0fnu"])
 uint, int_, float_, complex_ = uint32, int32, float32, complex64
 single, double, csingle, cdouble, half = float32, float64, complex64, complex128, float16
 dtype = _onp.dtype
@@ -86,20 +110,51 @@ def broadcast_shapes(*shapes):
 
 
 def iscomplexobj(x):
-    from ..core import get_aval
-    return _dtypes.kind(get_aval(x).dtype) == "c"
+    return _dtypes.kind(_get_aval(x).dtype) == "c"
 
 
 def isscalar(element):
-    from ..core import get_aval
     try:
-        return get_aval(element).shape == ()
+        return _get_aval(element).shape == ()
     except TypeError:
         return False
 
 
 def __getattr__(name):
     if name == "ndarray":
-        from .. import runtime
-        return runtime.array_type()
+        return _runtime.array_type()
     raise AttributeError(f"module 'xlafront.numpy' has no attribute {name!r}")
+
+
+# (`ndarray`, the Array type, is left out: it loads the runtime, which `import *` should not)
+__all__ = [
+    "abs", "absolute", "add", "all", "allclose", "amax", "amin", "angle", "any", "arange",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax",
+    "argmin", "argsort", "argwhere", "around", "array", "array_equal", "array_split",
+    "asarray", "atleast_1d", "atleast_2d", "atleast_3d", "bfloat16", "bitwise_and",
+    "bitwise_invert", "bitwise_not", "bitwise_or", "bitwise_xor", "bool_", "broadcast_arrays",
+    "broadcast_shapes", "broadcast_to", "can_cast", "cbrt", "cdouble", "ceil", "clip",
+    "column_stack", "complex128", "complex64", "complex_", "complexfloating", "concat",
+    "concatenate", "conj", "conjugate", "copysign", "cos", "cosh", "count_nonzero", "csingle",
+    "cumprod", "cumsum", "deg2rad", "degrees", "divide", "dot", "double", "dstack", "dtype",
+    "e", "empty", "empty_like", "equal", "euler_gamma", "exp", "exp2", "expand_dims", "expm1",
+    "eye", "fabs", "finfo", "fix", "flatnonzero", "flip", "fliplr", "flipud", "float16",
+    "float32", "float64", "float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fn",
+    "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "float_",
+    "float_power", "floating", "floor", "floor_divide", "fmod", "full", "full_like", "generic",
+    "greater", "greater_equal", "half", "heaviside", "hstack", "hypot", "identity", "iinfo",
+    "imag", "inexact", "inf", "inner", "int16", "int32", "int64", "int8", "int_", "integer",
+    "invert", "isclose", "iscomplexobj", "isfinite", "isinf", "isnan", "isscalar",
+    "issubdtype", "left_shift", "less", "less_equal", "linspace", "log", "log1p", "logaddexp",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "matmul", "matrix_transpose",
+    "max", "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply", "nan", "ndim",
+    "negative", "newaxis", "nextafter", "nonzero", "not_equal", "number", "ones", "ones_like",
+    "outer", "pad", "permute_dims", "pi", "positive", "power", "prod", "promote_types",
+    "rad2deg", "radians", "ravel", "real", "reciprocal", "remainder", "repeat", "reshape",
+    "result_type", "right_shift", "rint", "roll", "round", "row_stack", "select", "shape",
+    "sign", "signbit", "signedinteger", "sin", "single", "sinh", "size", "sort", "split",
+    "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "take",
+    "take_along_axis", "tan", "tanh", "tensordot", "tile", "transpose", "tri", "tril", "triu",
+    "true_divide", "trunc", "uint", "uint16", "uint32", "uint64", "uint8", "unsignedinteger",
+    "var", "vdot", "vstack", "where", "zeros", "zeros_like",
+]

@@ -16,7 +16,6 @@
 - A boolean mask must be concrete (known while tracing): under jit/vmap `x[mask]` would
   have a value-dependent shape (NonConcreteBooleanIndexError; use `where`).
 """
-import builtins
 import math
 import operator
 from typing import NamedTuple
@@ -24,13 +23,19 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import Tracer, concrete_or_error, get_aval
-from ._util import (aval_or_error, broadcast_shapes, broadcast_to_shape, convert,
-                    promote_dtypes)
+from ..core import Tracer, aval_handlers, concrete_or_error, get_aval
+from ..dispatch import eager, scalar_array
+from ..errors import ConcretizationTypeError, user_facing
+from ._ufuncs import power
+from ._util import (array_like, asarray, aval_or_error, broadcast_shapes, broadcast_to_shape,
+                    canonical_axis, contains_arrays, convert, named, promote_dtypes)
+
+__all__ = ["argwhere", "flatnonzero", "getitem", "nonzero", "take", "take_along_axis",
+           "InvalidIndexTypeError", "NonConcreteBooleanIndexError"]
 
 
 def _is_int_index(i):
-    if isinstance(i, (builtins.int, np.integer)) and not isinstance(i, (builtins.bool, np.bool_)):
+    if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
         return True
     if isinstance(i, Tracer) or hasattr(i, "aval"):
         aval = get_aval(i)
@@ -43,7 +48,7 @@ def _expand(op, idx, ndim):
     if not isinstance(idx, tuple):
         idx = (idx,)
     for i in idx:
-        if not (i is None or i is Ellipsis or isinstance(i, builtins.slice) or _is_int_index(i)):
+        if not (i is None or i is Ellipsis or isinstance(i, slice) or _is_int_index(i)):
             kind = type(i).__name__
             raise IndexError(
                 f"{op}: unsupported index {i!r} of type {kind}; basic indexing takes integers, "
@@ -51,13 +56,13 @@ def _expand(op, idx, ndim):
     ellipses = [k for k, i in enumerate(idx) if i is Ellipsis]
     if len(ellipses) > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis ('...')")
-    used = builtins.sum(1 for i in idx if i is not None and i is not Ellipsis)
+    used = sum(1 for i in idx if i is not None and i is not Ellipsis)
     if used > ndim:
         raise IndexError(f"{op}: too many indices for array: array is {ndim}-dimensional, but "
                          f"{used} were indexed")
     if ellipses:
         pos = ellipses[0]
-        idx = idx[:pos] + (builtins.slice(None),) * (ndim - used) + idx[pos + 1:]
+        idx = idx[:pos] + (slice(None),) * (ndim - used) + idx[pos + 1:]
     return idx
 
 
@@ -75,10 +80,10 @@ def _plan(op, shape, idx):
         if d >= len(shape):
             break
         n = shape[d]
-        if isinstance(i, builtins.slice):
+        if isinstance(i, slice):
             start, stop, step = (None if v is None else operator.index(v) for v in (i.start, i.stop, i.step)) \
-                if not builtins.any(isinstance(v, Tracer) for v in (i.start, i.stop, i.step)) else _traced_slice(op)
-            start, stop, step = builtins.slice(start, stop, step).indices(n)
+                if not any(isinstance(v, Tracer) for v in (i.start, i.stop, i.step)) else _traced_slice(op)
+            start, stop, step = slice(start, stop, step).indices(n)
             dims.append(("slice", start, stop, step, len(range(start, stop, step))))
             out_pos += 1
         else:
@@ -131,7 +136,7 @@ def _region(x, dims):
                 else spec for spec in dims]
         shape = get_aval(x).shape
     sizes = [1 if spec[0] == "int" else spec[4] for spec in dims]
-    if tuple(sizes) == tuple(shape) and builtins.all(spec[0] == "slice" for spec in dims):
+    if tuple(sizes) == tuple(shape) and all(spec[0] == "slice" for spec in dims):
         return x, dims
     return lax.dynamic_slice(x, _starts(dims), sizes), dims
 
@@ -167,15 +172,14 @@ def _sequence_index(op, seq):
         if isinstance(v, (list, tuple)):
             for e in v:
                 check(e)
-        elif v is None or v is Ellipsis or isinstance(v, builtins.slice):
+        elif v is None or v is Ellipsis or isinstance(v, slice):
             raise IndexError(f"{op}: {_VALID}; got a list holding {v!r}. A list is an index "
                              f"array: for multidimensional indexing use a tuple, "
                              f"x[tuple(seq)] instead of x[seq]")
     check(seq)
     if len(seq) == 0:
         return np.zeros((0,), np.int32)
-    from ._creation import _contains_arrays, asarray
-    if _contains_arrays(seq):
+    if contains_arrays(seq):
         return asarray(seq)
     try:
         host = np.asarray(seq)
@@ -204,7 +208,7 @@ def _static_slice(op, s):
                                         f"{v!r} of type {type(v).__name__} in {s}") from None
     if vals[2] == 0:
         raise ValueError(f"{op}: slice step cannot be zero")
-    return builtins.slice(*vals)
+    return slice(*vals)
 
 
 def _classify(op, i):
@@ -215,15 +219,15 @@ def _classify(op, i):
         return "none", None
     if i is Ellipsis:
         return "ellipsis", None
-    if isinstance(i, builtins.slice):
+    if isinstance(i, slice):
         return "slice", _static_slice(op, i)
-    if isinstance(i, (builtins.bool, np.bool_)):
-        return "bool", builtins.bool(i)
-    if isinstance(i, (builtins.int, np.integer)):
+    if isinstance(i, (bool, np.bool_)):
+        return "bool", bool(i)
+    if isinstance(i, (int, np.integer)):
         return "int", operator.index(i)
     if isinstance(i, (str, bytes)):
         raise InvalidIndexTypeError(f"{op}: {_VALID}; got the string {i!r}")
-    if isinstance(i, (builtins.float, builtins.complex)):
+    if isinstance(i, (float, complex)):
         raise InvalidIndexTypeError(
             f"{op}: {_VALID}; got {i!r} of type {type(i).__name__} (dtype "
             f"{np.dtype(type(i)).name}); use an integer, e.g. int({i!r})")
@@ -257,12 +261,12 @@ def _parse(op, shape, idx):
         if kind in ("none", "ellipsis"):
             consumed.append(0)
         elif kind == "bool":
-            consumed.append(0 if isinstance(value, builtins.bool) else get_aval(value).ndim)
+            consumed.append(0 if isinstance(value, bool) else get_aval(value).ndim)
         else:
             consumed.append(1)
-    if builtins.sum(1 for k, _ in classified if k == "ellipsis") > 1:
+    if sum(1 for k, _ in classified if k == "ellipsis") > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis ('...')")
-    used, ndim = builtins.sum(consumed), len(shape)
+    used, ndim = sum(consumed), len(shape)
     if used > ndim:
         raise IndexError(f"{op}: too many indices for array: array is {ndim}-dimensional, but "
                          f"{used} were indexed")
@@ -276,7 +280,7 @@ def _parse(op, shape, idx):
 
 
 def _is_basic(entries):
-    return not builtins.any(kind == "bool" or (kind == "array" and get_aval(value).ndim)
+    return not any(kind == "bool" or (kind == "array" and get_aval(value).ndim)
                             for kind, value, _, _ in entries)
 
 
@@ -302,7 +306,7 @@ class _GatherPlan(NamedTuple):
 
 def _concrete_host(x):
     """x as a NumPy array when its value is known while tracing, else None."""
-    if isinstance(x, (np.ndarray, np.generic, builtins.bool, builtins.int)):
+    if isinstance(x, (np.ndarray, np.generic, bool, int)):
         return np.asarray(x)
     if isinstance(x, Tracer):
         value = x.concrete_value()
@@ -325,7 +329,7 @@ def _concrete_mask(op, mask):
 
 
 def _index_dtype(shape):
-    return dtypes.int64 if builtins.any(n > np.iinfo(np.int32).max for n in shape) \
+    return dtypes.int64 if any(n > np.iinfo(np.int32).max for n in shape) \
         else dtypes.int32
 
 
@@ -333,7 +337,7 @@ def _prepare(v, n, idx_dtype, normalize):
     """Integer index values `v` for an axis of size n, in `idx_dtype`, negative ones counting
     from the end (once) if `normalize`. Host values stay on the host."""
     info = np.iinfo(idx_dtype)
-    if isinstance(v, (np.ndarray, np.generic, builtins.int)):
+    if isinstance(v, (np.ndarray, np.generic, int)):
         a = np.asarray(v)
         if a.dtype.kind == "i" and a.dtype.itemsize <= np.dtype(idx_dtype).itemsize:
             a = a.astype(idx_dtype)  # (the common case, without copies to int64)
@@ -385,13 +389,13 @@ def _gather_plan(op, shape, entries, normalize=True, check_static=True):
     items, rank = [], 0  # (kind, value, x axis), rank: position for the contiguity rule
     for kind, value, axis, n in entries:
         if kind == "ellipsis":
-            items.extend(("slice", builtins.slice(None), axis + k, rank) for k in range(n))
+            items.extend(("slice", slice(None), axis + k, rank) for k in range(n))
             rank += 1
             continue
-        if kind == "bool" and not isinstance(value, builtins.bool):
+        if kind == "bool" and not isinstance(value, bool):
             host = _concrete_mask(op, value)
             if host.ndim == 0:
-                value = builtins.bool(host)
+                value = bool(host)
             else:
                 expected = tuple(shape[axis:axis + host.ndim])
                 if host.shape != expected:
@@ -404,9 +408,9 @@ def _gather_plan(op, shape, entries, normalize=True, check_static=True):
                 continue
         items.append((kind, value, axis, rank))
         rank += 1
-    covered = builtins.max((axis + (0 if kind in ("none", "bool") else 1)
+    covered = max((axis + (0 if kind in ("none", "bool") else 1)
                             for kind, _, axis, _ in items), default=0)
-    items.extend(("slice", builtins.slice(None), axis, rank + k)
+    items.extend(("slice", slice(None), axis, rank + k)
                  for k, axis in enumerate(range(covered, len(shape))))
     # 2. A scalar boolean adds an axis of size 1 to x, indexed by arange(1) (or arange(0)).
     new_shape, scalar_bool_dims, shifted = list(shape), [], []
@@ -415,13 +419,13 @@ def _gather_plan(op, shape, entries, normalize=True, check_static=True):
         if kind == "bool":
             new_shape.insert(axis, 1)
             scalar_bool_dims.append(axis)
-            kind, value = "array", np.arange(builtins.int(value), dtype=np.int32)
+            kind, value = "array", np.arange(int(value), dtype=np.int32)
         shifted.append((kind, value, axis, rank))
     items, shape = shifted, tuple(new_shape)
     idx_dtype = _index_dtype(shape)
 
     # 3. The advanced indices, broadcast together.
-    advanced = builtins.any(kind == "array" and get_aval(value).ndim for kind, value, _, _ in items)
+    advanced = any(kind == "array" and get_aval(value).ndim for kind, value, _, _ in items)
     adv_pos = [p for p, (kind, _, _, _) in enumerate(items) if advanced and kind in ("int", "array")]
     for kind, value, axis, _ in items:
         if kind == "int" and check_static:
@@ -431,12 +435,12 @@ def _gather_plan(op, shape, entries, normalize=True, check_static=True):
                                  f"size {n}")
     if advanced:
         ranks = [items[p][3] for p in adv_pos]
-        contiguous = builtins.all(b - a == 1 for a, b in zip(ranks, ranks[1:]))
+        contiguous = all(b - a == 1 for a, b in zip(ranks, ranks[1:]))
         adv_arrays, adv_shape = _broadcast_indices(
             op, [_prepare(items[p][1], shape[items[p][2]], idx_dtype, normalize)
                  for p in adv_pos])
         adv_axes = [items[p][2] for p in adv_pos]
-        if builtins.any(shape[a] == 0 for a in adv_axes) and math.prod(adv_shape):
+        if any(shape[a] == 0 for a in adv_axes) and math.prod(adv_shape):
             raise IndexError(f"{op}: index is out of bounds for an axis of size 0 (shape "
                              f"{shape})")
         emit_at = adv_pos[0] if contiguous else 0
@@ -503,7 +507,7 @@ def _gather_plan(op, shape, entries, normalize=True, check_static=True):
         indices = None
     elif len(pieces) == 1 and _is_host(pieces[0][0]):
         indices = np.asarray(pieces[0][0])[..., None]
-    elif builtins.all(_is_host(g) for g, _ in pieces):
+    elif all(_is_host(g) for g, _ in pieces):
         cols = []
         for g, start in pieces:
             g = np.asarray(g)
@@ -535,7 +539,7 @@ def _fill_scalar(fill_value):
         raise ValueError(f"getitem: fill_value must be a scalar, got shape "
                          f"{np.shape(fill_value)}")
     return np.asarray(fill_value).item() if not isinstance(
-        fill_value, (builtins.bool, builtins.int, builtins.float, builtins.complex)) \
+        fill_value, (bool, int, float, complex)) \
         else fill_value
 
 
@@ -543,12 +547,194 @@ def _zeros(shape, dtype):
     return lax.broadcast_in_dim(np.zeros((), dtype), tuple(shape), ())
 
 
+# ---------------------------------------------------------------------------------------
+# Eager indexing: x[idx] and x.at[idx].op(v) on an Array run as one compiled program per
+# signature. A basic index (Python ints, slices, None, Ellipsis) is planned here, on the
+# host: the program's static key is the layout of the result (window sizes, strided
+# slices, new axes) and the window starts are its dynamic arguments, so `x[i]` and
+# `x[i:i + 2]` in a loop do not recompile for every i (as in JAX). An index holding
+# integer Arrays is keyed by its static entries, the Arrays passed as arguments. Other
+# indices (lists, NumPy arrays, boolean masks, which must be concrete, traced values)
+# take the plain path.
+
+class _ArraySlot:
+    """Where an integer Array stands in an index key."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<array>"
+
+
+_ARRAY_SLOT = _ArraySlot()
+
+
+def _static_slice_key(s):
+    a, b, c = s.start, s.stop, s.step
+    if ((a is None or type(a) is int) and (b is None or type(b) is int)
+            and (c is None or (type(c) is int and c != 0))):
+        return (a, b, c)
+    return None
+
+
+def _index_key(idx):
+    """(key, arrays) for an index eager code can compile, or None: the key holds ints,
+    None, Ellipsis, (start, stop, step) tuples for slices and _ARRAY_SLOT for each integer
+    Array, which goes into `arrays`."""
+    items = idx if type(idx) is tuple else (idx,)
+    key, arrays = [], ()
+    for i in items:
+        t = type(i)
+        if t is int or i is None or i is Ellipsis:
+            key.append(i)
+        elif t is slice:
+            k = _static_slice_key(i)
+            if k is None:
+                return None
+            key.append(k)
+        elif t in aval_handlers and dtypes.kind(i.dtype) in "iu":
+            key.append(_ARRAY_SLOT)
+            arrays += (i,)
+        elif isinstance(i, np.integer):
+            key.append(int(i))
+        else:
+            return None
+    return tuple(key), arrays
+
+
+def _index_from_key(key, arrays):
+    arrays = iter(arrays)
+    return tuple(slice(*k) if type(k) is tuple else next(arrays) if k is _ARRAY_SLOT else k
+                 for k in key)
+
+
+def _layout(shape, dims):
+    """A basic index plan (`_plan`) split into its static layout, one entry per dimension
+    ("int"; a window length; "all"; or a strided slice's whole spec), and the dynamic
+    window starts of the "int" and window entries."""
+    layout, starts = [], []
+    for n, spec in zip(shape, dims):
+        if spec[0] == "int":
+            layout.append("int")
+            starts.append(spec[1])
+        elif spec[3] != 1 and spec[4] > 1:
+            layout.append(spec)
+        elif spec[4] == n:
+            layout.append("all")
+        else:
+            layout.append(spec[4])
+            starts.append(spec[1] if spec[4] else 0)
+    return tuple(layout), [scalar_array(k) for k in starts]
+
+
+def _simple_layout(shape, idx):
+    """`_layout(shape, _plan(idx))` without the general planner, for the common indices:
+    Python ints and slices, one per leading dimension; None for anything else (None,
+    Ellipsis, out-of-bounds ints: `_plan` handles those)."""
+    items = idx if type(idx) is tuple else (idx,)
+    if len(items) > len(shape):
+        return None
+    layout, starts = [], []
+    for n, i in zip(shape, items):
+        t = type(i)
+        if t is int:
+            if not -n <= i < n:
+                return None
+            layout.append("int")
+            starts.append(scalar_array(i % n))
+        elif t is slice and _static_slice_key(i) is not None:
+            start, stop, step = i.indices(n)
+            length = len(range(start, stop, step))
+            if step != 1 and length > 1:
+                layout.append(("slice", start, stop, step, length))
+            elif length == n:
+                layout.append("all")
+            else:
+                layout.append(length)
+                starts.append(scalar_array(start if length else 0))
+        else:
+            return None
+    layout.extend("all" for _ in range(len(items), len(shape)))
+    return tuple(layout), starts
+
+
+def _dims_from_layout(shape, layout, starts):
+    starts = iter(starts)
+    dims = []
+    for n, entry in zip(shape, layout):
+        if type(entry) is int:
+            dims.append(("slice", next(starts), None, 1, entry))
+        elif type(entry) is tuple:
+            dims.append(entry)
+        elif entry == "all":
+            dims.append(("slice", 0, n, 1, n))
+        else:
+            dims.append(("int", next(starts)))
+    return dims
+
+
+def _is_strided(dims):
+    return any(spec[0] == "slice" and spec[3] != 1 and spec[4] > 1 for spec in dims)
+
+
+@eager(static_argnums=(1, 2))
+@named("getitem")
+def _basic_getitem(x, layout, new_axes, *starts):
+    """x[idx] for a basic index planned on the host (see _layout)."""
+    region, dims = _region(x, _dims_from_layout(get_aval(x).shape, layout, starts))
+    return lax.reshape(region, _final_shape(dims, new_axes))
+
+
+@eager(static_argnums=(1, 3))
+@named("getitem")
+def _getitem_eager(x, key, arrays=(), options=None):
+    """x[index], the index rebuilt from its key and arrays; `options` (when not None) the
+    keywords of getitem as a tuple."""
+    idx = _index_from_key(key, arrays)
+    if options is None:
+        return _getitem(x, idx)
+    sorted_, unique, mode, normalize = options
+    return _getitem(x, idx, indices_are_sorted=sorted_, unique_indices=unique, mode=mode,
+                    normalize_indices=normalize)
+
+
 def getitem(x, idx, *, indices_are_sorted=False, unique_indices=False, mode=None,
             fill_value=None, normalize_indices=True):
     """x[idx] with NumPy's basic and advanced indexing. Basic indices (integers, slices,
     None, Ellipsis) slice; integer and boolean arrays gather. As in JAX, out-of-bounds
     array indices are clamped (mode=None, 'promise_in_bounds' or 'clip') or give
-    `fill_value` (mode='fill'); static integers out of bounds raise IndexError."""
+    `fill_value` (mode='fill'); static integers out of bounds raise IndexError. Eagerly,
+    an index of integers, slices, None, Ellipsis and integer Arrays runs as one compiled
+    program per signature."""
+    __tracebackhide__ = True  # noqa: F841
+    if type(x) in aval_handlers and fill_value is None:
+        if not (indices_are_sorted or unique_indices or mode is not None
+                or not normalize_indices):
+            simple = _simple_layout(x.shape, idx)
+            if simple is not None:
+                return _basic_getitem(x, simple[0], (), *simple[1])
+        found = _index_key(idx)
+        if found is not None:
+            key, arrays = found
+            try:
+                if (indices_are_sorted or unique_indices or mode is not None
+                        or not normalize_indices):
+                    return _getitem_eager(x, key, arrays, (indices_are_sorted, unique_indices,
+                                                           mode, normalize_indices))
+                if arrays:
+                    return _getitem_eager(x, key, arrays)
+                shape = x.shape
+                dims, new_axes = _plan("getitem", shape, idx)
+                layout, starts = _layout(shape, dims)
+                return _basic_getitem(x, layout, tuple(new_axes), *starts)
+            except Exception as e:
+                raise user_facing(e)
+    return _getitem(x, idx, indices_are_sorted=indices_are_sorted,
+                    unique_indices=unique_indices, mode=mode, fill_value=fill_value,
+                    normalize_indices=normalize_indices)
+
+
+def _getitem(x, idx, *, indices_are_sorted=False, unique_indices=False, mode=None,
+             fill_value=None, normalize_indices=True):
     op = "getitem"
     aval = get_aval(x)
     entries = _parse(op, aval.shape, idx)
@@ -615,7 +801,32 @@ class _IndexUpdateRef:
 
     def _update(self, kind, values, indices_are_sorted, unique_indices, mode,
                 wrap_negative_indices):
-        return _scatter_update(kind, self.array, self.index, values,
+        __tracebackhide__ = True  # noqa: F841
+        x = self.array
+        if type(x) in aval_handlers:
+            if (not indices_are_sorted and not unique_indices and mode is None
+                    and wrap_negative_indices):
+                simple = _simple_layout(x.shape, self.index)
+                if simple is not None and not any(type(e) is tuple for e in simple[0]):
+                    return _basic_update(kind, x, simple[0], (), values, *simple[1])
+            found = _index_key(self.index)
+            if found is not None:
+                key, arrays = found
+                options = (indices_are_sorted, unique_indices, mode, wrap_negative_indices)
+                try:
+                    if options != _DEFAULT_OPTIONS:
+                        return _scatter_eager(kind, x, key, arrays, values, options)
+                    if not arrays:
+                        shape = x.shape
+                        dims, new_axes = _plan(f"at[].{kind}", shape, self.index)
+                        if not _is_strided(dims):
+                            layout, starts = _layout(shape, dims)
+                            return _basic_update(kind, x, layout, tuple(new_axes), values,
+                                                 *starts)
+                    return _scatter_eager(kind, x, key, arrays, values, None)
+                except Exception as e:
+                    raise user_facing(e)
+        return _scatter_update(kind, x, self.index, values,
                                indices_are_sorted=indices_are_sorted,
                                unique_indices=unique_indices, mode=mode,
                                normalize_indices=wrap_negative_indices)
@@ -671,13 +882,8 @@ class _IndexUpdateRef:
                       normalize_indices=wrap_negative_indices)
 
 
-def _power(x, y):
-    from ._ufuncs import power
-    return power(x, y)
-
-
 _combine = {"set": None, "add": lax.add, "subtract": lax.sub, "multiply": lax.mul,
-            "divide": lax.div, "power": _power, "min": lax.min, "max": lax.max}
+            "divide": lax.div, "power": power, "min": lax.min, "max": lax.max}
 _scatter_fns = {"set": lax.scatter, "add": lax.scatter_add, "subtract": lax.scatter_add,
                 "multiply": lax.scatter_mul, "min": lax.scatter_min, "max": lax.scatter_max}
 
@@ -690,7 +896,7 @@ def _broadcast_values(op, y, shape):
     while len(y_shape) - lead > len(shape) and y_shape[lead] == 1:
         lead += 1
     core_shape = y_shape[lead:]
-    if len(core_shape) > len(shape) or builtins.any(
+    if len(core_shape) > len(shape) or any(
             a not in (1, b) for a, b in zip(core_shape[::-1], shape[::-1])):
         raise ValueError(f"{op}: shape mismatch: values of shape {y_shape} cannot be "
                          f"broadcast to the indexed shape {tuple(shape)}")
@@ -700,11 +906,32 @@ def _broadcast_values(op, y, shape):
 
 
 def _as_values(op, values):
-    if isinstance(values, (list, tuple)):
-        from ._creation import _contains_arrays, asarray
-        values = asarray(values) if _contains_arrays(values) else np.asarray(values)
+    values = array_like(values)
     aval_or_error(op, values)
     return values
+
+
+_DEFAULT_OPTIONS = (False, False, None, True)
+
+
+@eager(static_argnums=(0, 2, 3))
+@named("scatter_update")
+def _basic_update(kind, x, layout, new_axes, values, *starts):
+    """x.at[idx].<kind>(values) for a basic unstrided index planned on the host."""
+    op = f"at[].{kind}"
+    values = _as_values(op, values)
+    dims = _dims_from_layout(get_aval(x).shape, layout, starts)
+    return _update_slice(op, x, get_aval(x), dims, new_axes, values, _combine[kind])
+
+
+@eager(static_argnums=(0, 2, 5))
+@named("scatter_update")
+def _scatter_eager(kind, x, key, arrays, values, options):
+    """x.at[index].<kind>(values), the index rebuilt from its key and arrays."""
+    idx = _index_from_key(key, arrays)
+    sorted_, unique, mode, normalize = _DEFAULT_OPTIONS if options is None else options
+    return _scatter_update(kind, x, idx, values, indices_are_sorted=sorted_,
+                           unique_indices=unique, mode=mode, normalize_indices=normalize)
 
 
 def _scatter_update(kind, x, idx, values, *, indices_are_sorted=False, unique_indices=False,
@@ -718,8 +945,7 @@ def _scatter_update(kind, x, idx, values, *, indices_are_sorted=False, unique_in
     smode = _parse_mode(mode)
     if _is_basic(entries) and normalize_indices and smode is None:
         dims, new_axes = _plan(op, aval.shape, _basic_index(entries))
-        if not builtins.any(spec[0] == "slice" and spec[3] != 1 and spec[4] > 1
-                            for spec in dims):
+        if not _is_strided(dims):
             return _update_slice(op, x, aval, dims, new_axes, values, _combine[kind])
     plan = _gather_plan(op, aval.shape, entries, normalize_indices,
                         check_static=smode in (None, lax.GatherScatterMode.PROMISE_IN_BOUNDS))
@@ -810,9 +1036,7 @@ def _apply(x, idx, func, *, indices_are_sorted, unique_indices, mode, normalize_
 # take, take_along_axis: gathers along one axis
 
 def _index_array(op, indices):
-    from ._util import aval_or_error
-    if isinstance(indices, (list, tuple)):
-        indices = np.asarray(indices)
+    indices = array_like(indices)
     aval = aval_or_error(op, indices)
     if dtypes.kind(aval.dtype) not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {aval.dtype.name}")
@@ -846,26 +1070,25 @@ def _modulo(indices, axis_size):
     return lax.select(lax.lt(r, np.zeros((), aval.dtype)), lax.add(r, n), r)
 
 
+@eager(static_argnames=("axis", "mode", "unique_indices", "indices_are_sorted", "fill_value"))
 def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
          indices_are_sorted=False, fill_value=None):
     """Elements of `a` at `indices` along `axis` (of the flattened array if None), as
     NumPy's take. Out-of-bounds indices follow `mode` as in JAX: "fill" (the default)
     gives `fill_value` (NaN for inexact dtypes), "clip" clamps, "wrap" wraps around;
     NumPy's "raise" cannot be supported (no errors from inside compiled code)."""
-    from ._util import aval_or_error
     op = "take"
     if out is not None:
         raise TypeError("take: the `out` argument is not supported: xlafront arrays are "
                         "immutable; use the return value")
-    if isinstance(a, (list, tuple)):
-        a = np.asarray(a)
+    a = array_like(a)
     aval = aval_or_error(op, a)
     indices, idx_aval = _index_array(op, indices)
     if axis is None:
         a = lax.reshape(a, (aval.size,))
         aval = get_aval(a)
         axis = 0
-    axis = lax.base.normalize_axis(op, axis, aval.ndim)
+    axis = canonical_axis(op, axis, aval.ndim)
     n = aval.shape[axis]
     if mode is None or mode == "fill":
         gather_mode = lax.GatherScatterMode.FILL_OR_DROP
@@ -897,15 +1120,14 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
                       indices_are_sorted=indices_are_sorted, fill_value=fill_value)
 
 
+@eager(static_argnames=("axis", "mode", "fill_value"))
 def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
     """`arr` indexed along `axis` by `indices` of the same rank (other dimensions
     broadcast), as NumPy's take_along_axis; used with argsort/argmax results. Out-of-bounds
     indices follow `mode` as in JAX: "fill" (the default, NaN for inexact dtypes) or
     "clip"; negative indices count from the end unless mode is "promise_in_bounds"."""
-    from ._util import aval_or_error, broadcast_shapes
     op = "take_along_axis"
-    if isinstance(arr, (list, tuple)):
-        arr = np.asarray(arr)
+    arr = array_like(arr)
     a_aval = aval_or_error(op, arr)
     indices, idx_aval = _index_array(op, indices)
     a = arr
@@ -920,7 +1142,7 @@ def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
     if idx_aval.ndim != rank:
         raise ValueError(f"take_along_axis: indices and arr must have the same number of "
                          f"dimensions, got {idx_aval.ndim} and {rank}")
-    axis = lax.base.normalize_axis(op, axis, rank)
+    axis = canonical_axis(op, axis, rank)
     idx_shape = idx_aval.shape
     axis_size = a_aval.shape[axis]
     arr_shape = a_aval.shape[:axis] + (1,) + a_aval.shape[axis + 1:]
@@ -972,12 +1194,30 @@ def nonzero(a, *, size=None, fill_value=None):
     NumPy's nonzero. Their number depends on the values of `a`, so `a` must be concrete
     (not traced by jit or vmap) unless `size` is given (as in JAX): then the first `size`
     indices are returned, padded with `fill_value` (default 0; a scalar or one per
-    dimension)."""
-    from ..errors import ConcretizationTypeError
-    from ._creation import asarray
+    dimension), in one compiled program."""
+    if size is None:
+        return _nonzero(a, None, fill_value)
+    return _nonzero_sized(a, size, fill_value)
+
+
+def flatnonzero(a, *, size=None, fill_value=None):
+    """The indices of the nonzero elements of the flattened `a` (see nonzero)."""
+    if size is None:
+        return _flatnonzero(a, None, fill_value)
+    return _flatnonzero_sized(a, size, fill_value)
+
+
+def argwhere(a, *, size=None, fill_value=None):
+    """The indices of the nonzero elements of `a` as rows of a (count, a.ndim) array (see
+    nonzero)."""
+    if size is None:
+        return _argwhere(a, None, fill_value)
+    return _argwhere_sized(a, size, fill_value)
+
+
+def _nonzero(a, size, fill_value):
     op = "nonzero"
-    if isinstance(a, (list, tuple)):
-        a = np.asarray(a)
+    a = array_like(a)
     aval = aval_or_error(op, a)
     if aval.ndim == 0:
         raise ValueError("nonzero: calling nonzero on a 0-d array is not allowed (as in NumPy "
@@ -1027,21 +1267,22 @@ def _full_index(shape, value, dtype):
     return lax.broadcast_in_dim(np.asarray(value, dtype), shape, ())
 
 
-def flatnonzero(a, *, size=None, fill_value=None):
-    """The indices of the nonzero elements of the flattened `a` (see nonzero)."""
-    if isinstance(a, (list, tuple)):
-        a = np.asarray(a)
+def _flatnonzero(a, size, fill_value):
+    a = array_like(a)
     aval = aval_or_error("flatnonzero", a)
-    return nonzero(lax.reshape(a, (aval.size,)), size=size, fill_value=fill_value)[0]
+    return _nonzero(lax.reshape(a, (aval.size,)), size, fill_value)[0]
 
 
-def argwhere(a, *, size=None, fill_value=None):
-    """The indices of the nonzero elements of `a` as rows of a (count, a.ndim) array (see
-    nonzero)."""
-    if isinstance(a, (list, tuple)):
-        a = np.asarray(a)
+def _argwhere(a, size, fill_value):
+    a = array_like(a)
     aval = aval_or_error("argwhere", a)
     x = lax.reshape(a, (1,)) if aval.ndim == 0 else a
-    cols = nonzero(x, size=size, fill_value=fill_value)
+    cols = _nonzero(x, size, fill_value)
     out = lax.concatenate([lax.reshape(c, get_aval(c).shape + (1,)) for c in cols], 1)
-    return out[:, :0] if aval.ndim == 0 else out
+    return lax.slice(out, (0, 0), (get_aval(out).shape[0], 0)) if aval.ndim == 0 else out
+
+
+# With `size`, the shapes are static: one compiled program per signature.
+_nonzero_sized, _flatnonzero_sized, _argwhere_sized = (
+    eager(named(name)(fn), static_argnums=(1, 2)) for name, fn in (
+        ("nonzero", _nonzero), ("flatnonzero", _flatnonzero), ("argwhere", _argwhere)))

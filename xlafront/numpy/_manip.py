@@ -1,16 +1,24 @@
 """Shape manipulation, joining and splitting, selection (where, clip), sorting and the
 matrix products (dot, matmul, tensordot, ...)."""
-import builtins
 import operator
 
 import numpy as np
 
 from .. import dtypes, lax
 from ..core import concrete_or_error, concrete_shape, get_aval
-from ..errors import api_boundary
-from ._creation import asarray
-from ._util import (aval_or_error, broadcast_shapes, broadcast_to_shape, canonical_axes,
-                    canonical_axis, promote_args, promote_dtypes)
+from ..dispatch import eager
+from ._ufuncs import conj, maximum, minimum, multiply
+from ._util import (asarray, aval_or_error, broadcast_shapes, broadcast_to_shape, canonical_axes,
+                    canonical_axis, named, promote_args, promote_dtypes, scalar_of)
+
+__all__ = ["argsort", "array_split", "atleast_1d", "atleast_2d", "atleast_3d",
+           "broadcast_arrays", "broadcast_to", "clip", "column_stack", "concat",
+           "concatenate", "dot", "dstack", "expand_dims", "flip", "fliplr", "flipud",
+           "hstack", "inner", "matmul", "matrix_transpose", "moveaxis", "ndim", "outer",
+           "pad", "permute_dims", "ravel", "repeat", "reshape", "roll", "row_stack",
+           "select", "shape", "size", "sort", "split", "squeeze", "stack", "swapaxes",
+           "tensordot", "tile", "transpose", "tri", "tril", "triu", "vdot", "vstack",
+           "where"]
 
 
 def _arr(op, a):
@@ -19,7 +27,7 @@ def _arr(op, a):
     return a, aval_or_error(op, a)
 
 
-@api_boundary
+@eager(static_argnames=("shape", "order", "newshape"))
 def reshape(a, shape=None, order="C", *, newshape=None):
     """`a` with a new shape; one entry may be -1."""
     if order != "C":
@@ -40,13 +48,13 @@ def reshape(a, shape=None, order="C", *, newshape=None):
     return lax.reshape(a, tuple(dims))
 
 
-@api_boundary
+@eager(static_argnames="order")
 def ravel(a, order="C"):
     a, aval = _arr("ravel", a)
     return lax.reshape(a, (aval.size,))
 
 
-@api_boundary
+@eager(static_argnames="axes")
 def transpose(a, axes=None):
     a, aval = _arr("transpose", a)
     axes = tuple(range(aval.ndim))[::-1] if axes is None else canonical_axes("transpose", axes, aval.ndim)
@@ -58,7 +66,7 @@ def transpose(a, axes=None):
 permute_dims = transpose
 
 
-@api_boundary
+@eager
 def matrix_transpose(x):
     x, aval = _arr("matrix_transpose", x)
     if aval.ndim < 2:
@@ -68,7 +76,7 @@ def matrix_transpose(x):
     return lax.transpose(x, tuple(perm))
 
 
-@api_boundary
+@eager(static_argnames=("axis1", "axis2"))
 def swapaxes(a, axis1, axis2):
     a, aval = _arr("swapaxes", a)
     perm = list(range(aval.ndim))
@@ -77,7 +85,7 @@ def swapaxes(a, axis1, axis2):
     return lax.transpose(a, tuple(perm))
 
 
-@api_boundary
+@eager(static_argnames=("source", "destination"))
 def moveaxis(a, source, destination):
     a, aval = _arr("moveaxis", a)
     src = canonical_axes("moveaxis", source if isinstance(source, (tuple, list)) else (source,), aval.ndim)
@@ -90,14 +98,14 @@ def moveaxis(a, source, destination):
     return lax.transpose(a, tuple(order))
 
 
-@api_boundary
+@eager(static_argnames="axis")
 def expand_dims(a, axis):
     a, aval = _arr("expand_dims", a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     return lax.expand_dims(a, tuple(axes))
 
 
-@api_boundary
+@eager(static_argnames="axis")
 def squeeze(a, axis=None):
     a, aval = _arr("squeeze", a)
     if axis is None:
@@ -107,7 +115,7 @@ def squeeze(a, axis=None):
     return lax.squeeze(a, axes)
 
 
-@api_boundary
+@eager(static_argnames="shape")
 def broadcast_to(array, shape):
     array, aval = _arr("broadcast_to", array)
     shape = concrete_shape(shape, "broadcast_to")
@@ -116,7 +124,7 @@ def broadcast_to(array, shape):
     return broadcast_to_shape(array, shape)
 
 
-@api_boundary
+@eager
 def broadcast_arrays(*args):
     args = [_arr("broadcast_arrays", a)[0] for a in args]
     shape = broadcast_shapes("broadcast_arrays", *[get_aval(a).shape for a in args])
@@ -134,8 +142,7 @@ def _atleast(n, name):
                 a = lax.reshape(a, shape)
             outs.append(asarray(a))
         return outs[0] if len(outs) == 1 else outs
-    fn.__name__ = name
-    return api_boundary(fn)
+    return eager(named(name)(fn))
 
 
 atleast_1d, atleast_2d, atleast_3d = (_atleast(n, f"atleast_{n}d") for n in (1, 2, 3))
@@ -143,7 +150,7 @@ atleast_1d, atleast_2d, atleast_3d = (_atleast(n, f"atleast_{n}d") for n in (1, 
 
 # joining and splitting --------------------------------------------------------------------
 
-@api_boundary
+@eager(static_argnames=("axis", "dtype"))
 def concatenate(arrays, axis=0, dtype=None):
     """Joins arrays along an existing axis (all axes flattened if axis is None)."""
     if isinstance(arrays, (np.ndarray,)) or hasattr(arrays, "aval"):
@@ -167,7 +174,7 @@ def concatenate(arrays, axis=0, dtype=None):
 concat = concatenate
 
 
-@api_boundary
+@eager(static_argnames=("axis", "dtype"))
 def stack(arrays, axis=0, dtype=None):
     """Joins arrays along a new axis."""
     arrays = [_arr("stack", a)[0] for a in arrays]
@@ -181,13 +188,13 @@ def stack(arrays, axis=0, dtype=None):
     return concatenate([lax.expand_dims(a, (axis,)) for a in arrays], axis, dtype)
 
 
-@api_boundary
+@eager
 def hstack(tup):
     arrays = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(*tup)]
     return concatenate(arrays, 0 if get_aval(arrays[0]).ndim == 1 else 1)
 
 
-@api_boundary
+@eager
 def vstack(tup):
     arrays = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)]
     return concatenate(arrays, 0)
@@ -196,13 +203,13 @@ def vstack(tup):
 row_stack = vstack
 
 
-@api_boundary
+@eager
 def dstack(tup):
     arrays = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(*tup)]
     return concatenate(arrays, 2)
 
 
-@api_boundary
+@eager
 def column_stack(tup):
     arrays = []
     for a in tup:
@@ -211,7 +218,7 @@ def column_stack(tup):
     return concatenate(arrays, 1)
 
 
-@api_boundary
+@eager(static_argnames=("indices_or_sections", "axis"))
 def split(ary, indices_or_sections, axis=0):
     """Splits into equal sections, or at the given indices, along `axis`."""
     ary, aval = _arr("split", ary)
@@ -224,7 +231,7 @@ def split(ary, indices_or_sections, axis=0):
                              f"{axis} of size {n} into {sections} sections")
         bounds = [i * (n // sections) for i in range(sections + 1)]
     else:
-        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
+        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
     return _split_at(ary, aval, axis, bounds)
 
 
@@ -233,12 +240,12 @@ def _split_at(ary, aval, axis, bounds):
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         start = [0] * aval.ndim
         limit = list(aval.shape)
-        start[axis], limit[axis] = lo, builtins.max(hi, lo)
+        start[axis], limit[axis] = lo, max(hi, lo)
         outs.append(lax.slice(ary, start, limit))
     return outs
 
 
-@api_boundary
+@eager(static_argnames=("indices_or_sections", "axis"))
 def array_split(ary, indices_or_sections, axis=0):
     ary, aval = _arr("array_split", ary)
     axis = canonical_axis("array_split", axis, aval.ndim)
@@ -251,23 +258,23 @@ def array_split(ary, indices_or_sections, axis=0):
     return split(ary, indices_or_sections, axis)
 
 
-@api_boundary
+@eager(static_argnames="axis")
 def flip(m, axis=None):
     m, aval = _arr("flip", m)
     return lax.rev(m, canonical_axes("flip", axis, aval.ndim))
 
 
-@api_boundary
+@eager
 def fliplr(m):
     return flip(m, 1)
 
 
-@api_boundary
+@eager
 def flipud(m):
     return flip(m, 0)
 
 
-@api_boundary
+@eager(static_argnames=("shift", "axis"))
 def roll(a, shift, axis=None):
     """Elements shifted cyclically by `shift` along `axis` (flattened if None)."""
     a, aval = _arr("roll", a)
@@ -289,11 +296,11 @@ def roll(a, shift, axis=None):
     return a
 
 
-@api_boundary
+@eager(static_argnames="reps")
 def tile(A, reps):
     A, aval = _arr("tile", A)
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
-    ndim = builtins.max(len(reps), aval.ndim)
+    ndim = max(len(reps), aval.ndim)
     reps = (1,) * (ndim - len(reps)) + reps
     shape = (1,) * (ndim - aval.ndim) + aval.shape
     A = lax.reshape(A, shape)
@@ -303,7 +310,7 @@ def tile(A, reps):
     return lax.reshape(tiled, tuple(r * s for r, s in zip(reps, shape)))
 
 
-@api_boundary
+@eager(static_argnames=("repeats", "axis"))
 def repeat(a, repeats, axis=None):
     """Each element repeated `repeats` (a static int) times along `axis`."""
     a, aval = _arr("repeat", a)
@@ -320,20 +327,20 @@ def repeat(a, repeats, axis=None):
     return lax.reshape(out, final)
 
 
-@api_boundary
+@eager(static_argnames=("pad_width", "mode"))
 def pad(array, pad_width, mode="constant", constant_values=0):
     """Pads with a constant (mode='constant', the only mode supported here)."""
     if mode != "constant":
         raise ValueError(f"pad: mode {mode!r} is not supported; use mode='constant'")
     array, aval = _arr("pad", array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else np.asarray([[pad_width, pad_width]]), (aval.ndim, 2))
-    value = np.asarray(constant_values, aval.dtype)
+    value = scalar_of(constant_values, aval.dtype)
     return lax.pad(array, value, [(int(lo), int(hi), 0) for lo, hi in widths])
 
 
 # selection --------------------------------------------------------------------------------
 
-@api_boundary
+@eager
 def where(condition, x=None, y=None):
     """x where condition is true, else y (with one argument: not supported eagerly)."""
     if x is None or y is None:
@@ -349,7 +356,7 @@ def where(condition, x=None, y=None):
     return lax.select(condition, x, y)
 
 
-@api_boundary
+@eager
 def select(condlist, choicelist, default=0):
     result = default
     for cond, choice in reversed(list(zip(condlist, choicelist))):
@@ -357,10 +364,9 @@ def select(condlist, choicelist, default=0):
     return result
 
 
-@api_boundary
+@eager
 def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
     """a limited to [a_min, a_max] (either may be None)."""
-    from ._ufuncs import maximum, minimum
     lo = a_min if min is None else min
     hi = a_max if max is None else max
     if lo is not None:
@@ -370,17 +376,25 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
     return a
 
 
-@api_boundary
+@eager(static_argnames=("N", "M", "k", "dtype"))
+def tri(N, M=None, k=0, dtype=None):
+    """Ones at and below diagonal k."""
+    M = N if M is None else M
+    dtype = dtypes.check_dtype(dtype) if dtype is not None else dtypes.default_float()
+    rows = lax.broadcasted_iota(dtypes.int32, (N, M), 0)
+    cols = lax.broadcasted_iota(dtypes.int32, (N, M), 1)
+    return lax.convert_element_type(lax.ge(lax.add(rows, np.int32(k)), cols), dtype)
+
+
+@eager(static_argnames="k")
 def tril(m, k=0):
-    from ._creation import tri
     m, aval = _arr("tril", m)
     mask = tri(aval.shape[-2], aval.shape[-1], k, dtypes.bool_)
     return where(mask, m, np.zeros((), aval.dtype))
 
 
-@api_boundary
+@eager(static_argnames="k")
 def triu(m, k=0):
-    from ._creation import tri
     m, aval = _arr("triu", m)
     mask = tri(aval.shape[-2], aval.shape[-1], k - 1, dtypes.bool_)
     return where(mask, np.zeros((), aval.dtype), m)
@@ -388,7 +402,7 @@ def triu(m, k=0):
 
 # sorting ----------------------------------------------------------------------------------
 
-@api_boundary
+@eager(static_argnames=("axis", "kind", "order", "stable", "descending"))
 def sort(a, axis=-1, kind=None, order=None, stable=True, descending=False):
     a, aval = _arr("sort", a)
     if axis is None:
@@ -397,7 +411,7 @@ def sort(a, axis=-1, kind=None, order=None, stable=True, descending=False):
     return flip(out, axis) if descending else out
 
 
-@api_boundary
+@eager(static_argnames=("axis", "kind", "order", "stable", "descending"))
 def argsort(a, axis=-1, kind=None, order=None, stable=True, descending=False):
     a, aval = _arr("argsort", a)
     if axis is None:
@@ -411,7 +425,7 @@ def argsort(a, axis=-1, kind=None, order=None, stable=True, descending=False):
 
 # products ---------------------------------------------------------------------------------
 
-@api_boundary
+@eager(static_argnames=("precision", "preferred_element_type"))
 def matmul(a, b, precision=None, preferred_element_type=None):
     """NumPy's matmul: the last two axes multiply, leading axes broadcast; 1-D operands get
     a temporary unit axis."""
@@ -442,13 +456,12 @@ def matmul(a, b, precision=None, preferred_element_type=None):
     return out
 
 
-@api_boundary
+@eager(static_argnames=("precision", "preferred_element_type"))
 def dot(a, b, precision=None, preferred_element_type=None):
     """NumPy's dot: scalars multiply, otherwise contract a's last axis with b's second-to-last."""
     a, b = promote_dtypes("dot", _arr("dot", a)[0], _arr("dot", b)[0])[0]
     a_aval, b_aval = get_aval(a), get_aval(b)
     if a_aval.ndim == 0 or b_aval.ndim == 0:
-        from ._ufuncs import multiply
         return multiply(a, b)
     b_axis = 0 if b_aval.ndim == 1 else b_aval.ndim - 2
     if a_aval.shape[-1] != b_aval.shape[b_axis]:
@@ -459,31 +472,28 @@ def dot(a, b, precision=None, preferred_element_type=None):
                            preferred_element_type)
 
 
-@api_boundary
+@eager(static_argnames="precision")
 def vdot(a, b, precision=None):
-    from ._ufuncs import conj
     a = conj(ravel(a))
     return dot(a, ravel(b), precision)
 
 
-@api_boundary
+@eager(static_argnames="precision")
 def inner(a, b, precision=None):
     a, b = promote_dtypes("inner", _arr("inner", a)[0], _arr("inner", b)[0])[0]
     a_aval, b_aval = get_aval(a), get_aval(b)
     if a_aval.ndim == 0 or b_aval.ndim == 0:
-        from ._ufuncs import multiply
         return multiply(a, b)
     return lax.dot_general(a, b, (((a_aval.ndim - 1,), (b_aval.ndim - 1,)), ((), ())), precision)
 
 
-@api_boundary
+@eager
 def outer(a, b):
-    from ._ufuncs import multiply
     a, b = ravel(a), ravel(b)
     return multiply(lax.reshape(a, (get_aval(a).size, 1)), b)
 
 
-@api_boundary
+@eager(static_argnames=("axes", "precision"))
 def tensordot(a, b, axes=2, precision=None):
     a, b = promote_dtypes("tensordot", _arr("tensordot", a)[0], _arr("tensordot", b)[0])[0]
     a_aval, b_aval = get_aval(a), get_aval(b)

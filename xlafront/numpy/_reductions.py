@@ -1,19 +1,22 @@
 """Reductions: sum, prod, max, min, all, any (one maker), mean, var, std, argmax, argmin,
 and comparisons of whole arrays (allclose, array_equal)."""
-import builtins
-
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import concrete_or_error, get_aval
-from ..errors import api_boundary
-from ._util import (aval_or_error, broadcast_to_shape, canonical_axes, canonical_axis, convert,
-                    promote_inexact)
+from ..core import get_aval
+from ..dispatch import eager
+from ._manip import where as where_
+from ._ufuncs import add, equal, isfinite, isnan, logical_and, logical_or, maximum, minimum, multiply
+from ._util import (array_like, asarray, aval_or_error, broadcast_to_shape, canonical_axes,
+                    canonical_axis, convert, named, promote_inexact, scalar_of)
+
+__all__ = ["all_", "allclose", "amax", "amin", "any_", "argmax", "argmin", "array_equal",
+           "count_nonzero", "cumprod", "cumsum", "isclose", "max_", "mean", "min_", "prod",
+           "std", "sum_", "var"]
 
 
 def _as_array_like(op, a):
-    if isinstance(a, (list, tuple)):
-        a = np.asarray(a)
+    a = array_like(a)
     return a, aval_or_error(op, a)
 
 
@@ -44,26 +47,22 @@ def _reduction(name, lax_reduce, identity, sum_like=False, bool_out=False, no_em
         x = convert(name, a, aval, target, False) if target != aval.dtype else a
         if bool_out and aval.dtype != dtypes.bool_:
             x = lax.ne(a, np.zeros((), aval.dtype))
-        if no_empty and initial is None and builtins.any(aval.shape[ax] == 0 for ax in axes):
+        if no_empty and initial is None and any(aval.shape[ax] == 0 for ax in axes):
             raise ValueError(f"{name}: zero-size array to reduction operation {name} which has no "
                              f"identity (shape {aval.shape}, axis {axis}); pass `initial`")
         if where is not None:
             fill = identity(target) if initial is None else initial
-            from ._manip import where as where_
-            x = where_(where, x, np.asarray(fill, target))
+            x = where_(where, x, scalar_of(fill, target))
         result = lax_reduce(x, axes)
         if initial is not None:
-            from ._ufuncs import maximum, minimum, add, multiply
-            combine = {"sum": add, "prod": multiply, "max": maximum, "amax": maximum,
-                       "min": minimum, "amin": minimum}[name]
-            result = combine(result, np.asarray(initial, target))
+            combine = {"sum": add, "prod": multiply, "max": maximum, "min": minimum}[name]
+            result = combine(result, scalar_of(initial, target))
         if keepdims:
             result = _keep(result, axes, aval.ndim)
         return result
 
-    reduce.__name__ = name
     reduce.__doc__ = f"NumPy's `{name}` over `axis` (all axes if None)."
-    return api_boundary(reduce)
+    return eager(named(name)(reduce), static_argnames=("axis", "dtype", "keepdims"))
 
 
 def _max_identity(dtype):
@@ -74,12 +73,12 @@ def _min_identity(dtype):
     return np.inf if dtypes.kind(dtype) == "f" else (np.iinfo(dtype).max if dtypes.kind(dtype) in "iu" else True)
 
 
-sum = _reduction("sum", lax.reduce_sum, lambda d: 0, sum_like=True)  # noqa: A001
+sum_ = _reduction("sum", lax.reduce_sum, lambda d: 0, sum_like=True)
 prod = _reduction("prod", lax.reduce_prod, lambda d: 1, sum_like=True)
-max = amax = _reduction("max", lax.reduce_max, _max_identity, no_empty=True)  # noqa: A001
-min = amin = _reduction("min", lax.reduce_min, _min_identity, no_empty=True)  # noqa: A001
-all = _reduction("all", lax.reduce_and, lambda d: True, bool_out=True)  # noqa: A001
-any = _reduction("any", lax.reduce_or, lambda d: False, bool_out=True)  # noqa: A001
+max_ = amax = _reduction("max", lax.reduce_max, _max_identity, no_empty=True)
+min_ = amin = _reduction("min", lax.reduce_min, _min_identity, no_empty=True)
+all_ = _reduction("all", lax.reduce_and, lambda d: True, bool_out=True)
+any_ = _reduction("any", lax.reduce_or, lambda d: False, bool_out=True)
 
 
 def _where_count(aval, axes, axis, where, keepdims, dtype):
@@ -92,21 +91,21 @@ def _where_count(aval, axes, axis, where, keepdims, dtype):
         return np.array(n, dtype)
     where, _ = _as_array_like("where", where)
     where = broadcast_to_shape(where, aval.shape)
-    return sum(where, axis=axis, dtype=dtype, keepdims=keepdims)
+    return sum_(where, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-@api_boundary
+@eager(static_argnames=("axis", "dtype", "keepdims"))
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     """Arithmetic mean; integer inputs average in the default float type."""
     a, aval = _as_array_like("mean", a)
     axes = canonical_axes("mean", axis, aval.ndim)
     target = dtypes.check_dtype(dtype) if dtype is not None else (
         aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.default_float())
-    total = sum(a, axis=axis, dtype=target, keepdims=keepdims, where=where)
+    total = sum_(a, axis=axis, dtype=target, keepdims=keepdims, where=where)
     return lax.div(total, _where_count(aval, axes, axis, where, keepdims, target))
 
 
-@api_boundary
+@eager(static_argnames=("axis", "dtype", "ddof", "keepdims", "correction"))
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, correction=None):
     """Variance: mean of squared deviations, divided by N - ddof."""
     if correction is not None:
@@ -122,13 +121,13 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, 
         squared = lax.real(lax.mul(centered, lax.conj(centered)))
     else:
         squared = lax.mul(centered, centered)
-    total = sum(squared, axis=axis, keepdims=keepdims, where=where)
+    total = sum_(squared, axis=axis, keepdims=keepdims, where=where)
     real_dtype = get_aval(total).dtype
     count = _where_count(aval, axes, axis, where, keepdims, real_dtype)
     return lax.div(total, lax.sub(count, np.array(ddof, real_dtype)))
 
 
-@api_boundary
+@eager(static_argnames=("axis", "dtype", "ddof", "keepdims", "correction"))
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, correction=None):
     return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where, correction))
 
@@ -146,20 +145,18 @@ def _arg_reduction(name, lax_fn):
         result = lax_fn(a, ax, dtypes.default_int())
         return _keep(result, (ax,), aval.ndim) if keepdims else result
 
-    reduce.__name__ = name
     reduce.__doc__ = f"Index of the {name[3:]}imum along `axis` (of the flattened array if None)."
-    return api_boundary(reduce)
+    return eager(named(name)(reduce), static_argnames=("axis", "keepdims"))
 
 
 argmax = _arg_reduction("argmax", lax.argmax)
 argmin = _arg_reduction("argmin", lax.argmin)
 
 
-@api_boundary
+@eager(static_argnames=("rtol", "atol", "equal_nan"))
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b| where both are finite; infinities are close only to
     themselves, NaNs to nothing (unless equal_nan). Integers compare as floats, as in NumPy."""
-    from ._ufuncs import isfinite, isnan, logical_and, logical_or
     a, b = promote_inexact("isclose", a, b, full_broadcast=True)
     diff = lax.abs(lax.sub(a, b))
     real_dtype = get_aval(diff).dtype
@@ -171,33 +168,26 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return close
 
 
-@api_boundary
+@eager(static_argnames=("rtol", "atol", "equal_nan"))
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return all(isclose(a, b, rtol, atol, equal_nan))
+    return all_(isclose(a, b, rtol, atol, equal_nan))
 
 
-@api_boundary
+@eager(static_argnames="equal_nan")
 def array_equal(a1, a2, equal_nan=False):
-    s1, s2 = np.shape(a1) if isinstance(a1, (list, tuple)) else get_aval(a1).shape, \
-        np.shape(a2) if isinstance(a2, (list, tuple)) else get_aval(a2).shape
-    if s1 != s2:
-        from ._creation import asarray
+    a1, a2 = array_like(a1), array_like(a2)
+    if get_aval(a1).shape != get_aval(a2).shape:
         return asarray(False)
-    from ._ufuncs import equal, isnan, logical_and, logical_or
     eq = equal(a1, a2)
     if equal_nan:
         eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))
-    return all(eq)
+    return all_(eq)
 
 
-@api_boundary
+@eager(static_argnames=("axis", "keepdims"))
 def count_nonzero(a, axis=None, keepdims=False):
     a, aval = _as_array_like("count_nonzero", a)
-    return sum(lax.ne(a, np.zeros((), aval.dtype)), axis=axis, keepdims=keepdims)
-
-
-def _concrete_int(x, what):
-    return int(concrete_or_error(x, what))
+    return sum_(lax.ne(a, np.zeros((), aval.dtype)), axis=axis, keepdims=keepdims)
 
 
 def _cumulative(name, lax_fn):
@@ -228,10 +218,9 @@ def _cumulative(name, lax_fn):
         out_ = lax_fn(x, ax)
         return lax.convert_element_type(out_, result) if result != computation else out_
 
-    reduce.__name__ = name
     reduce.__doc__ = (f"NumPy's `{name}` along `axis` (over the flattened array if None); "
                       "bools accumulate as the default integer type.")
-    return api_boundary(reduce)
+    return eager(named(name)(reduce), static_argnames=("axis", "dtype"))
 
 
 cumsum = _cumulative("cumsum", lax.cumsum)

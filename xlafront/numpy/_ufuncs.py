@@ -1,60 +1,27 @@
 """Elementwise NumPy functions. Each family shares one maker: promote the arguments with
 JAX's lattice and broadcasting, then call the lax primitive."""
-import builtins
-
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import aval_handlers, get_aval
-from ..errors import api_boundary, user_facing
+from ..core import get_aval
+from ..dispatch import eager
 from ..lax.base import is_array_value
-from ._creation import asarray
-from ._util import _python_scalars, aval_or_error, convert, promote_args, promote_inexact
+from ._util import (_python_scalars, asarray, aval_or_error, convert, named, promote_args,
+                    promote_inexact)
 
-
-def _values_irrelevant(args):
-    """Whether the Python scalars among args may become traced values: floats and complex
-    always; ints and bools only beside an inexact array (else their value decides range
-    checks and promotion)."""
-    ints = [a for a in args if type(a) in (builtins.int, builtins.bool)]
-    if not ints:
-        return True
-    return (builtins.all(-2**31 <= a < 2**31 for a in ints) and
-            builtins.any(type(a) in aval_handlers and dtypes.is_inexact(a.dtype) for a in args))
-
-
-def _eager_jit(ufunc):
-    """`ufunc` as a public entry point that, called eagerly on Arrays and Python scalars,
-    runs one cached jitted program (jaxlib's C++ dispatcher then skips promotion,
-    broadcasting and the per-op dispatch in Python, as JAX's jnp functions do); other
-    arguments (tracers, lists, NumPy arrays) take the plain path. Under a transformation
-    the program is inlined into the caller's."""
-    from ..dispatch import scalar_array
-    jitted = None
-
-    def call(*args):
-        __tracebackhide__ = True  # noqa: F841
-        nonlocal jitted
-        try:
-            scalars = False
-            for a in args:
-                if type(a) in _python_scalars:
-                    scalars = True
-                elif type(a) not in aval_handlers:
-                    return ufunc(*args)
-            if scalars and not _values_irrelevant(args):
-                return ufunc(*args)
-            if jitted is None:
-                from ..jit import jit
-                jitted = jit(ufunc, inline=True)
-            if scalars:  # cached device scalars: jaxlib copies a Python scalar every call
-                args = [scalar_array(a) if type(a) in _python_scalars else a for a in args]
-            return jitted(*args)
-        except Exception as e:
-            raise user_facing(e)
-
-    call.__name__, call.__qualname__, call.__doc__ = ufunc.__name__, ufunc.__name__, ufunc.__doc__
-    return call
+__all__ = ["absolute", "add", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
+           "arctan", "arctan2", "arctanh", "around", "bitwise_and", "bitwise_invert",
+           "bitwise_not", "bitwise_or", "bitwise_xor", "cbrt", "ceil", "conj",
+           "conjugate", "copysign", "cos", "cosh", "deg2rad", "degrees", "divide",
+           "equal", "exp", "exp2", "expm1", "fabs", "fix", "float_power", "floor",
+           "floor_divide", "fmod", "greater", "greater_equal", "heaviside", "hypot",
+           "imag", "invert", "isfinite", "isinf", "isnan", "left_shift", "less",
+           "less_equal", "log", "log1p", "logaddexp", "logical_and", "logical_not",
+           "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
+           "negative", "nextafter", "not_equal", "positive", "power", "rad2deg",
+           "radians", "real", "reciprocal", "remainder", "right_shift", "rint",
+           "round_", "sign", "signbit", "sin", "sinh", "sqrt", "square", "subtract",
+           "tan", "tanh", "true_divide", "trunc"]
 
 
 def _binary(name, lax_fn, kinds=None, inexact=False):
@@ -70,27 +37,23 @@ def _binary(name, lax_fn, kinds=None, inexact=False):
                                 f"{name} accepts {_kind_text(kinds)} inputs only")
         return lax_fn(x, y)
 
-    ufunc.__name__ = name
     ufunc.__doc__ = f"NumPy's `{name}`, elementwise with broadcasting and JAX's type promotion."
-    return _eager_jit(ufunc)
+    return eager(named(name)(ufunc))
 
 
 def _unary(name, lax_fn, inexact=False, kinds=None):
     def ufunc(x):
-        aval = aval_or_error(name, x)
+        aval = aval_or_error(name, x)  # (lists are rejected, as in JAX)
         if kinds is not None and dtypes.kind(aval.dtype) not in kinds:
             raise TypeError(f"{name}: unsupported dtype {aval.dtype.name}; {name} accepts "
                             f"{_kind_text(kinds)} inputs only")
         if inexact and not dtypes.is_inexact(aval.dtype):
             x = convert(name, x, aval, dtypes.default_float(), aval.weak_type)
-        elif isinstance(x, (list, tuple)):
-            x = np.asarray(x)
         result = lax_fn(x)
         return result if is_array_value(result) else asarray(result)  # identities on NumPy input
 
-    ufunc.__name__ = name
     ufunc.__doc__ = f"NumPy's `{name}`, elementwise."
-    return _eager_jit(ufunc)
+    return eager(named(name)(ufunc))
 
 
 def _kind_text(kinds):
@@ -178,14 +141,17 @@ def _int_power(x, y):
     return acc
 
 
-@api_boundary
-def power(x1, x2):
-    """x1 ** x2 elementwise; a static Python int exponent uses repeated multiplication (and,
-    as in JAX, integers to a negative static power raise TypeError)."""
-    if isinstance(x2, builtins.int) and not isinstance(x2, builtins.bool) and not isinstance(x1, _python_scalars):
-        aval_or_error("power", x1)
-        x1 = np.asarray(x1) if isinstance(x1, (list, tuple)) else x1
-        return lax.integer_pow(x1, x2)
+@eager(static_argnums=1)
+@named("power")
+def _static_power(x1, x2):
+    """x1 ** x2 for a static Python int x2: repeated multiplication."""
+    aval_or_error("power", x1)
+    return lax.integer_pow(x1, x2)
+
+
+@eager
+@named("power")
+def _array_power(x1, x2):
     x, y = promote_args("power", x1, x2, full_broadcast=True)
     kind = dtypes.kind(get_aval(x).dtype)
     if kind in "iu":
@@ -193,6 +159,14 @@ def power(x1, x2):
     if kind == "b":
         raise TypeError("power: boolean inputs are not supported")
     return lax.pow(x, y)
+
+
+def power(x1, x2):
+    """x1 ** x2 elementwise; a static Python int exponent uses repeated multiplication (and,
+    as in JAX, integers to a negative static power raise TypeError)."""
+    if type(x2) is int and not isinstance(x1, _python_scalars):
+        return _static_power(x1, x2)
+    return _array_power(x1, x2)
 
 
 float_power = _binary("float_power", lax.pow, inexact=True)
@@ -217,7 +191,7 @@ trunc = fix = _unary("trunc", lambda x: lax.select(
     lax.lt(x, np.zeros((), get_aval(x).dtype)), lax.ceil(x), lax.floor(x))
     if dtypes.is_inexact(get_aval(x).dtype) else x)
 rint = _unary("rint", lambda x: lax.round(x, 1), inexact=True)
-absolute = abs = _unary("absolute", lambda x: lax.abs(x) if dtypes.kind(get_aval(x).dtype) not in "bu" else x)
+absolute = _unary("absolute", lambda x: lax.abs(x) if dtypes.kind(get_aval(x).dtype) not in "bu" else x)
 fabs = _unary("fabs", lax.abs, inexact=True)
 square = _unary("square", lax.square)
 reciprocal = _unary("reciprocal", lambda x: lax.div(np.ones((), get_aval(x).dtype), x))
@@ -263,7 +237,7 @@ def _uint_of(x):
 def _full_like(x, value):
     """`value` in x's shape; a bool for bool values, else of x's dtype."""
     aval = get_aval(x)
-    scalar = np.array(value, dtypes.bool_ if isinstance(value, builtins.bool) else aval.dtype)
+    scalar = np.array(value, dtypes.bool_ if isinstance(value, bool) else aval.dtype)
     return lax.broadcast_in_dim(scalar, aval.shape, ())
 
 
@@ -271,8 +245,9 @@ def _bool_error(name):
     raise TypeError(f"{name}: boolean inputs are not supported; use logical_not / ~ instead")
 
 
-@api_boundary
-def round(a, decimals=0):  # noqa: A001
+@eager(static_argnames="decimals")
+@named("round")
+def round_(a, decimals=0):
     """Rounds half to even, like NumPy, to `decimals` places."""
     aval = aval_or_error("round", a)
     if not dtypes.is_inexact(aval.dtype):
@@ -283,15 +258,15 @@ def round(a, decimals=0):  # noqa: A001
     return lax.div(lax.round(lax.mul(a, factor), 1), factor)
 
 
-around = round
+around = round_
 
 
-@api_boundary
+@eager
 def deg2rad(x):
     return multiply(x, np.pi / 180)
 
 
-@api_boundary
+@eager
 def rad2deg(x):
     return multiply(x, 180 / np.pi)
 
@@ -299,27 +274,27 @@ def rad2deg(x):
 radians, degrees = deg2rad, rad2deg
 
 
-@api_boundary
+@eager(static_argnames="deg")
 def angle(z, deg=False):
     """The complex argument; 0 or pi for real inputs."""
     result = arctan2(imag(z), real(z))
     return rad2deg(result) if deg else result
 
 
-@api_boundary
+@eager
 def hypot(x1, x2):
     x, y = promote_inexact("hypot", x1, x2)
     return lax.sqrt(lax.add(lax.mul(x, x), lax.mul(y, y)))
 
 
-@api_boundary
+@eager
 def logaddexp(x1, x2):
     x, y = promote_inexact("logaddexp", x1, x2)
     big = lax.max(x, y)
     return lax.add(big, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x, y))))))
 
 
-@api_boundary
+@eager
 def heaviside(x1, x2):
     x, h0 = promote_inexact("heaviside", x1, x2, full_broadcast=True)
     dtype = get_aval(x).dtype
@@ -328,7 +303,7 @@ def heaviside(x1, x2):
     return lax.select(lax.eq(x, zero), h0, step)
 
 
-@api_boundary
+@eager
 def copysign(x1, x2):
     x, y = promote_inexact("copysign", x1, x2, full_broadcast=True)
     return lax.select(signbit(y), lax.neg(lax.abs(x)), lax.abs(x))

@@ -1,15 +1,28 @@
 """NumPy semantics on top of lax: dtype promotion (JAX's lattice, weak Python scalars),
-broadcasting, and turning any array-like into something lax accepts."""
-import builtins
+broadcasting, and turning any array-like into something lax accepts (`asarray`, `array`).
 
+The lowest module of xlafront.numpy; the others import in this order, each only from those
+before it: _util < _ufuncs < _manip < _creation < _reductions < _indexing < __init__.
+"""
 import numpy as np
 
-from .. import dtypes, lax
-from ..core import Tracer, get_aval
+from .. import dtypes, lax, runtime
+from ..core import ShapedArray, Tracer, get_aval
+from ..lax.base import is_array_value, normalize_axes, normalize_axis
 
-_python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
-_scalar_for_kind = {"b": builtins.bool, "i": builtins.int, "u": builtins.int,
-                    "f": builtins.float, "c": builtins.complex}
+__all__ = ["array", "asarray"]
+
+_python_scalars = (bool, int, float, complex)
+_scalar_for_kind = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+
+
+def named(name):
+    """Gives a function NumPy's public name (for implementations named e.g. `sum_` so as not
+    to shadow a Python builtin, and for functions a maker builds)."""
+    def rename(fun):
+        fun.__name__ = fun.__qualname__ = name
+        return fun
+    return rename
 
 
 def aval_or_error(op, x):
@@ -23,7 +36,7 @@ def aval_or_error(op, x):
 
 def broadcast_shapes(op, *shapes):
     """NumPy's broadcast of `shapes`, or ValueError naming the operation and the shapes."""
-    ndim = builtins.max((len(s) for s in shapes), default=0)
+    ndim = max((len(s) for s in shapes), default=0)
     result = []
     for dims in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes]):
         sizes = {d for d in dims if d != 1}
@@ -54,10 +67,20 @@ def convert(op, x, aval, dtype, weak):
     if isinstance(x, _python_scalars):
         if weak:
             return _scalar_for_kind[dtypes.kind(dtype)](x)
-        if isinstance(x, builtins.int) and dtypes.kind(dtype) in "iu" and not isinstance(x, builtins.bool):
+        if isinstance(x, int) and dtypes.kind(dtype) in "iu" and not isinstance(x, bool):
             dtypes.check_python_int(x, dtype)
         return np.asarray(x, dtype)
     return lax.convert_element_type(x, dtype, weak)
+
+
+def scalar_of(value, dtype):
+    """A scalar operand of `dtype`: on the host for host values (Python or NumPy), converted
+    with lax for Arrays and traced values (arguments an eager program traces)."""
+    if is_array_value(value):
+        aval = get_aval(value)
+        return value if aval.dtype == dtype and not aval.weak_type else \
+            lax.convert_element_type(value, dtype)
+    return np.asarray(value, dtype)
 
 
 def promote_dtypes(op, *args):
@@ -75,7 +98,7 @@ def promote_args(op, *args, full_broadcast=False):
         if type(a) is type(b) and not isinstance(a, _python_scalars):
             if get_aval(a) == get_aval(b):
                 return list(args)
-    args = [np.asarray(x) if isinstance(x, (list, tuple)) else x for x in args]
+    args = [array_like(x) for x in args]
     converted, _ = promote_dtypes(op, *args)
     shapes = [get_aval(x).shape for x in converted]
     shape = broadcast_shapes(op, *shapes)
@@ -89,7 +112,7 @@ def promote_inexact(op, *args, full_broadcast=False):
     aval = get_aval(args[0])
     if dtypes.is_inexact(aval.dtype):
         return args
-    weak = builtins.all(get_aval(a).weak_type for a in args)
+    weak = all(get_aval(a).weak_type for a in args)
     target = dtypes.default_float()
     return [convert(op, x, get_aval(x), target, weak) for x in args]
 
@@ -104,7 +127,7 @@ def is_traced(x):
 
 
 def canonical_axis(op, axis, ndim):
-    return lax.base.normalize_axis(op, axis, ndim)
+    return normalize_axis(op, axis, ndim)
 
 
 def canonical_axes(op, axis, ndim):
@@ -112,5 +135,84 @@ def canonical_axes(op, axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (tuple, list)):
-        return lax.base.normalize_axes(op, axis, ndim)
+        return normalize_axes(op, axis, ndim)
     return (canonical_axis(op, axis, ndim),)
+
+
+# ---------------------------------------------------------------------------------------
+# Conversion: asarray, array, and lists holding arrays
+
+def contains_arrays(x):
+    """Whether x (a list or tuple, possibly nested) holds an Array or a traced value."""
+    if isinstance(x, (list, tuple)):
+        return any(contains_arrays(v) for v in x)
+    return isinstance(x, Tracer) or (runtime.is_loaded() and type(x) is runtime.array_type())
+
+
+def array_like(x):
+    """x with lists and tuples made arrays: on the host (NumPy's rules) when they hold only
+    numbers, stacked with lax when they hold Arrays or traced values (an eager program
+    traces a list of Arrays it is given); anything else unchanged."""
+    if isinstance(x, (list, tuple)):
+        return asarray(x) if contains_arrays(x) else np.asarray(x)
+    return x
+
+
+def _stack_items(items, dtype):
+    """A list holding Arrays (or traced values) as one array along a new leading axis."""
+    arrays = [asarray(v, dtype) for v in items]
+    shapes = {get_aval(a).shape for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(f"asarray: all elements of a list must have the same shape, got "
+                         f"{sorted(shapes)}")
+    arrays, _ = promote_dtypes("asarray", *arrays)
+    return lax.concatenate([lax.expand_dims(a, (0,)) for a in arrays], 0)
+
+
+def asarray(a, dtype=None, order=None, copy=None):
+    """`a` as an xlafront Array (on the default device), converted to `dtype` if given.
+
+    >>> asarray([1.0, 2.0])
+    Array([1., 2.], dtype=float32)
+    """
+    dtype = dtypes.check_dtype(dtype, "asarray")
+    if isinstance(a, Tracer) or (runtime.is_loaded() and type(a) is runtime.array_type()):
+        aval = a.aval  # (an explicit dtype makes a weakly typed value strong, as in JAX)
+        if dtype is None or (aval.dtype == dtype and not aval.weak_type):
+            return a
+        return lax.convert_element_type(a, dtype)
+    if isinstance(a, _python_scalars):
+        aval = get_aval(a)
+        if dtype is not None:
+            return runtime.device_put(np.asarray(convert("asarray", a, aval, dtype, False)),
+                                      ShapedArray((), dtype))
+        return runtime.device_put(a, aval)
+    if isinstance(a, (list, tuple)) and contains_arrays(a):
+        return _stack_items(a, dtype)
+    if hasattr(a, "__jax_array__"):
+        return asarray(a.__jax_array__(), dtype)
+    if isinstance(a, (str, bytes)) or a is None:
+        raise TypeError(f"asarray: cannot convert {a!r} of type {type(a).__name__} to an array; "
+                        "pass numbers, lists of numbers or arrays")
+    try:
+        host = np.asarray(a)
+    except Exception as e:
+        raise TypeError(f"asarray: cannot convert {a!r} of type {type(a).__name__} to an "
+                        f"array: {e}") from None
+    if host.dtype == object or host.dtype.kind in "USV" and host.dtype not in dtypes.floats:
+        raise TypeError(f"asarray: cannot convert {a!r} (NumPy dtype {host.dtype}) to an array "
+                        "of numbers")
+    target = dtype if dtype is not None else dtypes.canonicalize(host.dtype)
+    if host.dtype.kind in "iu" and target.kind in "iu" and host.size and target != host.dtype:
+        info = np.iinfo(target)
+        if host.min() < info.min or host.max() > info.max:
+            raise OverflowError(f"asarray: values out of range for {target.name}")
+    return runtime.device_put(host.astype(target, copy=False), ShapedArray(host.shape, target))
+
+
+def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002
+    """Like asarray; with `ndmin`, prepends axes up to that rank."""
+    out = asarray(object, dtype)
+    if ndmin > out.ndim:
+        out = lax.reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
+    return out

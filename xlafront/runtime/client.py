@@ -1,6 +1,8 @@
 """The runtime's state: jaxlib loaded on first use, its C++ global switches, the backends
 (CPU, and CUDA through its PJRT plugin) and their devices."""
 import collections
+import glob
+import importlib.util
 import logging
 import os
 import threading
@@ -72,8 +74,6 @@ def _load():
 
 def _find_cuda_plugin():
     """Path of an installed CUDA PJRT plugin library (jax_cuda*_plugin wheels), or None."""
-    import glob
-    import importlib.util
     for name in ("jax_plugins", "jax_cuda13_plugin", "jax_cuda12_plugin"):
         spec = importlib.util.find_spec(name)
         for root in (spec.submodule_search_locations or []) if spec else []:
