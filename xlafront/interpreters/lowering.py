@@ -230,7 +230,7 @@ def lower_fun(fun, multiple_results=False):
     """The lowering rule of an operation written with lax: `fun(*args, **params)` is traced
     on the equation's input types (once per types and params) and its IR emitted in place.
     For special functions, fallbacks and other compositions of lax operations."""
-    traced = {}
+    traced = runtime.make_cache(f"lower_fun({getattr(fun, '__name__', 'fun')})")
 
     def flat_fun(params):
         def flat(*args):

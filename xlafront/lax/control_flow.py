@@ -9,11 +9,10 @@ a scan (so reverse mode works); `map` is a scan. (`associative_scan`, a parallel
 composed from slices, lives in cumulative.py.)
 """
 import builtins
-import weakref
 
 import numpy as np
 
-from .. import core, dtypes
+from .. import core, dtypes, runtime
 from ..core import Jaxpr, Literal, Var, bind, bind_in, eval_jaxpr, get_aval
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
@@ -31,7 +30,7 @@ from .slicing import slice_in_dim
 # ---------------------------------------------------------------------------------------
 # Shared helpers
 
-_trace_cache = weakref.WeakKeyDictionary()
+_trace_cache = runtime.make_cache("traced control-flow bodies", weak_keys=True)
 
 
 def _trace(fun, in_tree, avals, what, wrap=None, *wrap_args):
@@ -562,7 +561,7 @@ def _fori_cond(carry):
     return lt(carry[0], carry[1])
 
 
-_fori_cache = weakref.WeakKeyDictionary()
+_fori_cache = runtime.make_cache("fori_loop bodies", weak_keys=True)
 
 
 def _fori_wrapper(kind, body_fun, dtype):
@@ -950,7 +949,7 @@ def _vmap(f, xs):
     return tree_unflatten(store["out_tree"], outs)
 
 
-_map_cache = weakref.WeakKeyDictionary()
+_map_cache = runtime.make_cache("map bodies", weak_keys=True)
 
 
 def _map_body(f):

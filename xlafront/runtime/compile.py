@@ -27,9 +27,20 @@ class Cache(dict):
     __hash__ = object.__hash__  # held in a WeakSet
 
 
-def make_cache(name, max_size=None):
-    """A new cache that `clear_caches` empties."""
-    cache = Cache(name, max_size)
+class WeakKeyCache(weakref.WeakKeyDictionary):
+    """A cache keyed by objects it does not keep alive (traced Python functions)."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    __hash__ = object.__hash__  # held in a WeakSet
+
+
+def make_cache(name, max_size=None, weak_keys=False):
+    """A new cache that `clear_caches` empties: a dict (the oldest entry dropped first past
+    `max_size`), or with `weak_keys` a WeakKeyDictionary."""
+    cache = WeakKeyCache(name) if weak_keys else Cache(name, max_size)
     _caches.add(cache)
     return cache
 
