@@ -1,7 +1,6 @@
 """The methods of `Array` (jaxlib's C++ ArrayImpl, see runtime.py) and of tracers: operators,
 reductions, shape methods, conversions. One definition serves both, so a function behaves
 the same eagerly and under a transformation."""
-import builtins
 
 import numpy as np
 
@@ -176,7 +175,7 @@ def _scalar_conversion(kind):
         if self.size != 1:
             raise TypeError(f"only length-1 arrays can be converted to Python scalars; this "
                             f"array has shape {self.shape}")
-        return kind(_value(self).reshape(()).item() if kind is not builtins.complex
+        return kind(_value(self).reshape(()).item() if kind is not complex
                     else _value(self).reshape(()))
     return convert
 
@@ -185,14 +184,14 @@ def _bool(self):
     if self.size != 1:
         raise ValueError(f"The truth value of an array with more than one element is ambiguous "
                          f"(shape {self.shape}). Use a.any() or a.all()")
-    return builtins.bool(_value(self).reshape(()))
+    return bool(_value(self).reshape(()))
 
 
 def _index(self):
     if self.ndim != 0 or dtypes.kind(self.dtype) not in "iu":
         raise TypeError(f"only integer scalar arrays can be converted to a scalar index, got "
                         f"{self.aval.str_short()}")
-    return builtins.int(_value(self))
+    return int(_value(self))
 
 
 def _hash(self):
@@ -222,9 +221,9 @@ _concrete = {
     "weak_type": property(lambda self: self.aval.weak_type),
     "__repr__": _repr, "__str__": lambda self: str(_value(self)), "__format__": _format,
     "__array__": _array, "__len__": _len, "__iter__": _iter,
-    "__bool__": _bool, "__int__": _scalar_conversion(builtins.int),
-    "__float__": _scalar_conversion(builtins.float),
-    "__complex__": _scalar_conversion(builtins.complex), "__index__": _index,
+    "__bool__": _bool, "__int__": _scalar_conversion(int),
+    "__float__": _scalar_conversion(float),
+    "__complex__": _scalar_conversion(complex), "__index__": _index,
     "__hash__": _hash, "item": lambda self, *args: _value(self).item(*args),
     "tolist": lambda self: _value(self).tolist(), "copy": _copy,
     "devices": _devices, "device": property(lambda self: runtime.array_device(self)),

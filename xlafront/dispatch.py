@@ -79,7 +79,6 @@ def apply_primitive(prim, args, params):
     return out if prim.multiple_results else [out]
 
 
-
 register_eager_apply(apply_primitive)
 
 

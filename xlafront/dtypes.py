@@ -247,19 +247,21 @@ def iinfo(dtype):
 
 
 def lowest(dtype):
-    """The least value of `dtype`: -inf for floats (the identity of max), False for bool."""
+    """The least value of `dtype`: -inf for floats and complex (the identity of max), False
+    for bool."""
     dtype = np.dtype(dtype)
     if dtype == bool_:
         return False
-    return -np.inf if kind(dtype) == "f" else np.iinfo(dtype).min
+    return -np.inf if kind(dtype) in "fc" else np.iinfo(dtype).min
 
 
 def highest(dtype):
-    """The greatest value of `dtype`: inf for floats (the identity of min), True for bool."""
+    """The greatest value of `dtype`: inf for floats and complex (the identity of min), True
+    for bool."""
     dtype = np.dtype(dtype)
     if dtype == bool_:
         return True
-    return np.inf if kind(dtype) == "f" else np.iinfo(dtype).max
+    return np.inf if kind(dtype) in "fc" else np.iinfo(dtype).max
 
 
 def _all_bits_set(dtype):

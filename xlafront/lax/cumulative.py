@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import bind, get_aval
+from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..tree import tree_flatten, tree_unflatten
@@ -30,6 +31,7 @@ __all__ = ["associative_scan", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cumm
 # ---------------------------------------------------------------------------------------
 # associative_scan
 
+@eager(static_argnames=("fn", "reverse", "axis"))
 def associative_scan(fn, elems, reverse=False, axis=0):
     """Inclusive prefix scan of `elems` with the associative `fn`, in O(log n) parallel
     steps (Blelloch's odd/even recursion).

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import bind, concrete_shape, get_aval
+from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..interpreters.lax_ops import lax_ops
@@ -104,6 +105,7 @@ def _scalar_of(value, dtype, weak_type):
     return convert_element_type(value, dtype, weak_type=weak_type)
 
 
+@eager(static_argnames=("shape", "dtype"))
 def full(shape, fill_value, dtype=None):
     """An array of `shape` filled with the scalar `fill_value`, of `dtype` (default: that of
     fill_value, weakly typed for a Python scalar)."""
@@ -118,6 +120,7 @@ def full(shape, fill_value, dtype=None):
     return broadcast_in_dim(_scalar_of(fill_value, dtype, weak_type), shape, ())
 
 
+@eager
 def zeros_like_array(x):
     """Zeros of x's shape and dtype (weakly typed if x is)."""
     aval = get_aval(x)

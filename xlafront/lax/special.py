@@ -4,6 +4,7 @@ composed from lax operations."""
 import numpy as np
 
 from ..core import get_aval
+from ..dispatch import eager
 from ..interpreters import lowering as L
 from ..interpreters.lax_ops import lax_ops
 from .base import const_like, jvp, jvp_ans
@@ -60,6 +61,7 @@ digamma_p, digamma = unary("digamma", lambda ctx, x: L.chlo.digamma(x), FLOAT,
                            jvp(lambda g, x: mul(g, _trigamma(x))))
 
 
+@eager
 def logaddexp(x1, x2):
     """log(exp(x1) + exp(x2)) without overflow, elementwise (operands of one dtype, rank-0
     ones broadcast): max + log1p(exp(min - max)). Where min - max is NaN (both operands

@@ -65,18 +65,10 @@ def _reduction(name, lax_reduce, identity, sum_like=False, bool_out=False, no_em
     return eager(named(name)(reduce), static_argnames=("axis", "dtype", "keepdims"))
 
 
-def _max_identity(dtype):
-    return -np.inf if dtypes.kind(dtype) == "f" else (np.iinfo(dtype).min if dtypes.kind(dtype) in "iu" else False)
-
-
-def _min_identity(dtype):
-    return np.inf if dtypes.kind(dtype) == "f" else (np.iinfo(dtype).max if dtypes.kind(dtype) in "iu" else True)
-
-
 sum_ = _reduction("sum", lax.reduce_sum, lambda d: 0, sum_like=True)
 prod = _reduction("prod", lax.reduce_prod, lambda d: 1, sum_like=True)
-max_ = amax = _reduction("max", lax.reduce_max, _max_identity, no_empty=True)
-min_ = amin = _reduction("min", lax.reduce_min, _min_identity, no_empty=True)
+max_ = amax = _reduction("max", lax.reduce_max, dtypes.lowest, no_empty=True)
+min_ = amin = _reduction("min", lax.reduce_min, dtypes.highest, no_empty=True)
 all_ = _reduction("all", lax.reduce_and, lambda d: True, bool_out=True)
 any_ = _reduction("any", lax.reduce_or, lambda d: False, bool_out=True)
 

@@ -290,8 +290,7 @@ def hypot(x1, x2):
 @eager
 def logaddexp(x1, x2):
     x, y = promote_inexact("logaddexp", x1, x2)
-    big = lax.max(x, y)
-    return lax.add(big, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x, y))))))
+    return lax.logaddexp(x, y)
 
 
 @eager
