@@ -1,7 +1,6 @@
 """The runtime's state: jaxlib loaded on first use, its C++ global switches, the backends
 (CPU, and CUDA through its PJRT plugin) and their devices."""
 import collections
-import glob
 import importlib.util
 import logging
 import os
@@ -77,9 +76,9 @@ def _find_cuda_plugin():
     for name in ("jax_plugins", "jax_cuda13_plugin", "jax_cuda12_plugin"):
         spec = importlib.util.find_spec(name)
         for root in (spec.submodule_search_locations or []) if spec else []:
-            hits = glob.glob(os.path.join(root, "**", "xla_cuda_plugin.so"), recursive=True)
-            if hits:
-                return hits[0]
+            for folder, _, files in os.walk(root):
+                if "xla_cuda_plugin.so" in files:
+                    return os.path.join(folder, "xla_cuda_plugin.so")
     return None
 
 
