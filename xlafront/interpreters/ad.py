@@ -255,29 +255,25 @@ def _bind(prim, args, params):
 def defjvp(prim, *derivatives):
     """jvp from one function per input, `d(t, *primals, **params) -> tangent contribution`
     (None for inputs that are not differentiable); the contributions are summed."""
-    def rule(primals, tangents, **params):
-        out = _bind(prim, primals, params)[0]
-        out_aval = get_aval(out)
-        total = Zero(tangent_aval(out_aval))
-        for d, t in zip(derivatives, tangents):
-            if d is not None and type(t) is not Zero:
-                total = add_tangents(total, broadcast_to_aval(d(t, *primals, **params), out_aval))
-        return [out], [total]
-    primitive_jvps[prim] = rule
+    primitive_jvps[prim] = _summed_jvp(prim, derivatives, with_output=False)
 
 
 def defjvp2(prim, *derivatives):
     """As defjvp, with the primal output passed first: `d(t, ans, *primals, **params)`."""
+    primitive_jvps[prim] = _summed_jvp(prim, derivatives, with_output=True)
+
+
+def _summed_jvp(prim, derivatives, with_output):
     def rule(primals, tangents, **params):
         out = _bind(prim, primals, params)[0]
         out_aval = get_aval(out)
+        leading = (out, *primals) if with_output else primals
         total = Zero(tangent_aval(out_aval))
         for d, t in zip(derivatives, tangents):
             if d is not None and type(t) is not Zero:
-                total = add_tangents(total, broadcast_to_aval(d(t, out, *primals, **params),
-                                                              out_aval))
+                total = add_tangents(total, broadcast_to_aval(d(t, *leading, **params), out_aval))
         return [out], [total]
-    primitive_jvps[prim] = rule
+    return rule
 
 
 def defzero(prim):

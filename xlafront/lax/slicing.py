@@ -419,6 +419,13 @@ def _check_in_range(op, name, dims, rank, what):
                             f"{what}")
 
 
+def _check_dims(op, name, dims, rank, what):
+    """dims sorted, without repeats, each a dimension of an array of `rank` (`what`)."""
+    _check_sorted(op, name, dims)
+    _check_unique(op, name, dims)
+    _check_in_range(op, name, dims, rank, what)
+
+
 def _check_disjoint(op, name1, dims1, name2, dims2):
     if set(dims1) & set(dims2):
         raise TypeError(f"{op}: {name1} {dims1} and {name2} {dims2} must be disjoint")
@@ -434,10 +441,8 @@ def _check_indices(op, indices):
 
 def _check_batching(op, operand, indices, operand_batching_dims, indices_batching_dims,
                     indices_name):
-    _check_sorted(op, "operand_batching_dims", operand_batching_dims)
-    _check_unique(op, "operand_batching_dims", operand_batching_dims)
-    _check_in_range(op, "operand_batching_dims", operand_batching_dims, operand.ndim,
-                    f"the operand of shape {operand.shape}")
+    _check_dims(op, "operand_batching_dims", operand_batching_dims, operand.ndim,
+                f"the operand of shape {operand.shape}")
     _check_unique(op, indices_name, indices_batching_dims)
     _check_in_range(op, indices_name, indices_batching_dims, indices.ndim,
                     f"the indices of shape {indices.shape}")
@@ -486,13 +491,9 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, unique
     dn = dimension_numbers
     offset_dims, collapsed = dn.offset_dims, dn.collapsed_slice_dims
     out_rank = len(offset_dims) + indices.ndim - 1
-    _check_sorted(op, "offset_dims", offset_dims)
-    _check_unique(op, "offset_dims", offset_dims)
-    _check_in_range(op, "offset_dims", offset_dims, out_rank, "the output")
-    _check_sorted(op, "collapsed_slice_dims", collapsed)
-    _check_unique(op, "collapsed_slice_dims", collapsed)
-    _check_in_range(op, "collapsed_slice_dims", collapsed, operand.ndim,
-                    f"the operand of shape {operand.shape}")
+    _check_dims(op, "offset_dims", offset_dims, out_rank, "the output")
+    _check_dims(op, "collapsed_slice_dims", collapsed, operand.ndim,
+                f"the operand of shape {operand.shape}")
     _check_batching(op, operand, indices, dn.operand_batching_dims,
                     dn.start_indices_batching_dims, "start_indices_batching_dims")
     _check_disjoint(op, "collapsed_slice_dims", collapsed, "operand_batching_dims",
@@ -692,14 +693,10 @@ def _scatter_abstract(name):
                             f"{indices.ndim - 1} scatter dimensions of the indices plus "
                             f"{len(window_dims)} update_window_dims), got shape "
                             f"{updates.shape}")
-        _check_sorted(name, "update_window_dims", window_dims)
-        _check_unique(name, "update_window_dims", window_dims)
-        _check_in_range(name, "update_window_dims", window_dims, updates.ndim,
-                        f"the updates of shape {updates.shape}")
-        _check_sorted(name, "inserted_window_dims", inserted)
-        _check_unique(name, "inserted_window_dims", inserted)
-        _check_in_range(name, "inserted_window_dims", inserted, operand.ndim,
-                        f"the operand of shape {operand.shape}")
+        _check_dims(name, "update_window_dims", window_dims, updates.ndim,
+                    f"the updates of shape {updates.shape}")
+        _check_dims(name, "inserted_window_dims", inserted, operand.ndim,
+                    f"the operand of shape {operand.shape}")
         _check_batching(name, operand, indices, dn.operand_batching_dims,
                         dn.scatter_indices_batching_dims, "scatter_indices_batching_dims")
         _check_disjoint(name, "inserted_window_dims", inserted, "operand_batching_dims",
