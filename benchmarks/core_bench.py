@@ -32,6 +32,7 @@ ROWS = [
     ("eager_add", "eager `x + x`, f32[3]", "us", 1.0),
     ("eager_add_scalar", "eager `x + 2.0` (Python scalar), f32[3]", "us", 1.0),
     ("eager_logaddexp", f"eager `np.logaddexp(x, y)`, f32[{EAGER_N}]", "us", 1.0),
+    ("eager_logaddexp_wait", "the same, waiting for each result (latency)", "us", None),
     ("eager_mean", f"eager `np.mean(x)`, f32[{EAGER_N}]", "us", 1.0),
     ("eager_where", f"eager `np.where(c, x, y)`, bool/f32[{EAGER_N}]", "us", 1.0),
     ("eager_concatenate", f"eager `np.concatenate([x, y])`, f32[{EAGER_N}]", "us", 1.0),
@@ -84,6 +85,9 @@ def eager_call_benches(np_mod, x, y, c):
     """The eager NumPy-call rows, written once for both libraries."""
     return [
         ("eager_logaddexp", lambda: np_mod.logaddexp(x, y), "eager"),
+        # XLA's CPU runtime runs this program on its worker threads: the row above is the
+        # pipelined throughput of dispatch and execution, this one the latency of a call.
+        ("eager_logaddexp_wait", lambda: np_mod.logaddexp(x, y).block_until_ready(), "eager"),
         ("eager_mean", lambda: np_mod.mean(x), "eager"),
         ("eager_where", lambda: np_mod.where(c, x, y), "eager"),
         ("eager_concatenate", lambda: np_mod.concatenate([x, y]), "eager"),
