@@ -36,6 +36,7 @@ LAZY_OK = {
     "jaxlib": "the runtime loads jaxlib on first use, so `import xlafront` stays cheap "
               "(about 0.1 s) until an array is made",
     "jaxlib.mlir": "the MLIR bindings load with the runtime, not at import, for the same reason",
+    "hashlib": "3 ms of `import xlafront` (OpenSSL); only needed to fingerprint a program",
 }
 
 # The only modules that may import jaxlib at all (its private API changes between releases).

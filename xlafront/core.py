@@ -9,7 +9,6 @@ itself as current while it runs the user's function and restores the previous on
 import builtins
 import contextlib
 import functools
-import hashlib
 import threading
 import weakref
 
@@ -291,6 +290,7 @@ def jaxpr_fingerprint(jaxpr):
                           [(atom(v), v.aval) for v in eqn.outvars],
                           sorted((k, param_key(v)) for k, v in eqn.params.items())))
         parts.append([atom(x) for x in jaxpr.outvars])
+        import hashlib
         digest = _fingerprints[jaxpr] = "jaxpr:" + hashlib.sha1(
             repr(parts).encode()).hexdigest()
     return digest
