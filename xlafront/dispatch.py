@@ -6,7 +6,6 @@ lax. IR carried as a param (pjit, cond, scan ...) counts by its structure, not i
 identity, so re-deriving the same program does not recompile."""
 import builtins
 import functools
-import inspect
 import sys
 
 import numpy as np
@@ -15,7 +14,7 @@ from . import core, dtypes, runtime
 from .config import config
 from .errors import user_facing
 from .core import bind, get_aval, param_key, register_eager_apply
-from .jit import jit
+from .jit import jit, normalize_static
 
 # (primitive, params) -> its jitted one-op program; the oldest is forgotten first
 _callables = runtime.make_cache("eager one-op programs", max_size=8192)
@@ -144,10 +143,10 @@ def eager(fun=None, *, static_argnums=(), static_argnames=()):
             if _current_trace() is not _eval_trace:
                 return fun(*args, **kwargs)
             if jitted is None:
-                nums, names = _static_positions(fun, static_argnums, static_argnames)
+                nums, names = normalize_static(fun, static_argnums, static_argnames)
+                jitted = jit(fun, static_argnums=nums, static_argnames=names, inline=True)
+                nums, names = frozenset(nums), frozenset(names)
                 n_dynamic = min(nums, default=sys.maxsize)
-                jitted = jit(fun, static_argnums=tuple(sorted(nums)),
-                             static_argnames=tuple(sorted(names)), inline=True)
             if kwargs or len(args) > n_dynamic:
                 args, kwargs = _eager_args(args, kwargs, nums, names)
                 if args is None:
@@ -236,20 +235,6 @@ def _eager_args(args, kwargs, nums, names):
         kwargs = {k: scalar_array(v) if type(v) in _PY_SCALARS and k not in names else v
                   for k, v in kwargs.items()}
     return args, kwargs
-
-
-def _static_positions(fun, static_argnums, static_argnames):
-    """(positions, names) of the static parameters of `fun`, each completed from the other
-    through its signature, as frozensets."""
-    nums, names = set(static_argnums), set(static_argnames)
-    params = [p for p in inspect.signature(fun).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    for i, p in enumerate(params):
-        if p.name in names:
-            nums.add(i)
-        elif i in nums and p.kind == p.POSITIONAL_OR_KEYWORD:
-            names.add(p.name)
-    return frozenset(nums), frozenset(names)
 
 
 def _hashable(x):

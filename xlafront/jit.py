@@ -59,7 +59,9 @@ def arg_aval(x, name, fun_name):
 # ---------------------------------------------------------------------------------------
 # Argument handling shared by jit and make_jaxpr
 
-def _normalize_static(fun, static_argnums, static_argnames):
+def normalize_static(fun, static_argnums, static_argnames):
+    """(positions, names) of fun's static parameters as sorted tuples, each completed from
+    the other through fun's signature (a static parameter counts by position or name)."""
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)
     if isinstance(static_argnames, str):
@@ -185,6 +187,10 @@ class _JitInfo:
         self.cache = runtime.make_cache(f"jit({self.name})")
         # signature -> (IR, consts, out_tree), bound under transformations
         self.traced = runtime.make_cache(f"jit({self.name}) traced")
+
+    def clear(self):
+        self.cache.clear()
+        self.traced.clear()
 
     def _donated_leaves(self, args, kwargs):
         if not self.donate_argnums:
@@ -392,7 +398,7 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
                                  backend=backend, inline=inline, keep_unused=keep_unused)
     if not callable(fun):
         raise TypeError(f"jit: expected a callable, got {fun!r} of type {type(fun).__name__}")
-    static_argnums, static_argnames = _normalize_static(fun, static_argnums, static_argnames)
+    static_argnums, static_argnames = normalize_static(fun, static_argnums, static_argnames)
     donate = set(donate_argnums if not isinstance(donate_argnums, int) else (donate_argnums,)) \
         if donate_argnums is not None else set()
     if donate_argnames:
@@ -403,23 +409,9 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
         device = runtime.local_devices(backend=backend)[0]
     info = _JitInfo(fun, static_argnums, static_argnames, tuple(sorted(donate)), device,
                     inline)
-    cpp = runtime.cpp_jit(info.name, fun, api_boundary(info.cache_miss), static_argnums,
-                          static_argnames, (tuple(sorted(donate)), device), _shard_arg)
-    try:
-        functools.update_wrapper(cpp, fun)
-    except (AttributeError, TypeError):
-        pass
-    cpp._xf_jit = info
-    for name, method in _aot_methods(info).items():
-        setattr(cpp, name, method)
-    cpp.clear_cache = functools.partial(_clear_cache, info, cpp)
-    return cpp
-
-
-def _clear_cache(info, cpp):
-    info.cache.clear()
-    info.traced.clear()
-    runtime.clear_jit_cache(cpp)
+    return runtime.cpp_jit(info.name, fun, api_boundary(info.cache_miss), static_argnums,
+                           static_argnames, (tuple(sorted(donate)), device), _shard_arg,
+                           dict(_aot_methods(info), _xf_jit=info), info.clear)
 
 
 # ---------------------------------------------------------------------------------------
@@ -434,7 +426,7 @@ def make_jaxpr(fun, static_argnums=(), return_shape=False):
         c:f32[] = mul b 2.0:f32[]
       in (c,) }
     """
-    static_argnums, static_argnames = _normalize_static(fun, static_argnums, ())
+    static_argnums, static_argnames = normalize_static(fun, static_argnums, ())
 
     @api_boundary
     @functools.wraps(fun)

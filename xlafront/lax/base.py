@@ -85,6 +85,18 @@ def ints(op, what, values):
         raise TypeError(f"{op}: {what} must be a sequence of integers, got {values!r}") from None
 
 
+def avals_of(what, leaves):
+    """The avals of pytree leaves, or a TypeError naming `what` for a leaf that is no array."""
+    avals = []
+    for x in leaves:
+        try:
+            avals.append(get_aval(x))
+        except TypeError:
+            raise TypeError(f"{what}: got a value of type {type(x).__name__} ({x!r}), which is "
+                            "not an array; operands must be pytrees of arrays") from None
+    return avals
+
+
 def normalize_axis(op, axis, ndim):
     try:
         axis = builtins.int(axis.__index__())

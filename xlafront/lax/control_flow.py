@@ -21,6 +21,7 @@ from ..interpreters.partial_eval import (flatten_fun, partial_eval_jaxpr, trace_
                                         trace_pytree_fun)
 from ..tree import (keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_structure,
                     tree_unflatten)
+from .base import avals_of
 from .elementwise import add, clamp, convert_element_type, lt, ne, select, select_n
 from .reductions import reduce_or
 from .shape import broadcast_in_dim, concatenate, reshape
@@ -49,17 +50,6 @@ def _trace(fun, in_tree, avals, what, wrap=None, *wrap_args):
     if per_fun is not None and not any(isinstance(c, core.Tracer) for c in result[1]):
         per_fun[key] = result
     return result
-
-
-def _avals_of(what, leaves):
-    avals = []
-    for x in leaves:
-        try:
-            avals.append(get_aval(x))
-        except TypeError:
-            raise TypeError(f"{what}: got a value of type {type(x).__name__} ({x!r}), which is "
-                            "not an array; operands must be pytrees of arrays") from None
-    return avals
 
 
 def _type_text(avals):
@@ -291,7 +281,7 @@ batching.batchers_with_trace[cond_p] = _cond_batch
 
 def _bind_cond(what, index, branch_funs, operands):
     leaves, in_tree = tree_flatten(tuple(operands))
-    avals = _avals_of(what, leaves)
+    avals = avals_of(what, leaves)
     traced = [_trace(f, in_tree, avals, what) for f in branch_funs]
     out_tree = traced[0][2]
     for i, (jaxpr, _, tree) in enumerate(traced[1:], 1):
@@ -514,7 +504,7 @@ def while_loop(cond_fun, body_fun, init_val):
     if not (callable(cond_fun) and callable(body_fun)):
         raise TypeError("while_loop: cond_fun and body_fun must be callable")
     leaves, tree = tree_flatten(init_val)
-    avals = _avals_of("while_loop", leaves)
+    avals = avals_of("while_loop", leaves)
     args_tree = tree_structure((init_val,))
 
     def step(avals):  # retrace while the body strengthens weak types or promotes a weak carry
@@ -852,7 +842,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if not callable(f):
         raise TypeError(f"scan: f must be callable, got {f!r}")
     x_leaves, x_tree = tree_flatten(xs)
-    x_avals = _avals_of("scan", x_leaves)
+    x_avals = avals_of("scan", x_leaves)
     lengths = []
     for name, a in zip(_xs_names(x_tree), x_avals):
         if a.ndim == 0:
@@ -877,7 +867,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if not isinstance(unroll, int) or unroll < 1:
         raise ValueError(f"scan: unroll must be a positive integer or a bool, got {unroll!r}")
     carry_leaves, carry_tree = tree_flatten(init)
-    carry_avals = _avals_of("scan", carry_leaves)
+    carry_avals = avals_of("scan", carry_leaves)
     slice_avals = [a.update(shape=a.shape[1:]) for a in x_avals]
     args_tree = tree_structure((init, xs))
 

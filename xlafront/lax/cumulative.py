@@ -17,7 +17,7 @@ from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..tree import tree_flatten, tree_unflatten
-from .base import check_kinds, normalize_axis, out, primitive
+from .base import avals_of, check_kinds, normalize_axis, out, primitive
 from .elementwise import add, bitwise_or, max_, min_, mul
 from .shape import concatenate, pad, rev
 from .slicing import slice_in_dim
@@ -41,14 +41,7 @@ def associative_scan(fn, elems, reverse=False, axis=0):
     leaves, tree = tree_flatten(elems)
     if not leaves:
         return elems
-    avals = []
-    for x in leaves:
-        try:
-            avals.append(get_aval(x))
-        except TypeError:
-            raise TypeError(f"associative_scan: got a value of type {type(x).__name__} "
-                            f"({x!r}), which is not an array; operands must be pytrees of "
-                            "arrays") from None
+    avals = avals_of("associative_scan", leaves)
     ndim = avals[0].ndim
     axis = normalize_axis("associative_scan", axis, ndim)
     sizes = {a.shape[axis] for a in avals}

@@ -8,13 +8,14 @@ at `import xlafront`, so importing stays cheap.
 - compat.py: the only place that looks at jaxlib's version; xlafront-vs-jax exclusion
 """
 from . import compat
-from .array import (array_device, array_type, block_until_ready, copy_to_device,  # noqa: F401
-                    device_put, is_committed, sharding_for, to_numpy)
+from .array import (array_device, array_sharding, array_type, block_until_ready,  # noqa: F401
+                    copy_to_device, copy_to_host_async, device_put, is_committed,
+                    sharding_for, to_numpy)
 from .client import (backends, default_backend, default_device, device_count,  # noqa: F401
                      device_platform, devices, get_backend, is_loaded, local_device_count,
                      local_devices, logger, on_load, process_index, state)
-from .compile import (Compiled, clear_caches, clear_jit_cache, compile, cpp_jit,  # noqa: F401
-                      fast_path, make_cache)
+from .compile import (Compiled, clear_caches, compile, cpp_jit, fast_path,  # noqa: F401
+                      make_cache)
 from .pytree import dict_key, treedef_tuple  # noqa: F401
 
 compat.refuse_jax()

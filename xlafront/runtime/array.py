@@ -93,6 +93,16 @@ def is_committed(x):
     return x._committed
 
 
+def array_sharding(x):
+    """The sharding jaxlib recorded for Array x."""
+    return x._sharding
+
+
+def copy_to_host_async(x):
+    """Starts copying Array x to the host (a later to_numpy does not wait as long)."""
+    x._copy_single_device_array_to_host_async()
+
+
 def to_numpy(x):
     """The host value of an Array: a read-only zero-copy view on CPU where possible."""
     value = x._npy_value

@@ -2,6 +2,7 @@
 of every compile cache (eager programs, jit, traced bodies): `make_cache` registers one,
 `clear_caches` empties them all."""
 import collections
+import functools
 import weakref
 
 from . import pytree
@@ -116,17 +117,28 @@ class _JitKey:
         return type(other) is _JitKey and self.options == other.options
 
 
-def cpp_jit(name, fun, cache_miss, static_argnums, static_argnames, options, shard_arg):
-    """jaxlib's C++ jit dispatcher: on a signature hit it runs the cached executable without
-    entering Python; on a miss it calls `cache_miss(*args, **kwargs)`, which returns
-    (outputs, fast_path record or None, False)."""
+def cpp_jit(name, fun, cache_miss, static_argnums, static_argnames, options, shard_arg,
+            attributes, on_clear):
+    """jaxlib's C++ jit dispatcher for `fun`: on a signature hit it runs the cached
+    executable without entering Python; on a miss it calls `cache_miss(*args, **kwargs)`,
+    which returns (outputs, fast_path record or None, False). The returned callable wraps
+    `fun`, carries `attributes` (the Python methods of a jitted function), and its
+    `clear_cache()` calls `on_clear()` and forgets the executables jaxlib cached for it."""
     rt = state()
     if not hasattr(rt, "jit_cache"):
         rt.jit_cache = rt.jax.PjitFunctionCache(capacity=8192)
-    return rt.jax.pjit(name, fun, cache_miss, list(static_argnums), list(static_argnames),
-                       _JitKey(options), pytree.registry(), shard_arg, rt.jit_cache)
+    jitted = rt.jax.pjit(name, fun, cache_miss, list(static_argnums), list(static_argnames),
+                         _JitKey(options), pytree.registry(), shard_arg, rt.jit_cache)
+    try:
+        functools.update_wrapper(jitted, fun)
+    except (AttributeError, TypeError):
+        pass
+    for key, value in attributes.items():
+        setattr(jitted, key, value)
 
+    def clear_cache():
+        on_clear()
+        jitted._clear_cache()
 
-def clear_jit_cache(jitted):
-    """Forgets the executables jaxlib's C++ dispatcher cached for one jitted function."""
-    jitted._clear_cache()
+    jitted.clear_cache = clear_cache
+    return jitted
