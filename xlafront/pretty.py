@@ -6,14 +6,11 @@ fields, so that core can import it):
         c:f32[3] = mul b 2.0:f32[]
       in (c,) }
 """
-import string
-
 import numpy as np
 
 
-
 def _names():
-    letters = string.ascii_lowercase
+    letters = "abcdefghijklmnopqrstuvwxyz"
     n = 0
     while True:
         name, k = "", n

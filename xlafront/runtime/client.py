@@ -2,7 +2,6 @@
 (CPU, and CUDA through its PJRT plugin) and their devices."""
 import collections
 import importlib.util
-import logging
 import os
 import threading
 
@@ -15,6 +14,7 @@ _on_load = []  # hooks run once jaxlib is loaded
 
 
 def logger():
+    import logging
     return logging.getLogger("xlafront")
 
 
