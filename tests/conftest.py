@@ -1,12 +1,22 @@
 """Shared helpers for the test suite: seeded random inputs, dtype-aware comparison against
 NumPy, and the x64 fixture. Test modules import the helpers with `from conftest import ...`."""
+import atexit
+import os
+import shutil
+import tempfile
 import zlib
 
-import ml_dtypes
-import numpy as onp
-import pytest
+# The suite (and the processes it starts) compiles into its own persistent cache, never the
+# user's: one directory for the session, shared by the xdist workers, removed at the end.
+if "XLAFRONT_CACHE_DIR" not in os.environ:
+    os.environ["XLAFRONT_CACHE_DIR"] = tempfile.mkdtemp(prefix="xlafront-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["XLAFRONT_CACHE_DIR"], True)
 
-import xlafront as xf
+import ml_dtypes  # noqa: E402
+import numpy as onp  # noqa: E402
+import pytest  # noqa: E402
+
+import xlafront as xf  # noqa: E402
 
 bfloat16 = onp.dtype(ml_dtypes.bfloat16)
 float8_e4m3fn = onp.dtype(ml_dtypes.float8_e4m3fn)

@@ -1,7 +1,18 @@
-"""Global switches: `xf.config.update("enable_x64", True)`, `log_compiles`, `disable_jit`.
+"""Global switches: `xf.config.update("enable_x64", True)`, `log_compiles`, `disable_jit`,
+the persistent compilation cache.
 
 The key names follow JAX: "jax_enable_x64" and "enable_x64" name the same switch.
 """
+import os
+
+
+def _default_cache_dir():
+    """XLAFRONT_CACHE_DIR when set (empty: no persistent cache), else the user cache
+    directory: $XDG_CACHE_HOME/xlafront or ~/.cache/xlafront."""
+    if "XLAFRONT_CACHE_DIR" in os.environ:
+        return os.environ["XLAFRONT_CACHE_DIR"] or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "xlafront")
 
 
 class Config:
@@ -15,7 +26,14 @@ class Config:
 
     _defaults = {"enable_x64": False, "log_compiles": False, "disable_jit": False,
                  "debug_nans": False, "platforms": None, "default_matmul_precision": None,
-                 "numpy_rank_promotion": "allow"}
+                 "numpy_rank_promotion": "allow",
+                 # the persistent compilation cache (runtime/persistent_cache.py); unlike
+                 # JAX's it is on by default, so it is capped by default too
+                 "enable_compilation_cache": True,
+                 "compilation_cache_dir": _default_cache_dir(),
+                 "compilation_cache_max_size": 1 << 30,  # bytes; -1: no limit
+                 "persistent_cache_min_compile_time_secs": 0.0,
+                 "persistent_cache_min_entry_size_bytes": 0}
 
     def __init__(self):
         object.__setattr__(self, "_values", dict(self._defaults))

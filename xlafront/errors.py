@@ -3,6 +3,7 @@ the user's line instead of xlafront's internals."""
 import functools
 import os
 import sys
+import warnings
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -74,3 +75,11 @@ def user_frame():
     if frame is None:
         return None
     return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+
+
+def warn(message, category=UserWarning):
+    """warnings.warn attributed to the innermost frame outside xlafront (the user's line)."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -4,6 +4,7 @@ at `import xlafront`, so importing stays cheap.
 - client.py: the loaded state, jaxlib's C++ switches, backends and devices, `on_load` hooks
 - array.py: the Array type (jaxlib's ArrayImpl), shardings, transfers
 - compile.py: executables, jaxlib's C++ jit dispatcher, every compile cache
+- persistent_cache.py: serialized executables on disk, shared between processes
 - pytree.py: jaxlib's C++ pytree registry
 - compat.py: the only place that looks at jaxlib's version; xlafront-vs-jax exclusion
 """
@@ -16,6 +17,7 @@ from .client import (backends, default_backend, default_device, device_count,  #
                      local_devices, logger, on_load, process_index, state)
 from .compile import (Compiled, clear_caches, compile, cpp_jit, fast_path,  # noqa: F401
                       make_cache)
+from . import persistent_cache  # noqa: F401
 from .pytree import dict_key, treedef_tuple  # noqa: F401
 
 compat.refuse_jax()

@@ -1,11 +1,12 @@
 """Compilation and execution: the executables, jaxlib's C++ jit dispatcher, and the home
 of every compile cache (eager programs, jit, traced bodies): `make_cache` registers one,
-`clear_caches` empties them all."""
+`clear_caches` empties them all. Every compile goes through the persistent cache
+(persistent_cache.py)."""
 import collections
 import functools
 import weakref
 
-from . import pytree
+from . import persistent_cache, pytree
 from .array import sharding_for
 from .client import state
 
@@ -51,6 +52,7 @@ def clear_caches():
     included (as jax.clear_caches does)."""
     for cache in list(_caches):
         cache.clear()
+    persistent_cache.reset()
     rt = state()
     if hasattr(rt, "jit_cache"):
         rt.jit_cache.clear()
@@ -82,11 +84,14 @@ class Compiled:
 
 
 def compile(module, device):
-    """Compiles an MLIR module (from lowering.py) for one device."""
+    """Compiles an MLIR module (from lowering.py) for one device, or loads the executable
+    from the persistent cache."""
     rt = state()
-    client = device.client
     options = rt.xc.CompileOptions()
-    return client.compile_and_load(module, rt.xc.DeviceList((device,)), options)
+    devices = rt.xc.DeviceList((device,))
+    return persistent_cache.compile_or_load(
+        module, devices, options,
+        lambda: device.client.compile_and_load(module, devices, options))
 
 
 _FastPath = collections.namedtuple(

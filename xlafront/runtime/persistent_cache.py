@@ -1,0 +1,214 @@
+"""The persistent compilation cache: XLA executables serialized to disk, so that a new
+process loads what an earlier one compiled instead of compiling it again.
+
+On by default in the user cache directory (`config.compilation_cache_dir`, from
+XLAFRONT_CACHE_DIR or XDG_CACHE_HOME); `XLAFRONT_CACHE_DIR=` or
+`config.update("compilation_cache_dir", None)` turns it off.
+
+- An entry is one file, `<key>.xla`. The key is a SHA-256 over everything that changes the
+  executable: the StableHLO module (without debug locations), the compile options, jaxlib's
+  version, the platform and its version, the device kind and ids, XLA_FLAGS.
+- A file is a header (magic, the key's digest, the payload's length and CRC-32), then the
+  executable as jaxlib serializes it. A corrupt, truncated or foreign file is ignored with
+  a warning (once per process) and rewritten by the next compile.
+- Writes go to a temporary file renamed into place: readers see a whole entry or none, and
+  two processes writing one entry are harmless.
+- A hit marks the entry used (its mtime). Past `compilation_cache_max_size` bytes the least
+  recently used entries are deleted, down to 80% of the cap.
+- A read-only or missing directory, a full disk, any file-system error: a warning once, then
+  the program compiles as if there were no cache (no further writes to that directory until
+  `clear_caches()`).
+"""
+import collections
+import os
+import struct
+import threading
+import time
+import zlib
+
+from ..config import config
+from ..errors import warn
+from . import compat
+
+MAGIC = b"xlafront executable 1\n"
+_HEADER = struct.Struct("<32sQI")  # key digest, payload length, payload CRC-32
+SUFFIX = ".xla"
+
+stats = collections.Counter()  # hits, misses, writes, bad_entries, errors: for tests, benchmarks
+_lock = threading.Lock()
+_totals = {}  # directory -> bytes of entries as this process last counted them
+_unwritable = set()  # directories a write failed in (until clear_caches)
+_warned = set()
+
+
+def directory():
+    """The cache directory in use, or None when the cache is off."""
+    path = config.read("compilation_cache_dir")
+    if not path or not config.read("enable_compilation_cache"):
+        return None
+    return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+def reset():
+    """Forgets what this process learned about the cache (sizes, failed directories); the
+    files stay, as jax.clear_caches leaves JAX's persistent cache."""
+    with _lock:
+        _totals.clear()
+        _unwritable.clear()
+
+
+def cache_key(module_text, devices, options):
+    """Hex SHA-256 of everything that changes the compiled executable."""
+    import hashlib
+    client = devices[0].client
+    h = hashlib.sha256()
+    for part in (MAGIC, module_text, options.SerializeAsString(),
+                 repr(compat.version), client.platform, client.platform_version,
+                 repr([(d.id, d.device_kind) for d in devices]),
+                 os.environ.get("XLA_FLAGS", ""), os.environ.get("LIBTPU_INIT_ARGS", "")):
+        part = part.encode() if isinstance(part, str) else part
+        h.update(struct.pack("<Q", len(part)))
+        h.update(part)
+    return h.hexdigest()
+
+
+def compile_or_load(module, devices, options, compile):
+    """The executable for an MLIR module: loaded from the cache when an entry exists,
+    otherwise `compile()`'d and stored."""
+    where = directory()
+    if where is None:
+        return compile()
+    key = cache_key(module.operation.get_asm(binary=True, enable_debug_info=False), devices,
+                    options)
+    path = os.path.join(where, key + SUFFIX)
+    client = devices[0].client
+    payload = _read(path, key)
+    if payload is not None:
+        try:
+            executable = client.deserialize_executable(payload, devices, options)
+        except Exception as e:  # e.g. written by a jaxlib build that reports the same version
+            _bad_entry(path, f"jaxlib could not load it ({type(e).__name__}: {e})")
+        else:
+            stats["hits"] += 1
+            return executable
+    stats["misses"] += 1
+    start = time.perf_counter()
+    executable = compile()
+    if time.perf_counter() - start >= config.read("persistent_cache_min_compile_time_secs"):
+        _write(where, path, key, client.serialize_executable(executable))
+    return executable
+
+
+def _warn_once(kind, message):
+    if kind not in _warned:
+        _warned.add(kind)
+        warn(f"xlafront's persistent compilation cache: {message}")
+
+
+def _bad_entry(path, why):
+    stats["bad_entries"] += 1
+    _warn_once("bad entry", f"ignoring the entry {path}: {why}; it is compiled and "
+                            "written again")
+
+
+def _read(path, key):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as e:
+        stats["errors"] += 1
+        _warn_once("read", f"cannot read {path} ({e}); compiling without the cache")
+        return None
+    start = len(MAGIC) + _HEADER.size
+    if len(data) < start or not data.startswith(MAGIC):
+        _bad_entry(path, "not an xlafront cache entry, or truncated")
+        return None
+    digest, length, crc = _HEADER.unpack_from(data, len(MAGIC))
+    payload = memoryview(data)[start:]
+    if digest != bytes.fromhex(key):
+        _bad_entry(path, "it belongs to another program")
+        return None
+    if length != len(payload) or zlib.crc32(payload) != crc:
+        _bad_entry(path, "truncated or corrupt")
+        return None
+    try:
+        os.utime(path)  # most recently used: evicted last
+    except OSError:
+        pass
+    return bytes(payload)
+
+
+def _write(where, path, key, payload):
+    if where in _unwritable or len(payload) < config.read("persistent_cache_min_entry_size_bytes"):
+        return
+    data = b"".join((MAGIC, _HEADER.pack(bytes.fromhex(key), len(payload), zlib.crc32(payload)),
+                     payload))
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        os.makedirs(where, exist_ok=True)
+        with open(temporary, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except OSError as e:
+        stats["errors"] += 1
+        with _lock:
+            _unwritable.add(where)
+        _warn_once("write", f"cannot write to {where} ({e}); compiling without storing "
+                            "programs there")
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        return
+    stats["writes"] += 1
+    _account(where, len(data))
+
+
+def _entries(where):
+    """[(mtime, size, path)] of the entries and of stale temporary files."""
+    out = []
+    try:
+        with os.scandir(where) as it:
+            for entry in it:
+                if entry.name.endswith((SUFFIX, ".tmp")):
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    out.append((st.st_mtime, st.st_size, entry.path))
+    except OSError:
+        pass
+    return out
+
+
+def _account(where, added):
+    """Adds a written entry to the directory's total, evicting the least recently used
+    entries when the total passes the cap."""
+    limit = config.read("compilation_cache_max_size")
+    if limit is None or limit < 0:
+        return
+    with _lock:
+        total = _totals.get(where)
+        total = sum(size for _, size, _ in _entries(where)) if total is None else total + added
+        if total > limit:
+            total = _evict(where, int(0.8 * limit))
+        _totals[where] = total
+
+
+def _evict(where, target):
+    entries = sorted(_entries(where))
+    total = sum(size for _, size, _ in entries)
+    now = time.time()
+    for mtime, size, path in entries:
+        if total <= target:
+            break
+        if path.endswith(".tmp") and now - mtime < 60:
+            continue  # another process may be writing it
+        try:
+            os.remove(path)
+        except OSError:
+            continue
+        total -= size
+    return total
