@@ -7,6 +7,12 @@ from . import client
 _lock = threading.Lock()
 _pending = []  # ("node", type, flatten, unflatten, with_keys) or ("dataclass", type, data, meta)
 _registry = None  # the C++ registry once every registration is applied, else None
+# Every node type the registry has or will have: a duplicate is refused when it is made, as
+# JAX does, not later when jaxlib loads and applies the pending list.
+_node_types = {tuple, list, dict, type(None)}
+
+# jaxlib's pytree classes that xlafront.tree_util exposes under JAX's names
+PUBLIC_CLASSES = ("DictKey", "SequenceKey", "GetAttrKey", "FlattenedIndexKey", "PyTreeDef")
 
 
 def _apply(registry, entry):
@@ -15,7 +21,7 @@ def _apply(registry, entry):
         registry.register_node(nodetype, flatten, unflatten, with_keys)
     else:
         _, nodetype, data_fields, meta_fields = entry
-        registry.register_dataclass_node(nodetype, data_fields, meta_fields)
+        registry.register_dataclass_node(nodetype, list(data_fields), list(meta_fields))
 
 
 def registry():
@@ -31,9 +37,14 @@ def _build():
     with _lock:
         if not hasattr(rt, "registry"):
             rt.registry = rt.jax.pytree.PyTreeRegistry()
-        for entry in _pending:
-            _apply(rt.registry, entry)
-        _pending.clear()
+        while _pending:
+            # Taken off the list first: an entry jaxlib refuses must not block the others.
+            entry = _pending.pop(0)
+            try:
+                _apply(rt.registry, entry)
+            except Exception:
+                _node_types.discard(entry[1])
+                raise
         _registry = rt.registry
     return _registry
 
@@ -42,10 +53,18 @@ def register(entry):
     """Registers a node type (see _pending for the entry's form), now if jaxlib is loaded."""
     global _registry
     with _lock:
+        if entry[1] in _node_types:
+            raise ValueError(f"Duplicate custom PyTreeDef type registration for {entry[1]}.")
+        _node_types.add(entry[1])
         _pending.append(entry)
         _registry = None
     if client.is_loaded():
         _build()
+
+
+def public_class(name):
+    """jaxlib's pytree class `name`, one of PUBLIC_CLASSES (the key-path entries, PyTreeDef)."""
+    return getattr(client.state().jax.pytree, name)
 
 
 def dict_key(key):
@@ -55,3 +74,8 @@ def dict_key(key):
 
 def treedef_tuple(treedefs):
     return client.state().jax.pytree.treedef_tuple(registry(), list(treedefs))
+
+
+def all_leaves(iterable):
+    """Whether every element of `iterable` is a leaf (None is not: it is an empty node)."""
+    return client.state().jax.pytree.all_leaves(registry(), iterable)
