@@ -336,9 +336,22 @@ def test_out_of_range_axis():
         xf.vmap(lambda a: a, out_axes=3)(onp.ones((3, 4), onp.float32))
 
 
+def test_list_in_axes_is_a_tuple_as_in_jax():
+    x, y = onp.arange(6.0, dtype=onp.float32).reshape(3, 2), onp.ones(2, onp.float32)
+    out = xf.vmap(lambda a, b: a + b, in_axes=[0, None])(x, y)
+    onp.testing.assert_array_equal(out, x + y)
+
+
+def test_spmd_axis_name_is_refused_not_ignored():
+    with pytest.raises(NotImplementedError, match="spmd_axis_name"):
+        xf.vmap(lambda a: a, spmd_axis_name="i")
+
+
 def test_other_bad_inputs():
-    with pytest.raises(TypeError, match="in_axes"):
-        xf.vmap(lambda a: a, in_axes=[0])(onp.ones(2))
+    with pytest.raises(TypeError, match="vmap in_axes must be an int, None, or a tuple"):
+        xf.vmap(lambda a: a["a"], in_axes={"a": 0})
+    with pytest.raises(TypeError, match="vmap in_axes must be"):
+        xf.vmap(lambda a: a, in_axes=0.5)
     with pytest.raises(TypeError, match="callable"):
         xf.vmap(3)
     with pytest.raises(ValueError, match="axis_size|non-None"):

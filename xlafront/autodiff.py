@@ -11,7 +11,6 @@ from .core import get_aval
 from .errors import api_boundary
 from .interpreters import ad, batching
 from .interpreters.partial_eval import flatten_fun, split_aux_outputs
-from .jit import arg_aval
 from .tree import tree_flatten, tree_leaves, tree_unflatten
 
 # Automatic differentiation: jvp, linearize, vjp, grad, value_and_grad
@@ -60,10 +59,17 @@ def jvp(fun, primals, tangents, has_aux=False):
     return (*result, aux) if has_aux else result
 
 
+def _input_aval(x):
+    try:
+        return get_aval(x)
+    except TypeError:
+        raise TypeError(f"Argument '{x}' of type {type(x)} is not a valid JAX type.") from None
+
+
 def _linearize(fun, primals, has_aux, op):
     p_leaves, in_tree = tree_flatten(tuple(primals))
-    for i, leaf in enumerate(p_leaves):
-        arg_aval(leaf, f"#{i}", op)
+    for leaf in p_leaves:
+        _input_aval(leaf)
     store = {}
     flat = flatten_fun(fun, in_tree, store, op, has_aux)
     outs, linear, in_mask, out_mask = ad.linearize_flat(
@@ -157,7 +163,7 @@ def _argnums_partial(op, fun, argnums, args, kwargs):
 
 def _check_inputs(op, dyn, holomorphic, allow_int):
     for leaf in tree_leaves(dyn):
-        dtype = arg_aval(leaf, "", op).dtype
+        dtype = _input_aval(leaf).dtype
         if holomorphic:
             if dtypes.kind(dtype) != "c":
                 raise TypeError(f"{op} with holomorphic=True requires inputs with complex "
@@ -191,6 +197,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
     >>> value_and_grad(lambda x: (x ** 2).sum())(np.arange(3.0))   # (5.0, [0., 2., 4.])
     """
+    if reduce_axes:
+        raise NotImplementedError("reduce_axes argument to grad is deprecated")
     name = getattr(fun, "__name__", "fun")
 
     @api_boundary
@@ -213,7 +221,8 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, redu
 
     >>> grad(lambda x: np.sin(x))(0.0)   # 1.0
     """
-    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int,
+                                      reduce_axes)
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):

@@ -51,9 +51,12 @@ def arg_aval(x, name, fun_name):
     try:
         return get_aval(x)
     except TypeError:
-        raise TypeError(f"{fun_name}: argument {name} of type {type(x).__name__} is not a "
-                        f"valid array type (got {x!r}); pass arrays or scalars, or mark the "
-                        "argument static with static_argnums / static_argnames") from None
+        raise TypeError(
+            f"Error interpreting argument to {fun_name} as an abstract array. The problematic "
+            f"value is of type {type(x)} and was passed to the function at path {name}.\n"
+            "This typically means that a jit-wrapped function was called with a non-array "
+            "argument, and this argument was not marked as static using the static_argnums "
+            "or static_argnames parameters of jax.jit.") from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -73,6 +76,15 @@ def normalize_static(fun, static_argnums, static_argnames):
     except (TypeError, ValueError):
         return static_argnums, static_argnames
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    kinds = {p.kind for p in params}
+    if inspect.Parameter.VAR_POSITIONAL not in kinds and any(
+            not -len(positional) <= i < len(positional) for i in static_argnums):
+        raise ValueError(f"Jitted function has static_argnums={static_argnums}, but only "
+                         f"accepts {len(positional)} positional arguments.")
+    invalid = set(static_argnames) - {p.name for p in params}
+    if inspect.Parameter.VAR_KEYWORD not in kinds and invalid:
+        raise ValueError(f"Jitted function has invalid argnames {invalid} in static_argnames. "
+                         "Function does not take these args.")
     nums = {i if i >= 0 else len(positional) + i for i in static_argnums}
     names = set(static_argnames)
     for i in list(nums):
@@ -165,18 +177,38 @@ batching.batchers_with_trace[pjit_p] = batching.call_batch(pjit_p)
 # jit
 
 class _CacheEntry:
-    __slots__ = ("compiled", "out_tree", "closed", "module")
+    __slots__ = ("compiled", "out_tree", "closed", "module", "kept")
 
-    def __init__(self, compiled, out_tree, closed, module):
+    def __init__(self, compiled, out_tree, closed, module, kept):
         self.compiled, self.out_tree, self.closed, self.module = compiled, out_tree, closed, module
+        self.kept = kept
+
+
+def _prune_unused(closed, donated, keep_unused):
+    """(the IR to lower, kept flags per input, donated positions among the kept inputs):
+    inputs nothing live reads are dropped from the compiled program unless keep_unused."""
+    jaxpr = closed.jaxpr
+    if keep_unused:
+        return closed, (True,) * len(jaxpr.invars), donated
+    live = pe.dce_jaxpr(jaxpr)
+    used = {x for e in live.eqns for x in e.inputs} | set(live.outvars)
+    kept = tuple(v in used for v in jaxpr.invars)
+    if all(kept):
+        return closed, kept, donated
+    position = {old: new for new, old in enumerate(i for i, k in enumerate(kept) if k)}
+    pruned = core.ClosedJaxpr(core.Jaxpr(jaxpr.constvars, [v for v, k in zip(jaxpr.invars, kept)
+                                                           if k], live.eqns, jaxpr.outvars),
+                              closed.consts)
+    return pruned, kept, tuple(position[i] for i in donated if i in position)
 
 
 class _JitInfo:
     """The Python side of one jitted function: its trace/compile cache and its options."""
 
     def __init__(self, fun, static_argnums, static_argnames, donate_argnums, device,
-                 inline=False):
+                 inline=False, keep_unused=False):
         self.fun = fun
+        self.keep_unused = keep_unused
         self.inline = inline  # under a transformation: trace into the caller, no pjit
         self.name = getattr(fun, "__name__", type(fun).__name__)
         self.static_argnums = static_argnums
@@ -216,12 +248,17 @@ class _JitInfo:
         return runtime.default_device()
 
     def lower(self, args, kwargs):
+        """(IR, out_tree, leaves, avals, in_tree, statics, module, kept): `kept[i]` says
+        whether input leaf i is an argument of the module (unused ones are pruned unless
+        keep_unused, as in JAX)."""
         closed, out_tree, leaves, avals, in_tree, statics = _trace(
             self.fun, args, kwargs, self.static_argnums, self.static_argnames, "jit")
+        pruned, kept, donated = _prune_unused(closed, self._donated_leaves(args, kwargs),
+                                              self.keep_unused)
         module = lowering.lower_closed_jaxpr(
-            closed, self.name, self._donated_leaves(args, kwargs), _source(self.fun),
+            pruned, self.name, donated, _source(self.fun),
             platform=runtime.device_platform(self._device_for(leaves)))
-        return closed, out_tree, leaves, avals, in_tree, statics, module
+        return closed, out_tree, leaves, avals, in_tree, statics, module, kept
 
     def _explain_miss(self, key):
         if not self.cache:
@@ -245,6 +282,20 @@ class _JitInfo:
             reasons.append("; ".join(diff) or "cache evicted")
         return min(reasons, key=len)
 
+    def arg_avals(self, leaves, args, kwargs):
+        """The avals of the dynamic argument leaves; a bad leaf is named by its path (the
+        names are only worked out then)."""
+        try:
+            return tuple(arg_aval(x, "?", self.name) for x in leaves)
+        except TypeError:
+            names = debug_info(self.fun, "jit", args, kwargs, self.static_argnums,
+                               self.static_argnames).arg_names
+            if len(names) != len(leaves):
+                names = [f"#{i}" for i in range(len(leaves))]
+            for x, name in zip(leaves, names):
+                arg_aval(x, name, self.name)
+            raise
+
     def call_traced(self, args, kwargs):
         """Under a transformation: bind pjit with the function's IR, traced once per
         signature (unless it captured traced values), so the transformations of the same
@@ -252,8 +303,7 @@ class _JitInfo:
         dyn_args, dyn_kwargs, statics = _split_args(
             args, kwargs, self.static_argnums, self.static_argnames, self.name)
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        key = (in_tree, tuple(arg_aval(x, f"#{i}", self.name) for i, x in enumerate(leaves)),
-               statics, dtypes.x64_enabled())
+        key = (in_tree, self.arg_avals(leaves, args, kwargs), statics, dtypes.x64_enabled())
         hit = self.traced.get(key)
         if hit is None:
             closed, out_tree = _trace(self.fun, args, kwargs, self.static_argnums,
@@ -275,7 +325,7 @@ class _JitInfo:
         dyn_args, dyn_kwargs, statics = _split_args(
             args, kwargs, self.static_argnums, self.static_argnames, self.name)
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        avals = tuple(arg_aval(x, f"#{i}", self.name) for i, x in enumerate(leaves))
+        avals = self.arg_avals(leaves, args, kwargs)
         device = self._device_for(leaves)
         # The x64 switch changes what tracing produces (canonical dtypes), so it is part of
         # the key: the C++ dispatcher misses after a switch and must not find a stale entry.
@@ -283,17 +333,16 @@ class _JitInfo:
         entry = self.cache.get(key)
         if entry is None:
             reason = self._explain_miss(key)
-            closed, out_tree, leaves, avals, _, _, module = self.lower(args, kwargs)
+            closed, out_tree, leaves, avals, _, _, module, kept = self.lower(args, kwargs)
             compiled = runtime.Compiled(runtime.compile(module, device), device, closed.out_avals,
-                                        self._donated_leaves(args, kwargs),
                                         runtime.sharding_for(device))
-            entry = self.cache[key] = _CacheEntry(compiled, out_tree, closed, module)
+            entry = self.cache[key] = _CacheEntry(compiled, out_tree, closed, module, kept)
             if config.read("log_compiles"):
                 runtime.logger().warning("Compiling %s for args %s (%s)", self.name,
                                [a.str_short() for a in avals], reason)
-        arrays = [_to_device(x, a, device) for x, a in zip(leaves, avals)]
+        arrays = [_to_device(x, a, device) for x, a, k in zip(leaves, avals, entry.kept) if k]
         outs = entry.compiled(*arrays)
-        fast = runtime.fast_path(entry.compiled, entry.out_tree, len(arrays))
+        fast = runtime.fast_path(entry.compiled, entry.out_tree, entry.kept)
         return tree_unflatten(entry.out_tree, outs), fast, False
 
 
@@ -319,9 +368,9 @@ def _shard_arg(x, sharding, layout):
 class Lowered:
     """The StableHLO module of a jitted function for given argument types."""
 
-    def __init__(self, info, module, closed, out_tree, device, donated):
+    def __init__(self, info, module, closed, out_tree, device, kept):
         self._info, self._module, self.jaxpr = info, module, closed
-        self.out_tree, self._device, self._donated = out_tree, device, donated
+        self.out_tree, self._device, self._kept = out_tree, device, kept
 
     def as_text(self, dialect="stablehlo", debug_info=False):
         return lowering.module_text(self._module, debug_info)
@@ -331,16 +380,15 @@ class Lowered:
 
     def compile(self):
         compiled = runtime.Compiled(runtime.compile(self._module, self._device), self._device,
-                                    self.jaxpr.out_avals, self._donated,
-                                    runtime.sharding_for(self._device))
-        return Compiled(compiled, self.out_tree, self.jaxpr.in_avals)
+                                    self.jaxpr.out_avals, runtime.sharding_for(self._device))
+        return Compiled(compiled, self.out_tree, self.jaxpr.in_avals, self._kept)
 
 
 class Compiled:
     """An executable compiled ahead of time; call it with arguments of the lowered types."""
 
-    def __init__(self, compiled, out_tree, in_avals):
-        self._compiled, self.out_tree, self.in_avals = compiled, out_tree, in_avals
+    def __init__(self, compiled, out_tree, in_avals, kept):
+        self._compiled, self.out_tree, self.in_avals, self._kept = compiled, out_tree, in_avals, kept
 
     def as_text(self):
         return self._compiled.hlo_text()
@@ -359,7 +407,8 @@ class Compiled:
                             f"{[a.str_short() for a in avals]} but it was compiled for "
                             f"{[a.str_short() for a in self.in_avals]}")
         device = self._compiled.device
-        outs = self._compiled(*[_to_device(x, a, device) for x, a in zip(leaves, self.in_avals)])
+        outs = self._compiled(*[_to_device(x, a, device)
+                                for x, a, k in zip(leaves, self.in_avals, self._kept) if k])
         return tree_unflatten(self.out_tree, outs)
 
 
@@ -367,9 +416,8 @@ def _aot_methods(info):
     """The ahead-of-time methods of one jitted function (set on its C++ object, never on
     jaxlib's shared PjitFunction class)."""
     def lower(*args, **kwargs):
-        closed, out_tree, leaves, avals, _, _, module = info.lower(args, kwargs)
-        return Lowered(info, module, closed, out_tree, info._device_for(leaves),
-                       info._donated_leaves(args, kwargs))
+        closed, out_tree, leaves, avals, _, _, module, kept = info.lower(args, kwargs)
+        return Lowered(info, module, closed, out_tree, info._device_for(leaves), kept)
 
     def trace(*args, **kwargs):
         return _trace(info.fun, args, kwargs, info.static_argnums, info.static_argnames,
@@ -408,9 +456,9 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
     if backend is not None and device is None:
         device = runtime.local_devices(backend=backend)[0]
     info = _JitInfo(fun, static_argnums, static_argnames, tuple(sorted(donate)), device,
-                    inline)
+                    inline, bool(keep_unused))
     return runtime.cpp_jit(info.name, fun, api_boundary(info.cache_miss), static_argnums,
-                           static_argnames, (tuple(sorted(donate)), device), _shard_arg,
+                           static_argnames, (tuple(sorted(donate)), device, bool(keep_unused)), _shard_arg,
                            dict(_aot_methods(info), _xf_jit=info), info.clear)
 
 

@@ -47,9 +47,16 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
 
     >>> vmap(lambda row: row.sum())(np.ones((3, 4)))   # [4., 4., 4.]
     """
-    if isinstance(in_axes, list):
-        raise TypeError(f"vmap: in_axes must be an int, None, or a tuple of entries for the "
-                        f"positional arguments, got the list {in_axes!r}; use a tuple")
+    if isinstance(in_axes, list):  # a list is a tuple here, as in JAX: never a leaf
+        in_axes = tuple(in_axes)
+    if not (in_axes is None or type(in_axes) is int or isinstance(in_axes, tuple)):
+        raise TypeError("vmap in_axes must be an int, None, or a tuple of entries "
+                        "corresponding to the positional arguments passed to the function, "
+                        f"but got {in_axes!r}.")
+    if spmd_axis_name is not None:
+        raise NotImplementedError(
+            f"vmap(spmd_axis_name={spmd_axis_name!r}): sharding constraints on the mapped "
+            "axis need meshes, which xlafront does not support yet")
     if not callable(fun):
         raise TypeError(f"vmap: expected a callable, got {fun!r}")
 

@@ -61,11 +61,10 @@ def clear_caches():
 class Compiled:
     """A loaded executable with its result handlers: `compiled(*arrays) -> [arrays]`."""
 
-    def __init__(self, executable, device, out_avals, donated, sharding):
+    def __init__(self, executable, device, out_avals, sharding):
         self.executable = executable
         self.device = device
         self.out_avals = out_avals
-        self.donated = donated
         rt = state()
         self.handlers = [rt.xc.array_result_handler(a, sharding, True, _skip_checks=True)
                          for a in out_avals]
@@ -99,13 +98,14 @@ _FastPath = collections.namedtuple(
                  "out_committed kept_var_bitvec in_device_local_layouts const_args")
 
 
-def fast_path(compiled, out_treedef, num_args):
-    """The record jaxlib's C++ dispatcher caches to call `compiled` without Python."""
+def fast_path(compiled, out_treedef, kept):
+    """The record jaxlib's C++ dispatcher caches to call `compiled` without Python;
+    `kept[i]` says whether argument leaf i is passed to the executable."""
     sharding = sharding_for(compiled.device)
-    return _FastPath(compiled.executable, out_treedef, [sharding] * num_args,
+    num_kept = sum(kept)
+    return _FastPath(compiled.executable, out_treedef, [sharding] * num_kept,
                      [sharding] * len(compiled.out_avals), compiled.out_avals,
-                     [True] * len(compiled.out_avals), [True] * num_args,
-                     [None] * num_args, [])
+                     [True] * len(compiled.out_avals), list(kept), [None] * num_kept, [])
 
 
 class _JitKey:
