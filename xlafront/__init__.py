@@ -7,10 +7,12 @@
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
 from . import array_methods, lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
-from .api import (ShapeDtypeStruct, block_until_ready, clear_caches, default_backend, device_count,  # noqa: F401
-                  device_get, device_put, devices, eval_shape, grad, hessian, jacfwd, jacobian,
-                  jacrev, jit, jvp, linearize, local_device_count, local_devices,
-                  make_jaxpr, process_count, process_index, value_and_grad, vjp, vmap)
+from .api import (ShapeDtypeStruct, block_until_ready, clear_caches, debug_infs,  # noqa: F401
+                  debug_nans, default_backend, default_matmul_precision, device_count,
+                  device_get, device_put, devices, disable_jit, enable_x64, eval_shape, grad,
+                  hessian, jacfwd, jacobian, jacrev, jit, jvp, linearize, local_device_count,
+                  local_devices, log_compiles, make_jaxpr, numpy_rank_promotion, process_count,
+                  process_index, value_and_grad, vjp, vmap)
 from . import runtime
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401

@@ -25,8 +25,8 @@ class Config:
     """
 
     _defaults = {"enable_x64": False, "log_compiles": False, "disable_jit": False,
-                 "debug_nans": False, "platforms": None, "default_matmul_precision": None,
-                 "numpy_rank_promotion": "allow",
+                 "debug_nans": False, "debug_infs": False, "platforms": None,
+                 "default_matmul_precision": None, "numpy_rank_promotion": "allow",
                  # the persistent compilation cache (runtime/persistent_cache.py); unlike
                  # JAX's it is on by default, so it is capped by default too
                  "enable_compilation_cache": True,
@@ -46,9 +46,17 @@ class Config:
                                  f"known options are {sorted(self._values)}")
         return key
 
+    # the values an option accepts, where not every value is meaningful
+    _choices = {"numpy_rank_promotion": ("allow", "warn", "raise"),
+                "default_matmul_precision": (None, "default", "high", "highest", "bfloat16",
+                                             "tensorfloat32", "float32", "fastest")}
+
     def update(self, name, value):
         """Sets option `name` (with or without the "jax_" prefix) to `value`."""
         key = self._key(name)
+        if key in self._choices and value not in self._choices[key]:
+            raise ValueError(f"config.update: {name} must be one of {self._choices[key]}, "
+                             f"got {value!r}")
         self._values[key] = value
         for hook in self._hooks.get(key, ()):
             hook(value)
@@ -71,3 +79,48 @@ class Config:
 
 
 config = Config()
+
+# Options that change what tracing produces or what running a program checks: part of
+# every jit key (jit's own and jaxlib's C++ dispatcher's), as enable_x64 is.
+TRACE_OPTIONS = ("debug_nans", "debug_infs", "default_matmul_precision", "numpy_rank_promotion")
+
+
+def trace_context():
+    return tuple(config.read(name) for name in TRACE_OPTIONS)
+
+
+class State:
+    """One option as JAX's top-level names expose it (`xf.enable_x64`, `xf.debug_nans`):
+    `.value` reads it, and calling it gives a context manager that sets it for a block.
+    Unlike JAX's, the setting is process-wide, not per thread.
+
+    >>> import xlafront as xf
+    >>> with xf.debug_nans(True):
+    ...     xf.config.debug_nans
+    True
+    """
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def value(self):
+        return config.read(self.name)
+
+    def __call__(self, new_value=True):
+        return _Setting(self.name, new_value)
+
+    def __repr__(self):
+        return f"State({self.name}={self.value!r})"
+
+
+class _Setting:
+    def __init__(self, name, value):
+        self.name, self.value, self.saved = name, value, []
+
+    def __enter__(self):
+        self.saved.append(config.read(self.name))
+        config.update(self.name, self.value)
+
+    def __exit__(self, *exc):
+        config.update(self.name, self.saved.pop())

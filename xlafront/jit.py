@@ -11,7 +11,7 @@ import inspect
 import numpy as np
 
 from . import core, dtypes, runtime
-from .config import config
+from .config import TRACE_OPTIONS, config, trace_context
 from .core import ShapedArray, bind, get_aval
 from .errors import api_boundary
 from .interpreters import ad, batching, lowering
@@ -263,9 +263,9 @@ class _JitInfo:
     def _explain_miss(self, key):
         if not self.cache:
             return "first call"
-        in_tree, avals, statics, device, x64 = key
+        in_tree, avals, statics, device, x64, context = key
         reasons = []
-        for old_tree, old_avals, old_statics, old_device, old_x64 in self.cache:
+        for old_tree, old_avals, old_statics, old_device, old_x64, old_context in self.cache:
             diff = []
             if old_tree != in_tree:
                 diff.append(f"argument structure changed from {old_tree} to {in_tree}")
@@ -279,6 +279,8 @@ class _JitInfo:
                 diff.append(f"device changed from {old_device} to {device}")
             if old_x64 != x64:
                 diff.append(f"enable_x64 changed from {old_x64} to {x64}")
+            if old_context != context:
+                diff.append(f"config {TRACE_OPTIONS} changed from {old_context} to {context}")
             reasons.append("; ".join(diff) or "cache evicted")
         return min(reasons, key=len)
 
@@ -303,7 +305,8 @@ class _JitInfo:
         dyn_args, dyn_kwargs, statics = _split_args(
             args, kwargs, self.static_argnums, self.static_argnames, self.name)
         leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        key = (in_tree, self.arg_avals(leaves, args, kwargs), statics, dtypes.x64_enabled())
+        key = (in_tree, self.arg_avals(leaves, args, kwargs), statics, dtypes.x64_enabled(),
+               trace_context())
         hit = self.traced.get(key)
         if hit is None:
             closed, out_tree = _trace(self.fun, args, kwargs, self.static_argnums,
@@ -329,7 +332,7 @@ class _JitInfo:
         device = self._device_for(leaves)
         # The x64 switch changes what tracing produces (canonical dtypes), so it is part of
         # the key: the C++ dispatcher misses after a switch and must not find a stale entry.
-        key = (in_tree, avals, statics, device, dtypes.x64_enabled())
+        key = (in_tree, avals, statics, device, dtypes.x64_enabled(), trace_context())
         entry = self.cache.get(key)
         if entry is None:
             reason = self._explain_miss(key)
@@ -342,8 +345,50 @@ class _JitInfo:
                                [a.str_short() for a in avals], reason)
         arrays = [_to_device(x, a, device) for x, a, k in zip(leaves, avals, entry.kept) if k]
         outs = entry.compiled(*arrays)
+        if config.read("debug_nans") or config.read("debug_infs"):
+            _check_invalid(self.name, entry.closed, outs, leaves)
+            return tree_unflatten(entry.out_tree, outs), None, False  # stay in Python
         fast = runtime.fast_path(entry.compiled, entry.out_tree, entry.kept)
         return tree_unflatten(entry.out_tree, outs), fast, False
+
+
+def _invalid(values):
+    """"nan" or "inf" when one of the arrays holds a value the debug options look for."""
+    for value in values:
+        if not dtypes.is_inexact(value.dtype):
+            continue
+        host = np.asarray(value)
+        if config.read("debug_nans") and np.isnan(host).any():
+            return "nan"
+        if config.read("debug_infs") and np.isinf(host).any():
+            return "inf"
+    return None
+
+
+def _check_invalid(name, closed, outs, leaves):
+    """debug_nans / debug_infs, as JAX: a program whose results hold an invalid value runs
+    again one primitive at a time (each a program of its own, checked in turn), so the
+    error names the primitive that produced the value."""
+    kind = _invalid(outs)
+    if kind is None:
+        return
+    jaxpr = closed.jaxpr
+    if len(jaxpr.eqns) == 1:
+        eqn = jaxpr.eqns[0]
+        if eqn.prim is not pjit_p:
+            raise FloatingPointError(f"invalid value ({kind}) encountered in {eqn.prim.name}")
+        env = dict(zip(jaxpr.constvars, closed.consts)) | dict(zip(jaxpr.invars, leaves))
+        core.eval_jaxpr(eqn.params["jaxpr"], [],
+                        *[env[x] if type(x) is core.Var else x.val for x in eqn.inputs])
+    else:
+        core.eval_jaxpr(jaxpr, closed.consts, *leaves)
+    raise FloatingPointError(
+        f"invalid value ({kind}) encountered in jit({name}). Because debug_nans and/or "
+        "debug_infs is set, the de-optimized function (the function as if the `jit` "
+        "decorator were removed) was called in an attempt to get a more precise error "
+        "message. However, the de-optimized function did not produce invalid values during "
+        "its execution. This can result from `jit` optimizations causing the invalid value "
+        "to be produced, or from nan/inf literals as inputs or outputs.")
 
 
 def _source(fun):

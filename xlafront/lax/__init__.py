@@ -44,7 +44,7 @@ from .slicing import (GatherDimensionNumbers, GatherScatterMode, ScatterDimensio
                       scatter_add_p, scatter_max, scatter_max_p, scatter_min, scatter_min_p,
                       scatter_mul, scatter_mul_p, scatter_p, slice_in_dim, slice_p)
 from .slicing import slice_ as slice
-from .dot import dot, dot_general, dot_general_p
+from .dot import Precision, dot, dot_general, dot_general_p
 from .sort import sort, sort_key_val, sort_p
 from .cumulative import (associative_scan, cumlogsumexp, cumlogsumexp_p, cummax, cummax_p,
                          cummin, cummin_p, cumprod, cumprod_p, cumsum, cumsum_p)
@@ -72,7 +72,7 @@ __all__ = [
     "erf_inv_p", "erf_p", "erfc", "erfc_p", "exp", "exp2", "exp2_p", "exp_p", "expand_dims",
     "expm1", "expm1_p", "floor", "floor_p", "fori_loop", "full", "gather", "gather_p",
     "GatherDimensionNumbers", "GatherScatterMode", "ge", "ge_p", "gt", "gt_p", "imag",
-    "imag_p", "integer_pow", "integer_pow_p", "iota", "iota_p", "is_finite", "is_finite_p",
+    "imag_p", "Precision", "integer_pow", "integer_pow_p", "iota", "iota_p", "is_finite", "is_finite_p",
     "le", "le_p", "lgamma", "lgamma_p", "log", "log1p", "log1p_p", "log_p", "logaddexp",
     "logistic", "logistic_p", "lt", "lt_p", "map", "max", "max_p", "min", "min_p", "mul",
     "mul_p", "ne", "ne_p", "neg", "neg_p", "nextafter", "nextafter_p", "not_p", "or_p", "pad",

@@ -1,9 +1,12 @@
 """dot_general, the generalized matrix product (and dot, its vector/matrix form), with its
 rules: bilinear, transposed as JAX does, batched by turning the vmapped dimension into a
 batch or free dimension of the product."""
+import enum
+
 import numpy as np
 
 from .. import dtypes
+from ..config import config
 from ..core import bind, get_aval
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
@@ -11,7 +14,7 @@ from .base import check_same_dtypes, out, primitive
 from .elementwise import convert_element_type
 from .shape import transpose
 
-__all__ = ["dot", "dot_general", "dot_general_p"]
+__all__ = ["Precision", "dot", "dot_general", "dot_general_p"]
 
 
 def _dot_general_abstract(lhs, rhs, dimension_numbers, precision, preferred_element_type):
@@ -48,9 +51,8 @@ def _dot_general_lowering(ctx, lhs, rhs, dimension_numbers, precision, preferred
         lhs_batching_dimensions=list(lb), rhs_batching_dimensions=list(rb),
         lhs_contracting_dimensions=list(lc), rhs_contracting_dimensions=list(rc))
     precision_config = None
-    if precision is not None:
-        precision_config = L.ir.ArrayAttr.get(
-            [L.hlo.PrecisionAttr.get(precision)] * 2)
+    if precision is not None:  # (lhs, rhs) names
+        precision_config = L.ir.ArrayAttr.get([L.hlo.PrecisionAttr.get(p) for p in precision])
     return [L.hlo.dot_general(L.ir_type(ctx.avals_out[0]), lhs, rhs, dnums,
                               precision_config=precision_config)]
 
@@ -83,8 +85,46 @@ def _outer_product(ctx, lhs, rhs, dimension_numbers):
 
 dot_general_p = primitive("dot_general", _dot_general_abstract, _dot_general_lowering)
 
-_precisions = {None: None, "default": "DEFAULT", "high": "HIGH", "highest": "HIGHEST",
-               "DEFAULT": "DEFAULT", "HIGH": "HIGH", "HIGHEST": "HIGHEST"}
+class Precision(enum.Enum):
+    """The precision of a matrix product on accelerators (XLA's PrecisionConfig), as JAX's
+    `lax.Precision`: DEFAULT is the fastest (one bfloat16 pass on TPU, TF32 on recent
+    GPUs), HIGHEST full float32. XLA's CPU backend computes every one in full precision.
+    JAX's string spellings name the same values.
+
+    >>> Precision("highest") is Precision.HIGHEST is Precision("float32")
+    True
+    """
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        aliases = {"default": "DEFAULT", "fastest": "DEFAULT", "bfloat16": "DEFAULT",
+                   "high": "HIGH", "tensorfloat32": "HIGH", "highest": "HIGHEST",
+                   "float32": "HIGHEST"}
+        if isinstance(value, str) and (value in aliases or value in cls.__members__):
+            return cls[aliases.get(value, value)]
+        return None
+
+
+def _precision_names(precision):
+    """A dot's precision as the (lhs, rhs) pair of Precision names its lowering takes, or
+    None; None picks config.default_matmul_precision."""
+    if precision is None:
+        precision = config.read("default_matmul_precision")
+        if precision is None:
+            return None
+    pair = tuple(precision) if isinstance(precision, (tuple, list)) else (precision,) * 2
+    if len(pair) != 2:
+        raise ValueError(f"dot_general: precision must be one value or an (lhs, rhs) pair, "
+                         f"got {precision!r}")
+    try:
+        return tuple(Precision.DEFAULT.name if p is None else Precision(p).name for p in pair)
+    except ValueError:
+        raise ValueError(f"dot_general: unknown precision {precision!r}; use None, a "
+                         f"lax.Precision, or one of 'default', 'high', 'highest', "
+                         f"'bfloat16', 'tensorfloat32', 'float32'") from None
 
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
@@ -92,15 +132,9 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     (lhs_batch, rhs_batch)); the result is batch + lhs free + rhs free dimensions."""
     (lc, rc), (lb, rb) = dimension_numbers
     dnums = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
-    if isinstance(precision, (tuple, list)):
-        precision = precision[0]
-    precision = getattr(precision, "name", precision)
-    if precision not in _precisions:
-        raise ValueError(f"dot_general: unknown precision {precision!r}; use None, 'default', "
-                         "'high' or 'highest'")
     pref = None if preferred_element_type is None else dtypes.check_dtype(preferred_element_type)
     return bind(dot_general_p, lhs, rhs, dimension_numbers=dnums,
-                precision=_precisions[precision], preferred_element_type=pref)
+                precision=_precision_names(precision), preferred_element_type=pref)
 
 
 def dot(lhs, rhs, precision=None, preferred_element_type=None):

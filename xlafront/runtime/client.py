@@ -5,7 +5,7 @@ import importlib.util
 import os
 import threading
 
-from ..config import config
+from ..config import TRACE_OPTIONS, config, trace_context
 from . import compat
 
 _lock = threading.RLock()
@@ -55,6 +55,10 @@ def _load():
         rt.disable_jit = jax_.config.Config("disable_jit", bool(config.read("disable_jit")))
         rt.post_hook = jax_.config.Config("post_hook", None, include_in_jit_key=False)
         rt.tracing = jax_.config.Config("xlafront_tracing", False, include_in_jit_key=True)
+        rt.trace_context = jax_.config.Config("xlafront_trace_context", trace_context(),
+                                              include_in_jit_key=True)
+        for name in TRACE_OPTIONS:
+            config.on_change(name, lambda _: rt.trace_context.set_global(trace_context()))
         jax_.jax_jit.set_enable_x64_state(rt.x64)
         jax_.jax_jit.set_disable_jit_state(rt.disable_jit)
         jax_.jax_jit.set_post_hook_state(rt.post_hook)
