@@ -26,8 +26,8 @@ LAYERS = [
     ["xlafront.lax.", "xlafront.lax"],
     ["xlafront.numpy.", "xlafront.numpy"],
     ["xlafront.array_methods"],
-    ["xlafront.autodiff", "xlafront.vmap"],
-    ["xlafront.test_util", "xlafront.api"],
+    ["xlafront.autodiff", "xlafront.vmap", "xlafront.callback"],
+    ["xlafront.test_util", "xlafront.api", "xlafront.debug", "xlafront.experimental"],
     ["xlafront.demo", "xlafront"],
 ]
 

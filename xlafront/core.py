@@ -122,6 +122,7 @@ class Primitive:
         self.multiple_results = multiple_results
         self.abstract_eval = None
         self.impl = None  # None: run through XLA as a one-op program (the default)
+        self.effectful = False  # True: never dropped as dead code (host callbacks)
         _primitives.append(self)
 
     def bind(self, *args, **params):

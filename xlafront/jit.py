@@ -13,7 +13,7 @@ import numpy as np
 from . import core, dtypes, runtime
 from .config import TRACE_OPTIONS, config, trace_context
 from .core import ShapedArray, bind, get_aval
-from .errors import api_boundary
+from .errors import api_boundary, take_callback_error
 from .interpreters import ad, batching, lowering
 from .interpreters import partial_eval as pe
 from .interpreters.partial_eval import (convert_constvars, debug_info, flatten_fun,
@@ -177,11 +177,11 @@ batching.batchers_with_trace[pjit_p] = batching.call_batch(pjit_p)
 # jit
 
 class _CacheEntry:
-    __slots__ = ("compiled", "out_tree", "closed", "module", "kept")
+    __slots__ = ("compiled", "out_tree", "closed", "kept", "callbacks")
 
-    def __init__(self, compiled, out_tree, closed, module, kept):
-        self.compiled, self.out_tree, self.closed, self.module = compiled, out_tree, closed, module
-        self.kept = kept
+    def __init__(self, compiled, out_tree, closed, kept, callbacks):
+        self.compiled, self.out_tree, self.closed = compiled, out_tree, closed
+        self.kept, self.callbacks = kept, callbacks
 
 
 def _prune_unused(closed, donated, keep_unused):
@@ -248,17 +248,17 @@ class _JitInfo:
         return runtime.default_device()
 
     def lower(self, args, kwargs):
-        """(IR, out_tree, leaves, avals, in_tree, statics, module, kept): `kept[i]` says
-        whether input leaf i is an argument of the module (unused ones are pruned unless
-        keep_unused, as in JAX)."""
+        """(IR, out_tree, leaves, avals, in_tree, statics, module, kept, host callbacks):
+        `kept[i]` says whether input leaf i is an argument of the module (unused ones are
+        pruned unless keep_unused, as in JAX)."""
         closed, out_tree, leaves, avals, in_tree, statics = _trace(
             self.fun, args, kwargs, self.static_argnums, self.static_argnames, "jit")
         pruned, kept, donated = _prune_unused(closed, self._donated_leaves(args, kwargs),
                                               self.keep_unused)
-        module = lowering.lower_closed_jaxpr(
+        module, callbacks = lowering.lower_closed_jaxpr(
             pruned, self.name, donated, _source(self.fun),
             platform=runtime.device_platform(self._device_for(leaves)))
-        return closed, out_tree, leaves, avals, in_tree, statics, module, kept
+        return closed, out_tree, leaves, avals, in_tree, statics, module, kept, callbacks
 
     def _explain_miss(self, key):
         if not self.cache:
@@ -336,20 +336,34 @@ class _JitInfo:
         entry = self.cache.get(key)
         if entry is None:
             reason = self._explain_miss(key)
-            closed, out_tree, leaves, avals, _, _, module, kept = self.lower(args, kwargs)
-            compiled = runtime.Compiled(runtime.compile(module, device), device, closed.out_avals,
-                                        runtime.sharding_for(device))
-            entry = self.cache[key] = _CacheEntry(compiled, out_tree, closed, module, kept)
+            closed, out_tree, leaves, avals, _, _, module, kept, callbacks = self.lower(args,
+                                                                                     kwargs)
+            compiled = runtime.Compiled(runtime.compile(module, device, callbacks), device,
+                                        closed.out_avals, runtime.sharding_for(device))
+            entry = self.cache[key] = _CacheEntry(compiled, out_tree, closed, kept,
+                                                  bool(callbacks))
             if config.read("log_compiles"):
                 runtime.logger().warning("Compiling %s for args %s (%s)", self.name,
                                [a.str_short() for a in avals], reason)
         arrays = [_to_device(x, a, device) for x, a, k in zip(leaves, avals, entry.kept) if k]
+        if entry.callbacks:  # stay in Python: a callback's exception reaches the caller
+            return tree_unflatten(entry.out_tree, _run_with_callbacks(entry.compiled, arrays)), \
+                None, False
         outs = entry.compiled(*arrays)
         if config.read("debug_nans") or config.read("debug_infs"):
             _check_invalid(self.name, entry.closed, outs, leaves)
             return tree_unflatten(entry.out_tree, outs), None, False  # stay in Python
         fast = runtime.fast_path(entry.compiled, entry.out_tree, entry.kept)
         return tree_unflatten(entry.out_tree, outs), fast, False
+
+
+def _run_with_callbacks(compiled, arrays):
+    """Runs a program; when one of its host callbacks raised, that exception (not XLA's
+    report of it) reaches the caller."""
+    try:
+        return compiled(*arrays)
+    except Exception as e:
+        raise take_callback_error(e) from None
 
 
 def _invalid(values):
@@ -413,9 +427,10 @@ def _shard_arg(x, sharding, layout):
 class Lowered:
     """The StableHLO module of a jitted function for given argument types."""
 
-    def __init__(self, info, module, closed, out_tree, device, kept):
+    def __init__(self, info, module, closed, out_tree, device, kept, callbacks):
         self._info, self._module, self.jaxpr = info, module, closed
         self.out_tree, self._device, self._kept = out_tree, device, kept
+        self._callbacks = callbacks
 
     def as_text(self, dialect="stablehlo", debug_info=False):
         return lowering.module_text(self._module, debug_info)
@@ -424,8 +439,9 @@ class Lowered:
         return self._module
 
     def compile(self):
-        compiled = runtime.Compiled(runtime.compile(self._module, self._device), self._device,
-                                    self.jaxpr.out_avals, runtime.sharding_for(self._device))
+        compiled = runtime.Compiled(runtime.compile(self._module, self._device, self._callbacks),
+                                    self._device, self.jaxpr.out_avals,
+                                    runtime.sharding_for(self._device))
         return Compiled(compiled, self.out_tree, self.jaxpr.in_avals, self._kept)
 
 
@@ -452,8 +468,8 @@ class Compiled:
                             f"{[a.str_short() for a in avals]} but it was compiled for "
                             f"{[a.str_short() for a in self.in_avals]}")
         device = self._compiled.device
-        outs = self._compiled(*[_to_device(x, a, device)
-                                for x, a, k in zip(leaves, self.in_avals, self._kept) if k])
+        outs = _run_with_callbacks(self._compiled, [
+            _to_device(x, a, device) for x, a, k in zip(leaves, self.in_avals, self._kept) if k])
         return tree_unflatten(self.out_tree, outs)
 
 
@@ -461,8 +477,9 @@ def _aot_methods(info):
     """The ahead-of-time methods of one jitted function (set on its C++ object, never on
     jaxlib's shared PjitFunction class)."""
     def lower(*args, **kwargs):
-        closed, out_tree, leaves, avals, _, _, module, kept = info.lower(args, kwargs)
-        return Lowered(info, module, closed, out_tree, info._device_for(leaves), kept)
+        closed, out_tree, leaves, avals, _, _, module, kept, callbacks = info.lower(args, kwargs)
+        return Lowered(info, module, closed, out_tree, info._device_for(leaves), kept,
+                       callbacks)
 
     def trace(*args, **kwargs):
         return _trace(info.fun, args, kwargs, info.static_argnums, info.static_argnames,

@@ -167,11 +167,16 @@ class AxisInfo:
 
 class ModuleContext:
     """What every rule of one module shares: the target platform, the mapped axes of the
-    program (pmap), and the module being built (for outlined functions)."""
-    __slots__ = ("platform", "axis_env", "module")
+    program (pmap), the module being built (for outlined functions), the Python host
+    callbacks its custom calls name by index (passed to the compiler with the module), and
+    per body being emitted, the token that orders its side effects (None until one needs
+    it)."""
+    __slots__ = ("platform", "axis_env", "module", "host_callbacks", "tokens")
 
     def __init__(self, platform="cpu", axis_env=(), module=None):
         self.platform, self.axis_env, self.module = platform, tuple(axis_env), module
+        self.host_callbacks = []
+        self.tokens = [None]
 
     def axis(self, name):
         for info in reversed(self.axis_env):
@@ -213,6 +218,7 @@ def lower_jaxpr_body(module_context, jaxpr, consts, args):
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     platform = module_context.platform
+    module_context.tokens.append(None)  # this body's chain of ordered effects
     for eqn in jaxpr.eqns:
         rule = lowering_rule(eqn.prim, platform)
         if rule is None:
@@ -223,6 +229,7 @@ def lower_jaxpr_body(module_context, jaxpr, consts, args):
         with _location(eqn):
             outs = rule(ctx, *[read(x) for x in eqn.inputs], **eqn.params)
         env.update(zip(eqn.outvars, outs))
+    module_context.tokens.pop()
     return [read(x) for x in jaxpr.outvars]
 
 
@@ -271,8 +278,8 @@ def _donation_attrs(in_avals, out_avals, donated):
 
 def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None, platform="cpu",
                        axis_env=()):
-    """The StableHLO module of a ClosedJaxpr for `platform`: its consts become constants,
-    its inputs the arguments of the public `main`."""
+    """(the StableHLO module of a ClosedJaxpr for `platform`, the host callbacks it calls):
+    its consts become constants, its inputs the arguments of the public `main`."""
     context = _init()
     jaxpr = closed.jaxpr
     in_avals, out_avals = jaxpr.in_avals, jaxpr.out_avals
@@ -298,7 +305,7 @@ def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None, platfo
                           for v, c in zip(jaxpr.constvars, closed.consts)]
                 outs = lower_jaxpr_body(module_context, jaxpr, consts, list(block.arguments))
                 func.ReturnOp(outs)
-    return module
+    return module, module_context.host_callbacks
 
 
 def _symbol(name):

@@ -150,13 +150,13 @@ def convert_constvars(closed):
 
 
 def dce_jaxpr(jaxpr, used_outputs=None):
-    """Drops equations whose outputs nothing uses (all primitives are pure)."""
+    """Drops equations whose outputs nothing uses, unless they have side effects."""
     outvars = jaxpr.outvars if used_outputs is None else [
         v for v, used in zip(jaxpr.outvars, used_outputs) if used]
     live = {v for v in outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars):
+        if eqn.prim.effectful or any(v in live for v in eqn.outvars):
             kept.append(eqn)
             live.update(x for x in eqn.inputs if type(x) is Var)
     return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], outvars)

@@ -82,12 +82,16 @@ class Compiled:
         return self.executable.get_compiled_memory_stats()
 
 
-def compile(module, device):
+def compile(module, device, host_callbacks=()):
     """Compiles an MLIR module (from lowering.py) for one device, or loads the executable
-    from the persistent cache."""
+    from the persistent cache. `host_callbacks` are the Python functions the module's
+    callback custom calls name by index; such a program is never stored (a callback lives
+    in this process only)."""
     rt = state()
     options = rt.xc.CompileOptions()
     devices = rt.xc.DeviceList((device,))
+    if host_callbacks:
+        return device.client.compile_and_load(module, devices, options, list(host_callbacks))
     return persistent_cache.compile_or_load(
         module, devices, options,
         lambda: device.client.compile_and_load(module, devices, options))
