@@ -13,7 +13,8 @@ from .api import (ShapeDtypeStruct, block_until_ready, clear_caches, debug_infs,
                   hessian, jacfwd, jacobian, jacrev, jit, jvp, linearize, local_device_count,
                   local_devices, log_compiles, make_jaxpr, numpy_rank_promotion, process_count,
                   process_index, value_and_grad, vjp, vmap)
-from . import runtime
+from . import debug, experimental, runtime  # noqa: F401
+from .callback import pure_callback  # noqa: F401
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
                                  custom_vjp, remat)

@@ -83,3 +83,21 @@ def warn(message, category=UserWarning):
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+_callback_errors = []  # exceptions raised by host callbacks, until their program reports
+
+
+def stash_callback_error(e):
+    """Called by a host callback that raised, before XLA turns `e` into its own error."""
+    _callback_errors.append(e)
+
+
+def take_callback_error(runtime_error):
+    """The exception a host callback raised during the program that failed with
+    `runtime_error`, or `runtime_error` itself when no callback raised."""
+    if not _callback_errors:
+        return runtime_error
+    e = _callback_errors.pop()
+    _callback_errors.clear()
+    return e
