@@ -1387,6 +1387,11 @@ EXEMPT = {
     "nextafter": {"grad": "zero derivative by convention (ad.defzero, as JAX) though "
                           "nextafter(x, y) moves with x: finite differences disagree on purpose"},
 }
+# Host callbacks run a Python function: tests/test_callback.py checks each against the
+# function's own results, under jit, vmap (each vmap_method) and grad.
+_CALLBACK = "a host callback: tests/test_callback.py runs it under each transformation"
+for _prim in ("pure_callback", "io_callback", "debug_callback"):
+    EXEMPT[_prim] = {"record": _CALLBACK, "grad": _CALLBACK, "vmap": _CALLBACK}
 for _prim in ("not", "or", "xor", "le", "shift_left", "shift_right_arithmetic",
               "shift_right_logical", "population_count", "clz", "argmin", "reduce_and",
               "reduce_or", "reduce_xor"):

@@ -791,3 +791,13 @@ def test_checkpoint():
 def test_check_grads_of_jacobians(x64):
     check_grads(lambda x: xf.jacfwd(_jac_fun)(x), (onp.array([1.0, 2.0, 0.5]),), order=1)
     check_grads(lambda x: xf.jacrev(_jac_fun)(x), (onp.array([1.0, 2.0, 0.5]),), order=1)
+
+
+def test_gradients_keep_the_weak_type_of_their_input():
+    # JAX: grad(f)(3.0) is weakly typed, so it does not promote a bfloat16 array
+    g = xf.grad(lambda x: x * x)(3.0)
+    assert g.weak_type and float(g) == 6.0
+    assert (g * np.ones(2, dtype="bfloat16")).dtype == "bfloat16"
+    strong = xf.grad(lambda x: x * x)(np.float32(3.0))
+    assert not strong.weak_type
+    assert xf.lax.stop_gradient(3.0).dtype == onp.float32

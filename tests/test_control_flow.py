@@ -1051,3 +1051,11 @@ def test_eager_cond_with_captured_array_compiles_once(monkeypatch):
     n_compiles = counter["n"]
     xf.block_until_ready(call(onp.ones(4, f32) * 2))
     assert counter["n"] == n_compiles
+
+
+def test_fori_loop_index_is_weak_for_python_int_bounds():
+    # JAX: with Python-int bounds the index is weakly typed, so an int carry stays weak
+    out = lax.fori_loop(0, 3, lambda i, c: c + i, 0)
+    assert int(out) == 3 and out.weak_type
+    out = lax.fori_loop(np.int32(0), 3, lambda i, c: c + i, 0)
+    assert int(out) == 3 and not out.weak_type

@@ -6,6 +6,7 @@ import functools
 import numpy as np
 
 from . import core, dtypes
+from . import lax
 from . import numpy as xnp
 from .core import get_aval
 from .errors import api_boundary
@@ -209,7 +210,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         out = vjp(partial, *dyn, has_aux=has_aux)
         ans, f_vjp = out[0], out[1]
         _check_scalar_output(f"grad of {name}", ans, holomorphic)
-        g = f_vjp(np.ones((), get_aval(ans).dtype))
+        aval = get_aval(ans)  # the seed keeps the output's weak type, so the gradient does
+        g = f_vjp(lax.convert_element_type(1, aval.dtype, aval.weak_type))
         g = g if multiple else g[0]
         return ((ans, out[2]), g) if has_aux else (ans, g)
 

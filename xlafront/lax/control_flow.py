@@ -535,14 +535,16 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     if dtypes.kind(dtype) not in "iu":
         raise TypeError(f"fori_loop: lower and upper must be integers, got {dtype.name}")
     static = [_static_int(b) for b in (lower, upper)]
+    # the index is weakly typed when both bounds are (Python ints), as in JAX
+    weak = all(get_aval(b).weak_type for b in (lower, upper))
     if static[0] is not None and static[1] is not None:
-        start = convert_element_type(lower, dtype)
+        start = convert_element_type(lower, dtype, weak)
         (_, result), _ = scan(_fori_scan_step(body_fun, dtype), (start, init_val), None,
                               length=builtins.max(static[1] - static[0], 0),
                               unroll=1 if unroll is None else unroll)
         return result
-    lower = convert_element_type(lower, dtype)
-    upper = convert_element_type(upper, dtype)
+    lower = convert_element_type(lower, dtype, weak)
+    upper = convert_element_type(upper, dtype, weak)
     return while_loop(_fori_cond, _fori_while_body(body_fun, dtype),
                       (lower, upper, init_val))[2]
 
@@ -563,7 +565,7 @@ def _fori_wrapper(kind, body_fun, dtype):
         per_fun = {}
     key = (kind, dtype)
     if key not in per_fun:
-        one = lambda: convert_element_type(1, dtype)  # noqa: E731
+        one = lambda: convert_element_type(1, dtype, True)  # noqa: E731  (keeps i's type)
         if kind == "scan":
             def step(carry, _):
                 i, x = carry
