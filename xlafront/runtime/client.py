@@ -1,12 +1,10 @@
 """The runtime's state: jaxlib loaded on first use, its C++ global switches, the backends
 (CPU, and CUDA through its PJRT plugin) and their devices."""
 import collections
-import importlib.util
-import os
 import threading
 
 from ..config import TRACE_OPTIONS, config, trace_context
-from . import compat
+from . import compat, plugins
 
 _lock = threading.RLock()
 _rt = None  # the loaded runtime state, see _load()
@@ -75,51 +73,26 @@ def _load():
 # ---------------------------------------------------------------------------------------
 # Backends and devices
 
-def _find_cuda_plugin():
-    """Path of an installed CUDA PJRT plugin library (jax_cuda*_plugin wheels), or None."""
-    for name in ("jax_plugins", "jax_cuda13_plugin", "jax_cuda12_plugin"):
-        spec = importlib.util.find_spec(name)
-        for root in (spec.submodule_search_locations or []) if spec else []:
-            for folder, _, files in os.walk(root):
-                if "xla_cuda_plugin.so" in files:
-                    return os.path.join(folder, "xla_cuda_plugin.so")
-    return None
-
-
-def _make_backend(rt, platform):
-    if platform == "cpu":
-        return rt.xc.make_cpu_client()
-    if platform in ("cuda", "gpu"):
-        path = _find_cuda_plugin()
-        if path is None:
-            return None
-        if not rt.xc.pjrt_plugin_loaded("cuda"):
-            rt.xc.load_pjrt_plugin_dynamically("cuda", path)
-        if not rt.xc.pjrt_plugin_initialized("cuda"):
-            rt.xc.initialize_pjrt_plugin("cuda")
-        return rt.xc.make_c_api_client("cuda", {}, None)
-    raise ValueError(f"unknown platform {platform!r}; known platforms are 'cpu' and 'gpu'")
-
-
 def backends():
     """{platform: client} for every platform that started, the preferred one first."""
     rt = state()
     if not rt.backends:
         with _lock:
-            wanted = config.read("platforms") or os.environ.get("JAX_PLATFORMS", "") or "gpu,cpu"
-            for platform in [p.strip() for p in wanted.split(",") if p.strip()]:
-                name = "gpu" if platform == "cuda" else platform
+            wanted, explicit = plugins.requested()
+            for platform in wanted:
                 try:
-                    client = _make_backend(rt, platform)
+                    client = plugins.make_client(rt.xc, platform)
                 except Exception as e:  # a broken accelerator must not stop CPU use
-                    if config.read("platforms") or os.environ.get("JAX_PLATFORMS"):
+                    if explicit:
                         raise
                     logger().warning("platform %s failed to start: %s", platform, e)
                     client = None
+                if client is None and explicit:
+                    raise plugins.missing_backend_error(platform, rt.backends)
                 if client is not None:
-                    rt.backends[name] = client
+                    rt.backends[platform] = client
             if not rt.backends:
-                raise RuntimeError(f"no XLA backend could start for platforms {wanted!r}")
+                raise RuntimeError(f"no XLA backend could start for platforms {wanted}")
     return rt.backends
 
 
@@ -127,9 +100,9 @@ def get_backend(platform=None):
     bs = backends()
     if platform is None:
         return next(iter(bs.values()))
-    name = "gpu" if platform == "cuda" else platform
+    name = plugins.ALIASES.get(str(platform).lower())
     if name not in bs:
-        raise RuntimeError(f"Unknown backend {platform!r}: available backends are {list(bs)}")
+        raise plugins.missing_backend_error(platform, bs)
     return bs[name]
 
 

@@ -67,3 +67,16 @@ def refuse_jax():
         raise ImportError(f"import xlafront: jax is already imported. {CONFLICT}")
     if not any(isinstance(f, _RefuseJax) for f in sys.meta_path):
         sys.meta_path.insert(0, _RefuseJax())
+
+
+# libtpu's releases are numbered apart from jaxlib's: the one each jaxlib was built with
+LIBTPU_FOR_JAXLIB = {"0.10.2": "0.0.42"}
+
+
+def plugin_version_for(dist_name, jaxlib_version):
+    """The version of an accelerator plugin distribution that matches `jaxlib_version`
+    (a prefix of its version string), or None where unknown: the CUDA plugins are released
+    with jaxlib under the same number."""
+    if dist_name == "libtpu":
+        return LIBTPU_FOR_JAXLIB.get(jaxlib_version)
+    return jaxlib_version
