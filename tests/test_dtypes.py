@@ -1,5 +1,7 @@
 """Dtypes: JAX's promotion table with weak types, result_type/promote_types, weak_type flags,
 the x64 switch, transfers of every dtype, and OverflowError for oversized Python ints."""
+import warnings
+
 import ml_dtypes
 import numpy as onp
 import pytest
@@ -321,11 +323,15 @@ def test_unsupported_dtype():
 _overflows = [
     ("asarray", lambda: xnp.asarray(2**31)),
     ("asarray_list", lambda: xnp.asarray([1, 2**40])),
+    ("asarray_int8", lambda: xnp.asarray(1000, dtype=xnp.int8)),
+    ("asarray_uint8_negative", lambda: xnp.asarray(-1, dtype=xnp.uint8)),
+    ("scalar_type", lambda: xnp.int8(1000)),
     ("add", lambda: xnp.ones(3, xnp.int32) + 2**40),
-    ("int8_add", lambda: xnp.ones(3, xnp.int8) + 1000),
-    ("uint8_add_negative", lambda: xnp.ones(3, xnp.uint8) + (-1)),
+    ("int8_add", lambda: xnp.ones(3, xnp.int8) + 2**31),  # beyond the weak int32 a Python int is
+    ("float_add", lambda: xnp.ones(3) + 2**31),
+    ("jit_int8_add", lambda: xf.jit(lambda x: x + 2**31)(xnp.ones(3, xnp.int8))),
     ("lax_add", lambda: lax.add(xnp.ones(3, xnp.int32), 2**40)),
-    ("full", lambda: xnp.full(3, 2**33, dtype=xnp.int32)),
+    ("full_no_dtype", lambda: xnp.full(3, 2**33)),
     ("jit_argument", lambda: xf.jit(lambda x: x)(2**40)),
 ]
 
@@ -347,6 +353,72 @@ def test_large_python_ints_fit_their_dtype():
     assert int(xnp.asarray(2**31 - 1)) == 2**31 - 1
     assert int(xnp.asarray(-2**31)) == -2**31
     assert_close(xnp.ones(2, xnp.uint8) + 254, onp.full(2, 255, onp.uint8))
+    # an explicit dtype holds its whole range (JAX: jnp.array(2**32 - 1, dtype=uint32))
+    assert int(xnp.asarray(2**32 - 1, dtype=xnp.uint32)) == 2**32 - 1
+    assert int(xnp.uint32(2**32 - 1)) == 2**32 - 1
+    assert_close(xnp.full(2, 2**32 - 1, dtype=xnp.uint32), onp.full(2, 2**32 - 1, onp.uint32))
+    assert_close(xnp.full(2, 2**40, dtype=xnp.float32), onp.full(2, 2**40, onp.float32))
+
+
+_I8 = onp.array([1, -1, 100], onp.int8)
+_U8 = onp.array([1, 200, 0], onp.uint8)
+
+# As JAX: a Python int is a weak int32 (OverflowError beyond that range), converted to a
+# narrower integer operand's dtype by wrapping modulo 2**bits, eagerly and under jit alike:
+# int8 + 1000 is int8 + (-24); uint8 - 5 is uint8 + 251. Expected values by hand.
+def i8(*v):
+    return onp.array(v, onp.int8)
+
+
+def u8(*v):
+    return onp.array(v, onp.uint8)
+
+
+def b(*v):
+    return onp.array(v, onp.bool_)
+
+
+_wraps = [
+    ("int8_add_1000", lambda x: x + 1000, _I8, i8(-23, -25, 76)),
+    ("int8_radd_1000", lambda x: 1000 + x, _I8, i8(-23, -25, 76)),
+    ("int8_mul_1000", lambda x: x * 1000, _I8, i8(-24, 24, -96)),
+    ("int8_lt_256", lambda x: x < 256, _I8, b(False, True, False)),  # 256 wraps to 0
+    ("int8_eq_255", lambda x: x == 255, _I8, b(False, True, False)),  # 255 wraps to -1
+    ("int8_floordiv_1000", lambda x: x // 1000, _I8, i8(-1, 0, -5)),
+    ("int8_mod_1000", lambda x: x % 1000, _I8, i8(-23, -1, -20)),
+    ("int8_and_1000", lambda x: x & 1000, _I8, i8(0, -24, 96)),
+    ("int8_maximum_1000", lambda x: xnp.maximum(x, 1000), _I8, i8(1, -1, 100)),
+    ("int8_where_1000", lambda x: xnp.where(x > 0, x, 1000), _I8, i8(1, -24, 100)),
+    ("int8_isclose_255", lambda x: xnp.isclose(x, 255), _I8, b(False, True, False)),
+    ("uint8_add_negative", lambda x: x + (-5), _U8, u8(252, 195, 251)),
+    ("uint8_sub_5", lambda x: x - 5, _U8, u8(252, 195, 251)),
+    ("uint8_rsub_5", lambda x: 5 - x, _U8, u8(4, 61, 5)),
+    ("uint8_lt_negative", lambda x: x < -1, _U8, b(True, True, True)),  # -1 wraps to 255
+    ("uint8_sum_initial", lambda x: xnp.sum(x, initial=-5), _U8, onp.uint32(196)),
+    ("uint8_at_set", lambda x: x.at[0].set(-1), _U8, u8(255, 200, 0)),
+    ("uint8_at_add", lambda x: x.at[xnp.asarray([2])].add(-1), _U8, u8(1, 200, 255)),
+    ("int8_full_like", lambda x: xnp.full_like(x, 1000), _I8, i8(-24, -24, -24)),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("fn,x,expected", [w[1:] for w in _wraps], ids=[w[0] for w in _wraps])
+def test_python_int_wraps_to_small_int_dtypes(fn, x, expected, jit):
+    assert_close((xf.jit(fn) if jit else fn)(xnp.asarray(x)), expected)
+
+
+def test_python_int_keeps_its_value_in_float_results():
+    # As JAX: made inexact directly, with no detour through the integer operand's dtype
+    x = xnp.asarray(_I8)
+    assert_close(x / 1000, onp.array([0.001, -0.001, 0.1], onp.float32))
+    assert_close(xnp.logaddexp(x, 1000), onp.full(3, 1000, onp.float32))
+
+
+def test_full_with_an_explicit_integer_dtype_wraps():
+    # As JAX (lax.full converts the value as NumPy's astype does)
+    assert_close(xnp.full(2, 1000, dtype=xnp.int8), onp.full(2, -24, onp.int8))
+    assert_close(xnp.full(2, -1, dtype=xnp.uint8), onp.full(2, 255, onp.uint8))
+    assert_close(xnp.full(2, 2**33 + 5, dtype=xnp.int32), onp.full(2, 5, onp.int32))
 
 
 def test_finfo_iinfo():
@@ -354,3 +426,62 @@ def test_finfo_iinfo():
     assert xnp.finfo(onp.float32).eps == onp.finfo(onp.float32).eps
     assert xnp.finfo(ml_dtypes.float8_e4m3fn).max == 448
     assert xnp.iinfo(onp.int8).min == -128
+
+
+# ---------------------------------------------------------------------------------------
+# JAX's warnings about conversions
+
+_x64_requests = [  # (call, what JAX's message names, requested, result)
+    (lambda: xnp.zeros(3, dtype="float64"), "zeros", "float64", onp.float32),
+    (lambda: xnp.ones(3, dtype=onp.int64), "ones", "int64", onp.int32),
+    (lambda: xnp.full(3, 1, dtype=onp.uint64), "full", "uint64", onp.uint32),
+    (lambda: xnp.zeros(3, dtype=onp.complex128), "zeros", "complex128", onp.complex64),
+    (lambda: xnp.zeros(3, dtype=onp.dtype(float)), "zeros", "float64", onp.float32),
+    (lambda: xnp.array(1.0, dtype=onp.float64), "array", "float64", onp.float32),
+    (lambda: xnp.asarray([1.0], dtype="float64"), "asarray", "float64", onp.float32),
+    (lambda: xnp.float64(1.0), "asarray", "float64", onp.float32),
+    (lambda: xnp.ones(3).astype(onp.float64), "astype", "float64", onp.float32),
+    (lambda: xnp.sum(xnp.ones(3), dtype=onp.float64), "sum", "float64", onp.float32),
+    (lambda: xnp.mean(xnp.ones(3), dtype=onp.float64), "mean", "float64", onp.float32),
+    (lambda: xnp.zeros_like(xnp.ones(2), dtype=onp.float64), "zeros_like", "float64",
+     onp.float32),
+    (lambda: xnp.eye(2, dtype=onp.float64), "eye", "float64", onp.float32),
+    (lambda: xnp.arange(3, dtype=onp.float64), "arange", "float64", onp.float32),
+    (lambda: lax.convert_element_type(xnp.ones(2), onp.float64), "convert_element_type",
+     "float64", onp.float32),
+    (lambda: xf.jit(lambda: xnp.zeros(2, onp.float64))(), "zeros", "float64", onp.float32),
+]
+
+
+@pytest.mark.parametrize("call,op,requested,result", _x64_requests,
+                         ids=[f"{r[1]}_{r[2]}_{i}" for i, r in enumerate(_x64_requests)])
+def test_explicit_64_bit_dtype_warns_without_x64(call, op, requested, result):
+    xf.clear_caches()  # (eager programs warn when traced, as JAX's jitted functions do)
+    message = (f"Explicitly requested dtype {requested} requested in {op} is not available, "
+               f"and will be truncated to dtype {onp.dtype(result).name}")
+    with pytest.warns(UserWarning, match=message):
+        out = call()
+    assert out.dtype == result
+
+
+def test_no_64_bit_warning_without_a_request(x64_mode):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xnp.zeros(3, dtype=float)
+        xnp.zeros(3, dtype=int)
+        xnp.asarray(onp.ones(2))  # a NumPy float64 array is converted, not requested
+        assert xnp.result_type(onp.float64) == (onp.float64 if x64_mode else onp.float32)
+        if x64_mode:
+            assert xnp.zeros(3, dtype="float64").dtype == onp.float64
+
+
+def test_complex_to_real_conversion_warns():
+    z = xnp.asarray([1 + 2j])
+    with pytest.warns(onp.exceptions.ComplexWarning, match="discards the imaginary part"):
+        out = lax.convert_element_type(z, onp.float32)
+    assert_close(out, onp.array([1.0], onp.float32))
+    with pytest.warns(onp.exceptions.ComplexWarning):
+        assert_close(xnp.asarray(z, dtype=onp.float32), onp.array([1.0], onp.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xnp.abs(z), xnp.real(z), lax.convert_element_type(z, onp.complex64)

@@ -1,6 +1,8 @@
 """NumPy indexing: advanced (integer-array and boolean) indices in x[idx] and x.at[idx],
 against NumPy, eagerly and under jit; out-of-bounds modes; gradients; vmap; errors; the
 index-related methods (take, cumsum, nonzero ...)."""
+import warnings
+
 import numpy as onp
 import pytest
 
@@ -169,7 +171,7 @@ def test_fill_mode():
     ints = xnp.arange(4)
     assert_close(ints.at[onp.array([0, 9])].get(mode="fill"),
                  onp.array([0, onp.iinfo(onp.int32).min], onp.int32))
-    # static integers with a mode: no IndexError, the mode decides
+    # static integers out of bounds follow the mode too
     assert_close(x.at[7].get(mode="fill", fill_value=0.0), onp.zeros((4, 5), onp.float32))
     assert_close(x.at[7, 1].get(mode="clip"), _X[2, 1])
     f = xf.jit(lambda a, i: a.at[i].get(mode="fill", fill_value=3.0))
@@ -185,12 +187,90 @@ def test_wrap_negative_indices_false():
     assert_close(y, onp.array([0, 1, 7, 3, 4], onp.float32))
 
 
-def test_static_integer_out_of_bounds_still_raises():
-    x = xnp.asarray(_X)
-    with pytest.raises(IndexError):
-        x[3, [0]]
-    with pytest.raises(IndexError):
-        x.at[[0], 4].set(1.0)
+def _with(a, idx, value):
+    """A copy of NumPy array `a` with a[idx] = value."""
+    a = a.copy()
+    a[idx] = value
+    return a
+
+
+_V = onp.arange(5, dtype=onp.int32)
+_W = onp.arange(12, dtype=onp.int32).reshape(3, 4)
+
+# Static integers out of bounds, as JAX (NumPy raises IndexError): reads clamp (a negative
+# index counts from the end once, then clamps), updates are dropped unless mode="clip".
+# Expected values by hand.
+_static_oob_reads = [
+    ("past_end", lambda x: x[10], _V, 4),
+    ("at_end", lambda x: x[5], _V, 4),
+    ("before_start", lambda x: x[-10], _V, 0),
+    ("numpy_int", lambda x: x[onp.int32(7)], _V, 4),
+    ("row", lambda x: x[5], _W, [8, 9, 10, 11]),
+    ("negative_row", lambda x: x[-5], _W, [0, 1, 2, 3]),
+    ("column", lambda x: x[:, 9], _W, [3, 7, 11]),
+    ("both", lambda x: x[5, -9], _W, 8),
+    ("beside_slice", lambda x: x[-5, 1:3], _W, [1, 2]),
+    ("beside_array", lambda x: x[5, onp.array([0, 1])], _W, [8, 9]),
+    ("with_none_ellipsis", lambda x: x[None, 7, ..., 9], _W, [11]),
+    ("get", lambda x: x.at[10].get(), _V, 4),
+    ("get_clip", lambda x: x.at[-10].get(mode="clip"), _V, 0),
+    ("get_promise_in_bounds", lambda x: x.at[10].get(mode="promise_in_bounds"), _V, 4),
+    ("get_fill", lambda x: x.at[10].get(mode="fill"), _V, onp.iinfo(onp.int32).min),
+    ("get_fill_negative", lambda x: x.at[-10].get(mode="fill", fill_value=-1), _V, -1),
+    ("get_fill_in_bounds", lambda x: x.at[-1].get(mode="fill"), _V, 4),
+]
+_static_oob_updates = [
+    ("set", lambda x: x.at[10].set(9), _V, [0, 1, 2, 3, 4]),
+    ("set_at_end", lambda x: x.at[5].set(9), _V, [0, 1, 2, 3, 4]),
+    ("set_before_start", lambda x: x.at[-6].set(9), _V, [0, 1, 2, 3, 4]),
+    ("add", lambda x: x.at[10].add(9), _V, [0, 1, 2, 3, 4]),
+    ("multiply", lambda x: x.at[10].multiply(3), _V, [0, 1, 2, 3, 4]),
+    ("min", lambda x: x.at[-10].min(-1), _V, [0, 1, 2, 3, 4]),
+    ("apply", lambda x: x.at[10].apply(lambda v: -v), _V, [0, 1, 2, 3, 4]),
+    ("set_clip", lambda x: x.at[10].set(9, mode="clip"), _V, [0, 1, 2, 3, 9]),
+    ("set_clip_negative", lambda x: x.at[-10].set(9, mode="clip"), _V, [9, 1, 2, 3, 4]),
+    ("set_drop", lambda x: x.at[10].set(9, mode="drop"), _V, [0, 1, 2, 3, 4]),
+    ("set_promise_in_bounds", lambda x: x.at[10].set(9, mode="promise_in_bounds"), _V,
+     [0, 1, 2, 3, 4]),
+    ("set_row", lambda x: x.at[5].set(9), _W, _W),
+    ("set_column", lambda x: x.at[1, 5].set(9), _W, _W),
+    ("set_beside_slice", lambda x: x.at[5, 1:3].set(9), _W, _W),
+    ("set_beside_array", lambda x: x.at[5, onp.array([0, 1])].set(9), _W, _W),
+    ("set_strided", lambda x: x.at[::2, 9].set(9), _W, _W),
+    ("add_column_clip", lambda x: x.at[1, 9].add(100, mode="clip"), _W, _with(_W, (1, 3), 107)),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("fn,x,expected", [c[1:] for c in _static_oob_reads + _static_oob_updates],
+                         ids=[c[0] for c in _static_oob_reads + _static_oob_updates])
+def test_static_integer_out_of_bounds(fn, x, expected, jit):
+    assert_close((xf.jit(fn) if jit else fn)(xnp.asarray(x)), onp.asarray(expected, onp.int32))
+
+
+def test_traced_integer_out_of_bounds():
+    # as JAX: a traced integer index out of bounds clamps reads and drops updates
+    x = xnp.asarray(_V)
+    read = xf.jit(lambda a, i: a[i])
+    write = xf.jit(lambda a, i: a.at[i].set(9))
+    for i, got, expected in [(10, 4, _V), (-10, 0, _V), (-2, 3, _with(_V, 3, 9)),
+                             (2, 2, _with(_V, 2, 9))]:
+        assert_close(read(x, i), onp.int32(got))
+        assert_close(write(x, i), expected)
+        assert_close(x.at[xnp.asarray(i)].set(9), expected)  # a concrete 0-d index array
+    rows = xf.jit(lambda a, i: a.at[i, 1:3].multiply(10))
+    assert_close(rows(xnp.asarray(_W), 3), _W)
+    assert_close(rows(xnp.asarray(_W), -1), _with(_W, (2, slice(1, 3)), [90, 100]))
+    assert_close(xf.vmap(lambda r, i: r.at[i].set(0))(xnp.asarray(_W), onp.array([1, 5, -9])),
+                 _with(_W, (0, 1), 0))
+
+
+def test_static_integer_into_an_empty_axis_raises():
+    with pytest.raises(IndexError, match="size 0"):
+        xnp.zeros(0)[0]
+    with pytest.raises(IndexError, match="size 0"):
+        xnp.zeros((0, 3)).at[0].set(1.0)
+    assert xnp.zeros((3, 0))[5].shape == (0,)  # (the axis indexed is not empty: clamped)
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,7 +396,7 @@ def test_update_modes():
                                unique_indices=False)[1], onp.float32(1.0))
     f = xf.jit(lambda a, i: a.at[i].add(1.0, unique_indices=True, indices_are_sorted=True))
     assert_close(f(x, onp.array([0, 2], onp.int32)), onp.array([1, 0, 1, 0], onp.float32))
-    # static integer with a mode: dropped / clipped instead of IndexError
+    # a static integer out of bounds follows the mode too
     assert_close(x.at[7].set(5.0, mode="drop"), onp.zeros(4, onp.float32))
     assert_close(x.at[7].set(5.0, mode="clip"), onp.array([0, 0, 0, 5], onp.float32))
 
@@ -325,12 +405,60 @@ def test_update_dtypes_follow_the_operand():
     ints = xnp.arange(5, dtype=xnp.int32)
     out = ints.at[onp.array([0, 0, 3])].add(2)
     assert out.dtype == onp.int32 and out.tolist() == [4, 1, 2, 5, 4]
-    out = ints.at[onp.array([1, 4])].multiply(1.5)  # computed in float, truncated back
+    with pytest.warns(FutureWarning):  # (as JAX: floats into ints)
+        out = ints.at[onp.array([1, 4])].multiply(1.5)  # computed in float, truncated back
     assert out.dtype == onp.int32 and out.tolist() == [0, 1, 2, 3, 6]
-    small = xnp.zeros(3, xnp.int8).at[[0, 2]].set(onp.array([5, 7]))
+    with pytest.warns(FutureWarning):  # (NumPy's int64 into int8)
+        small = xnp.zeros(3, xnp.int8).at[[0, 2]].set(onp.array([5, 7]))
     assert small.dtype == onp.int8 and small.tolist() == [5, 0, 7]
     weak = xnp.asarray(1.0)
     assert xnp.zeros(3).at[[1]].set(weak).dtype == onp.float32
+
+
+_I3 = onp.arange(3, dtype=onp.int32)
+_unsafe_updates = [  # values JAX casts with a FutureWarning (still cast, as JAX does)
+    ("float_into_int_add", lambda x: x.at[1].add(1.7), _I3, onp.array([0, 2, 2], onp.int32)),
+    ("float_into_int_set", lambda x: x.at[1].set(1.7), _I3, _I3),
+    ("float_array_index", lambda x: x.at[onp.array([1])].multiply(1.5), _I3, _I3),
+    ("int32_into_int8", lambda x: x.at[1].set(onp.int32(5)), _I3.astype(onp.int8),
+     onp.array([0, 5, 2], onp.int8)),
+    ("int_into_bool", lambda x: x.at[1].set(1), onp.zeros(3, bool),
+     onp.array([False, True, False])),
+    ("float32_into_float16", lambda x: x.at[1].set(onp.float32(1.5)),
+     onp.zeros(3, onp.float16), onp.array([0, 1.5, 0], onp.float16)),
+    ("divide_factor", lambda x: x.at[1].divide(2.5), _I3,  # the factor is int(2.5)
+     onp.array([0, 0.5, 2], onp.float32)),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("update,x,expected", [u[1:] for u in _unsafe_updates],
+                         ids=[u[0] for u in _unsafe_updates])
+def test_update_values_of_an_unsafe_type_warn(update, x, expected, jit):
+    with pytest.warns(FutureWarning, match="scatter inputs have incompatible types"):
+        out = (xf.jit(update) if jit else update)(xnp.asarray(x))
+    assert_close(out, expected)
+
+
+def test_update_values_of_a_safe_type_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xnp.arange(3).at[1].set(2)  # a weak Python int
+        xnp.zeros(3, bool).at[1].set(True)
+        xnp.zeros(3, xnp.float16).at[1].add(1.5)  # a weak Python float
+        xnp.arange(3).at[1].set(onp.uint32(2))  # uint32 and int32 promote to int32 (x64 off)
+        xnp.arange(3.0).at[onp.array([0, 2])].set(onp.array([1, 2], onp.int8))
+
+
+def test_at_divide_and_power_follow_jax():
+    # As JAX: x / (ones with the values multiplied in at idx), x ** (the same): an integer
+    # array divided gives floats (repeated indices multiply their values)
+    ints = xnp.arange(4)
+    assert_close(ints.at[1].divide(2), onp.array([0, 0.5, 2, 3], onp.float32))
+    assert_close(ints.at[onp.array([1, 1])].divide(2), onp.array([0, 0.25, 2, 3], onp.float32))
+    assert_close(ints.at[onp.array([2, 2])].power(2), onp.array([0, 1, 16, 3], onp.int32))
+    assert_close(xf.jit(lambda x: x.at[3].power(2))(ints), onp.array([0, 1, 2, 9], onp.int32))
+    assert_close(xnp.arange(3.0).at[2].power(0.5), onp.array([0, 1, onp.sqrt(2)], onp.float32))
 
 
 def test_update_value_shape_mismatch():

@@ -186,7 +186,6 @@ _errors = [
      "same dtypes"),
     ("sort_shapes", lambda: lax.sort([_f, onp.ones(3, onp.float32)]), TypeError, "shape"),
     ("sort_num_keys", lambda: lax.sort([_f, _f], num_keys=3), ValueError, "num_keys"),
-    ("sort_complex_key", lambda: lax.sort(_f.astype(onp.complex64)), TypeError, "complex"),
     ("gather_float_indices", lambda: lax.gather(_f, onp.zeros((2, 1), onp.float32),
                                                 GATHER_ROWS, (1, 3)), TypeError, "integer"),
     ("gather_slice_sizes", lambda: lax.gather(_f, onp.zeros((2, 1), onp.int32), GATHER_ROWS,

@@ -27,7 +27,10 @@ LAYERS = [
     ["xlafront.numpy.", "xlafront.numpy"],
     ["xlafront.array_methods"],
     ["xlafront.autodiff", "xlafront.vmap", "xlafront.callback"],
-    ["xlafront.test_util", "xlafront.api", "xlafront.debug", "xlafront.experimental"],
+    ["xlafront.random", "xlafront.nn.", "xlafront.nn"],
+    ["xlafront.test_util", "xlafront.api", "xlafront.debug", "xlafront.experimental",
+     "xlafront.stages", "xlafront.flatten_util", "xlafront.custom_batching", "xlafront.typing",
+     "xlafront.alias"],
     ["xlafront.demo", "xlafront"],
 ]
 
@@ -38,6 +41,8 @@ LAZY_OK = {
     "jaxlib.mlir": "the MLIR bindings load with the runtime, not at import, for the same reason",
     "logging": "2.5 ms of `import xlafront`; only compile logging and a failed accelerator "
                "write to the log",
+    "sklearn": "the demo's digits data, an optional dependency (xlafront[demo]): without "
+               "it the demo says how to install it",
     "hashlib": "3 ms of `import xlafront` (OpenSSL); only needed to fingerprint a program",
 }
 

@@ -7,13 +7,29 @@
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
 from . import array_methods, lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
-from .api import (ShapeDtypeStruct, block_until_ready, clear_caches, debug_infs,  # noqa: F401
-                  debug_nans, default_backend, default_matmul_precision, device_count,
-                  device_get, device_put, devices, disable_jit, enable_x64, eval_shape, grad,
-                  hessian, jacfwd, jacobian, jacrev, jit, jvp, linearize, local_device_count,
-                  local_devices, log_compiles, make_jaxpr, numpy_rank_promotion, process_count,
-                  process_index, value_and_grad, vjp, vmap)
-from . import debug, experimental, runtime  # noqa: F401
+from .api import (  # noqa: F401
+    Array, NamedSharding, P, Ref, ShapeDtypeStruct, Shard, __version__, allow_f16_reductions,
+    array_garbage_collection_guard, auto_pcast, block_until_ready, check_tracer_leaks,
+    checking_leaks, clear_caches, closure_convert, copy_to_host_async, custom_gradient,
+    debug_infs, debug_key_reuse, debug_nans, default_backend, default_device,
+    default_matmul_precision, default_prng_impl, device_count, device_get, device_put, devices,
+    disable_jit, ds, effects_barrier, empty_ref, enable_checks, enable_custom_prng, enable_x64,
+    ensure_compile_time_eval, eval_shape, explain_cache_misses, float0, free_ref, freeze,
+    fwd_and_bwd, grad, hessian, host_count, host_id, host_ids, jacfwd, jacobian, jacrev,
+    jax2tf_associative_scan_reductions, jit, jvp, legacy_prng_key, linear_transpose,
+    linearize, live_arrays, local_device_count, local_devices, log_compiles,
+    make_array_from_callback, make_array_from_process_local_data,
+    make_array_from_single_device_arrays, make_jaxpr, make_mesh, make_user_context, memory,
+    named_call, named_scope, new_ref, no_execution, no_tracing, numpy_dtype_promotion,
+    numpy_rank_promotion, print_environment_info, process_count, process_index,
+    process_indices, remove_size_one_mesh_axis_from_type, reshard, set_mesh, shard_map, smap,
+    softmax_custom_jvp, thread_guard, threefry_partitionable, transfer_guard,
+    transfer_guard_device_to_device, transfer_guard_device_to_host,
+    transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap)
+from .api import ad_refs as ad  # noqa: F401  (JAX's `jax.ad` namespace of Ref helpers)
+from . import (custom_batching, debug, dtypes, errors, experimental, flatten_util,  # noqa: F401
+               runtime, stages, typing)
+from .alias import install_as_jax  # noqa: F401
 from .callback import pure_callback  # noqa: F401
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
@@ -23,10 +39,12 @@ from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noq
                      TracerBoolConversionError, TracerIntegerConversionError,
                      UnexpectedTracerError)
 
-__version__ = "0.1.0"
-
 
 def __getattr__(name):
-    if name == "Array":
-        return runtime.array_type()
+    if name == "Device":  # jaxlib's class: loaded with the runtime, on first use
+        return runtime.support.device_class()
     raise AttributeError(f"module 'xlafront' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), "Device"})

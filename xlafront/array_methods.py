@@ -2,11 +2,15 @@
 reductions, shape methods, conversions. One definition serves both, so a function behaves
 the same eagerly and under a transformation."""
 
+import warnings
+
 import numpy as np
 
-from . import dtypes, lax, runtime
+from . import devices, dtypes, lax, runtime
 from . import numpy as xnp
 from .core import ShapedArray, Tracer
+from .dispatch import eager
+from .errors import warn
 from .jit import jit
 from .numpy._indexing import _IndexUpdateHelper, getitem
 
@@ -44,10 +48,148 @@ def _forward(name):
     return method
 
 
-def _reshape(self, *shape, order="C"):
+def _reshape(self, *shape, order="C", out_sharding=None):
     if len(shape) == 1 and not isinstance(shape[0], int) and np.iterable(shape[0]):
         shape = shape[0]
-    return xnp.reshape(self, shape, order=order)
+    if out_sharding is not None:
+        return xnp.reshape(self, shape, order, out_sharding=out_sharding)
+    return xnp.reshape(self, shape, order)
+
+
+def _compress(self, condition, axis=None, *, out=None, size=None, fill_value=0):
+    return xnp.compress(condition, self, axis, out=out, size=size, fill_value=fill_value)
+
+
+def _round_operator(self, ndigits=None):
+    """round(x) and round(x, ndigits): as for Python floats, no ndigits gives integers."""
+    out = xnp.round(self, ndigits or 0)
+    return out if ndigits is not None else lax.convert_element_type(out, dtypes.default_int())
+
+
+def _contains(self, item):
+    """`item in x`, as JAX: x must be 1-D and item a scalar."""
+    if item is None or isinstance(item, str):
+        raise TypeError(f"Array.__contains__: unsupported operand type {type(item).__name__}")
+    if self.ndim != 1:
+        raise ValueError(f"Array.__contains__: the array must be one-dimensional, got shape "
+                         f"{self.shape}")
+    if np.ndim(item) != 0:
+        raise ValueError(f"Array.__contains__: the query value must be a scalar, got shape "
+                         f"{np.shape(item)}")
+    return xnp.any(xnp.equal(self, item))
+
+
+def _array_namespace(self, *, api_version=None):
+    if api_version is not None and api_version != "2024.12":
+        raise ValueError(f"__array_namespace__: api_version={api_version!r} is not available; "
+                         f"the available version is '2024.12'")
+    return xnp
+
+
+def _array_module(self, types):
+    """NEP 37's module dispatch: xlafront.numpy for arrays it handles."""
+    handled = (Tracer, np.ndarray, type(self))
+    return xnp if all(issubclass(t, handled) for t in types) else NotImplemented
+
+
+def _not_flat(self):
+    raise NotImplementedError("Arrays do not implement the arr.flat property (as in JAX): "
+                              "consider arr.flatten() instead")
+
+
+# view and byteswap reinterpret the bits: as unsigned integers of the element's width, split
+# into narrower ones or joined into wider ones (least significant first: the byte order of
+# the little-endian machines XLA runs on).
+
+def _uint(itemsize):
+    return np.dtype(f"uint{8 * itemsize}")
+
+
+def _as_uint(x):
+    if x.dtype == dtypes.bool_:
+        return lax.convert_element_type(x, np.uint8)
+    return lax.bitcast_convert_type(x, _uint(x.dtype.itemsize))
+
+
+def _from_uint(u, dtype):
+    return lax.ne(u, np.zeros((), u.dtype)) if dtype == dtypes.bool_ else \
+        lax.bitcast_convert_type(u, dtype)
+
+
+def _split_uint(u, k):
+    """(..., n) unsigned -> (..., n, k) unsigned of 1/k the width."""
+    bits = 8 * u.dtype.itemsize // k
+    parts = [lax.convert_element_type(lax.shift_right_logical(u, np.array(bits * i, u.dtype)),
+                                      _uint(u.dtype.itemsize // k)) for i in range(k)]
+    return lax.concatenate([lax.expand_dims(p, (u.ndim,)) for p in parts], u.ndim)
+
+
+def _join_uint(parts):
+    """(..., n, k) unsigned -> (..., n) unsigned of k times the width."""
+    k, wide = parts.shape[-1], _uint(parts.dtype.itemsize * parts.shape[-1])
+    out = None
+    for i in range(k):
+        part = lax.reshape(lax.slice_in_dim(parts, i, i + 1, 1, parts.ndim - 1), parts.shape[:-1])
+        part = lax.shift_left(lax.convert_element_type(part, wide),
+                              np.array(8 * parts.dtype.itemsize * i, wide))
+        out = part if out is None else lax.bitwise_or(out, part)
+    return out
+
+
+@eager(static_argnames=("dtype", "type"))
+def _view(self, dtype=None, type=None):  # noqa: A002 (NumPy's name)
+    """The same bytes read as `dtype`; the last axis grows or shrinks by the ratio of the
+    item sizes (as NumPy's view, and JAX's)."""
+    if type is not None:
+        raise NotImplementedError("view: the `type` argument is not supported")
+    if dtype is None:
+        return self
+    dtype = dtypes.check_dtype(dtype, "view")
+    src = self.dtype
+    if self.ndim == 0:
+        if src.itemsize != dtype.itemsize:
+            raise ValueError(f"view: a 0-d array can only be viewed as a dtype of the same "
+                             f"size ({src.name} has {src.itemsize} bytes, {dtype.name} "
+                             f"{dtype.itemsize})")
+        return lax.reshape(_view(lax.reshape(self, (1,)), dtype), ())
+    if (self.shape[-1] * src.itemsize) % dtype.itemsize:
+        raise ValueError(f"view: the last axis ({self.shape[-1]} x {src.itemsize} bytes) is "
+                         f"not a whole number of {dtype.name} ({dtype.itemsize} bytes); to "
+                         f"change to a larger dtype its size must divide the bytes of the "
+                         f"last axis")
+    if src == dtype:
+        return self
+    lead = self.shape[:-1]
+    if dtypes.kind(src) == "c":  # as (real, imag) pairs of floats
+        parts = [lax.expand_dims(f(self), (self.ndim,)) for f in (lax.real, lax.imag)]
+        pairs = lax.concatenate(parts, self.ndim)
+        return _view(lax.reshape(pairs, lead + (2 * self.shape[-1],)), dtype)
+    if dtypes.kind(dtype) == "c":
+        floats = _view(self, np.dtype(f"float{4 * dtype.itemsize}"))
+        pairs = lax.reshape(floats, floats.shape[:-1] + (floats.shape[-1] // 2, 2))
+        real, imag = (lax.reshape(lax.slice_in_dim(pairs, i, i + 1, 1, pairs.ndim - 1),
+                                  pairs.shape[:-1]) for i in (0, 1))
+        return lax.complex(real, imag)
+    u = _as_uint(self)
+    if src.itemsize > dtype.itemsize:
+        k = src.itemsize // dtype.itemsize
+        u = lax.reshape(_split_uint(u, k), lead + (self.shape[-1] * k,))
+    elif src.itemsize < dtype.itemsize:
+        k = dtype.itemsize // src.itemsize
+        u = _join_uint(lax.reshape(u, lead + (self.shape[-1] // k, k)))
+    return _from_uint(u, dtype)
+
+
+@eager
+def _byteswap(self):
+    """The bytes of every element in reverse order."""
+    if dtypes.kind(self.dtype) == "c":
+        return lax.complex(_byteswap(lax.real(self)), _byteswap(lax.imag(self)))
+    width = self.dtype.itemsize
+    if width == 1:
+        return self
+    parts = _split_uint(_as_uint(self), width)
+    return _from_uint(_join_uint(lax.rev(parts, (parts.ndim - 1,))), self.dtype)
 
 
 def _transpose(self, *axes):
@@ -62,6 +204,11 @@ def _astype(self, dtype, copy=False, device=None):
         # convert_element_type drops the imaginary part (right for complex -> real float);
         # complex -> bool must be `x != 0`, as in JAX's jnp.astype.
         return lax.ne(self, np.zeros((), self.dtype))
+    if dtypes.kind(self.dtype) == "c" and dtypes.kind(dtype) != "c":
+        warn("Casting from complex to real dtypes will soon raise a ValueError. Please first "
+             "use jnp.real or jnp.imag to take the real/imaginary component of your input.",
+             DeprecationWarning)
+        return lax.convert_element_type(lax.real(self), dtype)
     return lax.convert_element_type(self, dtype)
 
 
@@ -102,7 +249,8 @@ _shared = {
     "T": property(lambda self: xnp.transpose(self)),
     "mT": property(lambda self: xnp.matrix_transpose(self)),
     "real": property(_unop("real")), "imag": property(_unop("imag")),
-    "reshape": _reshape, "transpose": _transpose, "astype": _astype,
+    "reshape": _reshape, "transpose": _transpose, "astype": _astype, "view": _view,
+    "byteswap": _byteswap,
     "ravel": _forward("ravel"), "flatten": _forward("ravel"), "squeeze": _forward("squeeze"),
     "swapaxes": _forward("swapaxes"), "conj": _forward("conj"), "conjugate": _forward("conj"),
     "clip": _forward("clip"), "round": _forward("round"), "dot": _forward("dot"),
@@ -112,7 +260,14 @@ _shared = {
     "std": _forward("std"), "all": _forward("all"), "any": _forward("any"),
     "argmax": _forward("argmax"), "argmin": _forward("argmin"),
     "take": _forward("take"), "cumsum": _forward("cumsum"), "cumprod": _forward("cumprod"),
-    "nonzero": _forward("nonzero"),
+    "nonzero": _forward("nonzero"), "ptp": _forward("ptp"), "trace": _forward("trace"),
+    "diagonal": _forward("diagonal"), "searchsorted": _forward("searchsorted"),
+    "argpartition": _forward("argpartition"), "choose": _forward("choose"),
+    "compress": _compress, "flat": property(_not_flat),
+    "copy": lambda self: self,  # (tracers: values are immutable; Arrays copy the buffer)
+    "__copy__": lambda self: self.copy(), "__deepcopy__": lambda self, memo: self.copy(),
+    "__round__": _round_operator, "__contains__": _contains,
+    "__array_namespace__": _array_namespace, "__array_module__": _array_module,
     "nbytes": property(lambda self: self.size * self.dtype.itemsize),
     "itemsize": property(lambda self: self.dtype.itemsize),
     "__array_priority__": 100,
@@ -207,6 +362,47 @@ def _devices(self):
     return {runtime.array_device(self)}
 
 
+class Shard:
+    """One device's part of an Array: the whole array here (xlafront Arrays live on one
+    device)."""
+
+    def __init__(self, device, index, replica_id, data):
+        self.device, self.index, self.replica_id, self.data = device, index, replica_id, data
+
+    def __repr__(self):
+        return (f"Shard(device={self.device!r}, index={self.index}, "
+                f"replica_id={self.replica_id}, data={self.data})")
+
+
+def _shards(self):
+    return [Shard(runtime.array_device(self), (slice(None),) * self.ndim, 0, self)]
+
+
+def _to_device(self, device, *, stream=None):
+    if stream is not None:
+        raise NotImplementedError("to_device: the `stream` argument is not supported")
+    return devices.device_put(self, device)
+
+
+def _deprecated(name, hint):
+    def fail(self):
+        raise AttributeError(f"arr.{name} has been deprecated (as in JAX). Use {hint}")
+    return property(fail)
+
+
+def _sharding_later(name):
+    def fail(self):
+        raise NotImplementedError(f"Array.{name} is not supported yet: xlafront Arrays live on "
+                                  f"one device; shardings and layouts come later")
+    return property(fail)
+
+
+def _numpy_dtype(self):
+    warnings.warn("Implicit conversion of an array to a dtype is deprecated (as in JAX); "
+                  "rather than dtype=arr use dtype=arr.dtype", DeprecationWarning, stacklevel=2)
+    return self.dtype
+
+
 def _format(self, spec):
     if self.ndim == 0:
         return format(_value(self).item(), spec)
@@ -232,6 +428,18 @@ _concrete = {
     "copy_to_host_async": runtime.copy_to_host_async,
     "__reduce__": lambda self: (_rebuild, (_value(self).copy(), self.aval.weak_type)),
     "__dlpack__": lambda self, *a, **k: _value(self).__dlpack__(*a, **k),
+    # (the DLPack export above hands over a host copy, so its device is the host's)
+    "__dlpack_device__": lambda self: _value(self).__dlpack_device__(),
+    "__hex__": lambda self: hex(_index(self)), "__oct__": lambda self: oct(_index(self)),
+    "__numpy_dtype__": property(_numpy_dtype),
+    "tobytes": lambda self, order="C": _value(self).tobytes(order),
+    "to_device": _to_device, "committed": property(runtime.is_committed),
+    "addressable_shards": property(_shards), "global_shards": property(_shards),
+    "is_fully_addressable": property(lambda self: True),  # (one device, this process's)
+    "is_fully_replicated": property(lambda self: True),
+    "device_buffer": _deprecated("device_buffer", "arr.addressable_data(0)"),
+    "device_buffers": _deprecated("device_buffers", "[x.data for x in arr.addressable_shards]"),
+    "format": _sharding_later("format"),
     "__module__": "xlafront",
 }
 

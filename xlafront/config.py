@@ -33,11 +33,51 @@ class Config:
                  "compilation_cache_dir": _default_cache_dir(),
                  "compilation_cache_max_size": 1 << 30,  # bytes; -1: no limit
                  "persistent_cache_min_compile_time_secs": 0.0,
-                 "persistent_cache_min_entry_size_bytes": 0}
+                 "persistent_cache_min_entry_size_bytes": 0,
+                 # where new arrays and jit go: a Device, "cpu"/"gpu", or None (the first
+                 # local device of the default backend); see devices.py
+                 "default_device": None,
+                 # jaxlib's transfer guards (None: jaxlib's default, "allow"); see devices.py
+                 "transfer_guard": None, "transfer_guard_host_to_device": None,
+                 "transfer_guard_device_to_device": None,
+                 "transfer_guard_device_to_host": None,
+                 "array_garbage_collection_guard": None, "thread_guard": False,
+                 # JAX's remaining options, at JAX's defaults; see _unsupported
+                 "allow_f16_reductions": True, "check_tracer_leaks": False,
+                 "enable_checks": False, "explain_cache_misses": False, "no_tracing": False,
+                 "no_execution": False, "numpy_dtype_promotion": "standard",
+                 "softmax_custom_jvp": False, "debug_key_reuse": False,
+                 "enable_custom_prng": False, "default_prng_impl": "threefry2x32",
+                 "threefry_partitionable": True, "legacy_prng_key": "allow",
+                 "auto_pcast": True, "remove_size_one_mesh_axis_from_type": False,
+                 "jax2tf_associative_scan_reductions": False}
+
+    # Options xlafront knows but does not implement yet: setting one to anything but its
+    # default raises NotImplementedError with the reason (reading it gives the default).
+    _unsupported = {
+        "allow_f16_reductions": "refusing float16/bfloat16 sums is not implemented",
+        "check_tracer_leaks": "leak checking after each trace is not implemented (an "
+                              "escaped tracer still raises UnexpectedTracerError when used)",
+        "enable_checks": "xlafront's internal invariant checks are not wired to this option",
+        "no_execution": "refusing to run compiled programs is not implemented",
+        "numpy_dtype_promotion": "only the standard promotion lattice is implemented",
+        "softmax_custom_jvp": "nn.softmax's alternative derivative rule is not implemented",
+        "debug_key_reuse": "PRNG key reuse checking comes with the random module",
+        "enable_custom_prng": "custom PRNG implementations come with the random module",
+        "default_prng_impl": "PRNG implementations other than threefry2x32 come with the "
+                             "random module",
+        "threefry_partitionable": "the PRNG's partitionable variant comes with the random "
+                                  "module",
+        "legacy_prng_key": "raw PRNG key checks come with the random module",
+        "auto_pcast": "meshes and varying manual axes are not supported yet",
+        "remove_size_one_mesh_axis_from_type": "meshes are not supported yet",
+        "jax2tf_associative_scan_reductions": "jax2tf is not part of xlafront",
+    }
 
     def __init__(self):
         object.__setattr__(self, "_values", dict(self._defaults))
         object.__setattr__(self, "_hooks", {})
+        object.__setattr__(self, "_validators", {})
 
     def _key(self, name):
         key = name[4:] if name.startswith("jax_") else name
@@ -47,9 +87,19 @@ class Config:
         return key
 
     # the values an option accepts, where not every value is meaningful
+    _guard_levels = (None, "allow", "log", "disallow", "log_explicit", "disallow_explicit")
     _choices = {"numpy_rank_promotion": ("allow", "warn", "raise"),
                 "default_matmul_precision": (None, "default", "high", "highest", "bfloat16",
-                                             "tensorfloat32", "float32", "fastest")}
+                                             "tensorfloat32", "float32", "fastest"),
+                "transfer_guard": _guard_levels, "transfer_guard_host_to_device": _guard_levels,
+                "transfer_guard_device_to_device": _guard_levels,
+                "transfer_guard_device_to_host": _guard_levels,
+                "array_garbage_collection_guard": (None, "allow", "log", "fatal"),
+                "thread_guard": (False, True),
+                "numpy_dtype_promotion": ("standard", "strict"),
+                "legacy_prng_key": ("allow", "warn", "error"),
+                "default_prng_impl": ("threefry2x32", "threefry4x32", "rbg", "unsafe_rbg",
+                                      "philox2x32", "philox4x32")}
 
     def update(self, name, value):
         """Sets option `name` (with or without the "jax_" prefix) to `value`."""
@@ -57,6 +107,12 @@ class Config:
         if key in self._choices and value not in self._choices[key]:
             raise ValueError(f"config.update: {name} must be one of {self._choices[key]}, "
                              f"got {value!r}")
+        if key in self._unsupported and value != self._defaults[key]:
+            raise NotImplementedError(
+                f"config.update: {name}={value!r} is not supported by xlafront yet: "
+                f"{self._unsupported[key]}. Only the default, {self._defaults[key]!r}, is.")
+        for validate in self._validators.get(key, ()):
+            validate(value)
         self._values[key] = value
         for hook in self._hooks.get(key, ()):
             hook(value)
@@ -67,6 +123,11 @@ class Config:
     def on_change(self, name, hook):
         """Calls `hook(value)` whenever `name` changes (used by the runtime)."""
         self._hooks.setdefault(self._key(name), []).append(hook)
+
+    def on_validate(self, name, validate):
+        """Calls `validate(value)` before `name` changes; it raises to refuse the value
+        (for checks that need a higher layer, such as what a Device is)."""
+        self._validators.setdefault(self._key(name), []).append(validate)
 
     def __getattr__(self, name):
         try:
@@ -82,7 +143,9 @@ config = Config()
 
 # Options that change what tracing produces or what running a program checks: part of
 # every jit key (jit's own and jaxlib's C++ dispatcher's), as enable_x64 is.
-TRACE_OPTIONS = ("debug_nans", "debug_infs", "default_matmul_precision", "numpy_rank_promotion")
+# default_device is one too: it decides where a call with uncommitted arguments compiles for.
+TRACE_OPTIONS = ("debug_nans", "debug_infs", "default_matmul_precision", "numpy_rank_promotion",
+                 "default_device")
 
 
 def trace_context():

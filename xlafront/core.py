@@ -16,7 +16,7 @@ import numpy as np
 
 from . import dtypes
 from .pretty import pp_jaxpr
-from .errors import (ConcretizationTypeError, TracerArrayConversionError,
+from .errors import (ConcretizationTypeError, JaxprTypeError, TracerArrayConversionError,
                      TracerBoolConversionError, TracerIntegerConversionError,
                      UnexpectedTracerError)
 
@@ -329,23 +329,24 @@ def _flat_values(x):
 
 def typecheck_jaxpr(jaxpr):
     """Checks that every variable is defined before use and every equation's output types
-    are what its primitive's abstract evaluation says; raises TypeError otherwise."""
+    are what its primitive's abstract evaluation says; raises JaxprTypeError (a TypeError)
+    otherwise."""
     defined = set(jaxpr.constvars) | set(jaxpr.invars)
     for i, eqn in enumerate(jaxpr.eqns):
         for x in eqn.inputs:
             if type(x) is Var and x not in defined:
-                raise TypeError(f"typecheck: equation {i} ({eqn.prim}) reads an undefined "
+                raise JaxprTypeError(f"typecheck: equation {i} ({eqn.prim}) reads an undefined "
                                 f"variable of type {x.aval.str_short()}")
         expected = eqn.prim.abstract_eval(*[x.aval for x in eqn.inputs], **eqn.params)
         got = [v.aval for v in eqn.outvars]
         if [a.strip_weak_type() for a in expected] != [a.strip_weak_type() for a in got]:
-            raise TypeError(f"typecheck: equation {i} ({eqn.prim}) produces "
+            raise JaxprTypeError(f"typecheck: equation {i} ({eqn.prim}) produces "
                             f"{[a.str_short() for a in got]} but its inputs give "
                             f"{[a.str_short() for a in expected]}")
         defined.update(eqn.outvars)
     for x in jaxpr.outvars:
         if type(x) is Var and x not in defined:
-            raise TypeError("typecheck: an output variable is never defined")
+            raise JaxprTypeError("typecheck: an output variable is never defined")
     return True
 
 

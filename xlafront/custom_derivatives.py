@@ -140,6 +140,13 @@ class custom_jvp:
         self.jvp = None
         self.symbolic_zeros = False
 
+    def __getattr__(self, name):
+        """The wrapped function's other attributes (e.g. custom_vmap's def_vmap beneath a
+        custom_vjp), as JAX's custom-derivative wrappers forward them."""
+        if name == "fun":
+            raise AttributeError(name)
+        return getattr(self.fun, name)
+
     def defjvp(self, jvp, symbolic_zeros=False):
         """Sets the rule `jvp(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)`."""
         self.jvp = jvp
@@ -334,6 +341,13 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd = self.bwd = None
         self.symbolic_zeros = False
+
+    def __getattr__(self, name):
+        """The wrapped function's other attributes (e.g. custom_vmap's def_vmap beneath a
+        custom_vjp), as JAX's custom-derivative wrappers forward them."""
+        if name == "fun":
+            raise AttributeError(name)
+        return getattr(self.fun, name)
 
     def defvjp(self, fwd, bwd, symbolic_zeros=False):
         """`fwd(*args) -> (output, residuals)`, `bwd(*nondiff_args, residuals, g) -> tuple

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from . import core, dtypes, runtime
+from . import core, runtime
 from .config import config
 from .errors import user_facing
 from .core import bind, get_aval, param_key, register_eager_apply
@@ -93,17 +93,17 @@ _current_trace, _eval_trace = core.current_trace, core.eval_trace
 
 def _scalars_may_be_traced(args):
     """Whether the Python scalars among args may become traced values: floats and complex
-    always; ints and bools only beside an inexact array (else their value decides range
-    checks and promotion)."""
+    always; ints and bools when they fit int32 (a larger int must reach the plain path,
+    where converting it raises OverflowError as in JAX). Their values decide nothing else:
+    an int is a weak int32 that a narrower integer operand's dtype wraps, in a compiled
+    program as on the plain path (int8 + 1000 is int8 + -24)."""
     for a in args:
         if type(a) is int or type(a) is bool:
             break
     else:
         return True
     ints = [a for a in args if type(a) in (builtins.int, builtins.bool)]
-    return (builtins.all(-2**31 <= a < 2**31 for a in ints) and
-            builtins.any(type(a) in _aval_handlers and dtypes.is_inexact(a.dtype)
-                         for a in args))
+    return builtins.all(-2**31 <= a < 2**31 for a in ints)
 
 
 def _dynamic_ok(x):

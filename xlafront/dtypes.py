@@ -10,6 +10,7 @@ import ml_dtypes
 import numpy as np
 
 from .config import config
+from .errors import warn
 
 bool_ = np.dtype(np.bool_)
 int8, int16, int32, int64 = map(np.dtype, (np.int8, np.int16, np.int32, np.int64))
@@ -64,8 +65,10 @@ def canonicalize(dtype):
     return dtype
 
 
-def check_dtype(dtype, op="astype"):
-    """Resolves a user-supplied dtype (None, Python type, string, np.dtype) or raises TypeError."""
+def check_dtype(dtype, op="astype", warn_x64=True):
+    """Resolves a user-supplied dtype (None, Python type, string, np.dtype) or raises
+    TypeError. As JAX, an explicitly requested 64-bit type with x64 off warns that it
+    becomes its 32-bit counterpart (`warn_x64=False` for queries such as result_type)."""
     if dtype is None:
         return None
     if dtype is builtins.int:
@@ -75,11 +78,17 @@ def check_dtype(dtype, op="astype"):
     if dtype is builtins.complex:
         return default_complex()
     try:
-        dtype = np.dtype(dtype)
+        requested = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{op}: {dtype!r} is not a valid dtype; pass a NumPy dtype such as "
                         "'float32', np.int32 or xlafront.numpy.bfloat16") from None
-    return canonicalize(dtype)
+    dtype = canonicalize(requested)
+    if warn_x64 and dtype != requested:
+        warn(f"Explicitly requested dtype {requested.name} requested in {op} is not "
+             f"available, and will be truncated to dtype {dtype.name}. To enable more "
+             "dtypes, set the jax_enable_x64 configuration option or the JAX_ENABLE_X64 "
+             "shell environment variable.")
+    return dtype
 
 
 def default_int():
@@ -96,6 +105,20 @@ def default_float():
 
 def default_complex():
     return complex128 if x64_enabled() else complex64
+
+
+def to_inexact(dtype):
+    """The type JAX computes inexact functions of `dtype` in: `dtype` itself if inexact,
+    else float32 (bools, integers up to 32 bits) or float64 (64-bit integers, with x64)."""
+    dtype = np.dtype(dtype)
+    if is_inexact(dtype):
+        return dtype
+    return canonicalize(float64 if dtype.itemsize == 8 else float32)
+
+
+def to_numeric(dtype):
+    """`dtype`, or the default integer type for bool (what arithmetic on booleans uses)."""
+    return default_int() if np.dtype(dtype) == bool_ else np.dtype(dtype)
 
 
 _python_scalar_kind = {builtins.bool: bool_, builtins.int: "i", builtins.float: "f",
@@ -118,8 +141,11 @@ def check_python_int(x, dtype):
     """Raises OverflowError, as JAX does, when a Python int does not fit its dtype."""
     info = np.iinfo(dtype)
     if not info.min <= x <= info.max:
-        raise OverflowError(f"Python int {x} too large to convert to {dtype.name}; "
-                            f"use an explicit dtype such as np.int64 with x64 enabled")
+        if dtype == default_int():  # the weak type of a Python int
+            hint = "" if x64_enabled() else ("; use an explicit dtype such as np.int64 with "
+                                             "x64 enabled")
+            raise OverflowError(f"Python int {x} too large to convert to {dtype.name}{hint}")
+        raise OverflowError(f"Python integer {x} out of bounds for {dtype.name}")
 
 
 # JAX's promotion lattice: each type maps to the types just above it. "i*", "f*", "c*" are
@@ -214,9 +240,10 @@ def _promote(dtypes_and_weak):
     return out, weak and out != bool_
 
 
-def result_type(*args):
+def result_type(*args, return_weak_type_flag=False):
     """NumPy-style `result_type` for arrays, scalars and dtypes, following JAX's lattice.
-    Arrays (xlafront's, tracers, NumPy's) count by their `dtype` and `weak_type`."""
+    Arrays (xlafront's, tracers, NumPy's) count by their `dtype` and `weak_type`; with
+    `return_weak_type_flag`, (dtype, whether the result is weakly typed)."""
     pairs = []
     for a in args:
         if isinstance(a, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
@@ -224,12 +251,60 @@ def result_type(*args):
         elif hasattr(a, "dtype") and not isinstance(a, type):
             pairs.append((canonicalize(a.dtype), bool(getattr(a, "weak_type", False))))
         else:
-            pairs.append((check_dtype(a, "result_type"), False))
-    return promote_types(*pairs)[0]
+            pairs.append((check_dtype(a, "result_type", warn_x64=False), False))
+    dtype, weak = promote_types(*pairs)
+    return (dtype, weak) if return_weak_type_flag else dtype
+
+
+def canonicalize_dtype(dtype, allow_extended_dtype=False):
+    """The dtype arrays of `dtype` get (64-bit types become 32-bit with x64 off)."""
+    if _extended_type(dtype) is not None:
+        if not allow_extended_dtype:
+            raise ValueError(f"canonicalize_dtype: {dtype} is an extended dtype; pass "
+                             "allow_extended_dtype=True")
+        return dtype
+    return check_dtype(dtype, "canonicalize_dtype", warn_x64=False)
+
+
+def scalar_type_of(x):
+    """The Python scalar type (bool, int, float or complex) matching x's dtype."""
+    return {"b": builtins.bool, "i": builtins.int, "u": builtins.int, "f": builtins.float,
+            "c": builtins.complex}[kind(result_type(x))]
+
+
+def itemsize_bits(dtype):
+    """The size of one element of `dtype` in bits."""
+    return np.dtype(dtype).itemsize * 8
+
+
+class extended(np.generic):
+    """The abstract scalar type of JAX's extended dtypes (such as PRNG key dtypes): an
+    extended dtype object's `.type` subclasses it, so `issubdtype(d, extended)` holds."""
+
+
+class prng_key(extended):
+    """The abstract scalar type of PRNG key dtypes: `issubdtype(key.dtype, prng_key)`."""
+
+
+class TypePromotionError(ValueError):
+    """Raised where two dtypes may not be promoted together (JAX's name)."""
+
+
+def _extended_type(dtype):
+    """The scalar type of an extended dtype object (it has `.type` subclassing `extended`),
+    or None for ordinary dtypes."""
+    t = getattr(dtype, "type", None)
+    return t if isinstance(t, type) and issubclass(t, extended) else None
 
 
 def issubdtype(a, b):
-    """Like np.issubdtype, with bfloat16 and the float8 types counted as floating."""
+    """Like np.issubdtype, with bfloat16 and the float8 types counted as floating, and
+    extended dtypes (PRNG keys) under `extended` / `prng_key`."""
+    special = _extended_type(a) or (a if isinstance(a, type) and issubclass(a, extended) else None)
+    if special is not None:
+        return isinstance(b, type) and issubclass(special, b) or a == b
+    if isinstance(b, type) and issubclass(b, extended):
+        return False
     a = np.dtype(a) if not isinstance(a, type) or not issubclass(a, np.generic) else np.dtype(a)
     if isinstance(b, type) and issubclass(b, np.generic) and b in (np.floating, np.inexact, np.number, np.generic):
         if a in floats:

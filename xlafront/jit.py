@@ -136,6 +136,8 @@ def _merge_args(dyn_args, dyn_kwargs, statics):
 def _trace(fun, args, kwargs, static_argnums, static_argnames, transform):
     """(ClosedJaxpr, out_tree, flat dynamic leaves, in_tree, statics) of fun on these args."""
     name = getattr(fun, "__name__", "fun")
+    if transform == "jit" and config.read("no_tracing"):
+        raise RuntimeError(f"re-tracing function {name} for `jit`, but 'no_tracing' is set")
     dyn_args, dyn_kwargs, statics = _split_args(args, kwargs, static_argnums, static_argnames, name)
     leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
     debug = debug_info(fun, transform, args, kwargs, static_argnums, static_argnames)
@@ -336,6 +338,8 @@ class _JitInfo:
         entry = self.cache.get(key)
         if entry is None:
             reason = self._explain_miss(key)
+            if config.read("explain_cache_misses"):
+                runtime.logger().warning("TRACING CACHE MISS at %s: %s", self.name, reason)
             closed, out_tree, leaves, avals, _, _, module, kept, callbacks = self.lower(args,
                                                                                      kwargs)
             compiled = runtime.Compiled(runtime.compile(module, device, callbacks), device,

@@ -202,8 +202,9 @@ def _location(eqn):
     info = eqn.source_info
     if info is None:
         return ir.Location.name(eqn.prim.name)
-    filename, line, _ = info
-    return ir.Location.name(eqn.prim.name, childLoc=ir.Location.file(filename, line, 0))
+    filename, line, _, scopes = info  # scopes: the enclosing named_scope names
+    return ir.Location.name("/".join((*scopes, eqn.prim.name)),
+                            childLoc=ir.Location.file(filename, line, 0))
 
 
 def lower_jaxpr_body(module_context, jaxpr, consts, args):

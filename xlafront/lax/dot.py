@@ -132,7 +132,7 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     (lhs_batch, rhs_batch)); the result is batch + lhs free + rhs free dimensions."""
     (lc, rc), (lb, rb) = dimension_numbers
     dnums = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
-    pref = None if preferred_element_type is None else dtypes.check_dtype(preferred_element_type)
+    pref = None if preferred_element_type is None else dtypes.check_dtype(preferred_element_type, "dot_general")
     return bind(dot_general_p, lhs, rhs, dimension_numbers=dnums,
                 precision=_precision_names(precision), preferred_element_type=pref)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..core import bind, get_aval
+from ..errors import warn
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..interpreters.lax_ops import lax_ops
@@ -666,9 +667,13 @@ convert_element_type_p = primitive("convert_element_type", _convert_abstract, _c
 
 
 def convert_element_type(x, new_dtype, weak_type=False):
-    """x converted to `new_dtype` (complex -> real drops the imaginary part)."""
+    """x converted to `new_dtype` (complex -> real drops the imaginary part, with NumPy's
+    ComplexWarning, as in JAX)."""
     new_dtype = dtypes.check_dtype(new_dtype, "convert_element_type")
     aval = get_aval(x)
+    if dtypes.kind(aval.dtype) == "c" and dtypes.kind(new_dtype) != "c":
+        warn("Casting complex values to real discards the imaginary part",
+             np.exceptions.ComplexWarning)
     if aval.dtype == new_dtype and aval.weak_type == weak_type and is_array_value(x):
         return x
     return bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=bool(weak_type))

@@ -23,7 +23,7 @@ def _sort_abstract(*operands, dimension, is_stable, num_keys):
         raise ValueError(f"sort: num_keys={num_keys} must be between 1 and the number of "
                          f"operands {len(operands)}")
     for x in operands[:num_keys]:
-        check_kinds("sort", x, "biuf")
+        check_kinds("sort", x, "biufc")
     return list(operands)
 
 
@@ -33,10 +33,19 @@ def _sort_lowering(ctx, *operands, dimension, is_stable, num_keys):
                       is_stable=is_stable)
 
     def less_than(*args):
-        # Lexicographic "less than" over the keys; floats use a total order so NaNs go last.
-        result = None
-        for k in reversed(range(num_keys)):
+        # Lexicographic "less than" over the keys, and over the (real, imaginary) parts of
+        # a complex key, as in JAX and NumPy; floats use a total order so NaNs go last.
+        keys = []
+        for k in range(num_keys):
             a, b, dtype = args[2 * k], args[2 * k + 1], avals[k].dtype
+            if dtypes.kind(dtype) == "c":
+                part = np.dtype(np.float32 if dtype == dtypes.complex64 else np.float64)
+                keys += [(L.hlo.real(a), L.hlo.real(b), part),
+                         (L.hlo.imag(a), L.hlo.imag(b), part)]
+            else:
+                keys.append((a, b, dtype))
+        result = None
+        for a, b, dtype in reversed(keys):
             total = "TOTALORDER" if dtypes.kind(dtype) == "f" else None
             if total:
                 a, b = _canonical_float_key(a, dtype), _canonical_float_key(b, dtype)

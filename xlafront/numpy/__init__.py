@@ -7,23 +7,24 @@ Array([0., 2., 4.], dtype=float32)
 Every function computing arrays from arrays runs eagerly as one compiled program per
 signature (`xlafront.dispatch.eager`) and under a transformation as plain traced lax. The
 modules import in one order, each only from those before it:
-_util < _ufuncs < _manip < _creation < _reductions < _indexing < this package.
+_util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < this package.
 """
 import numpy as _onp
 
 from .. import dtypes as _dtypes
-from .. import runtime as _runtime
 from ..core import get_aval as _get_aval
+from ..devices import Array as _Array
 from ..dtypes import finfo, iinfo, issubdtype, result_type
 from ._creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
                         ones, ones_like, zeros, zeros_like)
 from ._indexing import argwhere, flatnonzero, nonzero, take, take_along_axis
-from ._manip import (argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
-                     broadcast_arrays, broadcast_to, clip, column_stack, concat, concatenate, dot,
-                     dstack, expand_dims, flip, fliplr, flipud, hstack, inner, matmul,
-                     matrix_transpose, moveaxis, ndim, outer, pad, permute_dims, ravel, repeat,
-                     reshape, roll, row_stack, select, shape, size, sort, split, squeeze, stack,
-                     swapaxes, tensordot, tile, transpose, tri, tril, triu, vdot, vstack, where)
+from ._manip import (argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
+                     broadcast_arrays, broadcast_to, choose, clip, column_stack, concat,
+                     concatenate, diagonal, dot, dstack, expand_dims, flip, fliplr, flipud,
+                     hstack, inner, matmul, matrix_transpose, moveaxis, ndim, outer, pad,
+                     permute_dims, ravel, repeat, reshape, roll, row_stack, searchsorted, select,
+                     shape, size, sort, split, squeeze, stack, swapaxes, tensordot, tile,
+                     transpose, tri, tril, triu, vdot, vstack)
 from ._reductions import (allclose, amax, amin, argmax, argmin, array_equal, count_nonzero,
                           cumprod, cumsum, isclose, mean, prod, std, var)
 from ._reductions import all_ as all  # noqa: A004 (NumPy's names)
@@ -31,6 +32,7 @@ from ._reductions import any_ as any  # noqa: A004
 from ._reductions import max_ as max  # noqa: A004
 from ._reductions import min_ as min  # noqa: A004
 from ._reductions import sum_ as sum  # noqa: A004
+from ._setops import compress, ptp, trace, unique, where
 from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
                       arctanh, around, bitwise_and, bitwise_invert, bitwise_not, bitwise_or,
                       bitwise_xor, cbrt, ceil, conj, conjugate, copysign, cos, cosh, deg2rad,
@@ -42,6 +44,7 @@ from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, ar
                       rad2deg, radians, real, reciprocal, remainder, right_shift, rint, sign,
                       signbit, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc)
 from ._ufuncs import absolute as abs  # noqa: A004
+from ._ufuncs import divmod_ as divmod  # noqa: A004
 from ._ufuncs import round_ as round  # noqa: A004
 from ._util import array, asarray
 from ._util import broadcast_shapes as _broadcast_shapes
@@ -98,7 +101,8 @@ inexact, floating, complexfloating = _onp.inexact, _onp.floating, _onp.complexfl
 
 
 def promote_types(a, b):
-    return _dtypes.promote_types((_dtypes.check_dtype(a), False), (_dtypes.check_dtype(b), False))[0]
+    return _dtypes.promote_types((_dtypes.check_dtype(a, warn_x64=False), False),
+                                 (_dtypes.check_dtype(b, warn_x64=False), False))[0]
 
 
 def can_cast(from_, to, casting="safe"):
@@ -120,41 +124,38 @@ def isscalar(element):
         return False
 
 
-def __getattr__(name):
-    if name == "ndarray":
-        return _runtime.array_type()
-    raise AttributeError(f"module 'xlafront.numpy' has no attribute {name!r}")
+ndarray = _Array  # JAX's jnp.ndarray is jax.Array: arrays and traced values are instances
 
-
-# (`ndarray`, the Array type, is left out: it loads the runtime, which `import *` should not)
 __all__ = [
     "abs", "absolute", "add", "all", "allclose", "amax", "amin", "angle", "any", "arange",
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "argmax",
-    "argmin", "argsort", "argwhere", "around", "array", "array_equal", "array_split",
-    "asarray", "atleast_1d", "atleast_2d", "atleast_3d", "bfloat16", "bitwise_and",
-    "bitwise_invert", "bitwise_not", "bitwise_or", "bitwise_xor", "bool_", "broadcast_arrays",
-    "broadcast_shapes", "broadcast_to", "can_cast", "cbrt", "cdouble", "ceil", "clip",
-    "column_stack", "complex128", "complex64", "complex_", "complexfloating", "concat",
-    "concatenate", "conj", "conjugate", "copysign", "cos", "cosh", "count_nonzero", "csingle",
-    "cumprod", "cumsum", "deg2rad", "degrees", "divide", "dot", "double", "dstack", "dtype",
-    "e", "empty", "empty_like", "equal", "euler_gamma", "exp", "exp2", "expand_dims", "expm1",
-    "eye", "fabs", "finfo", "fix", "flatnonzero", "flip", "fliplr", "flipud", "float16",
-    "float32", "float64", "float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fn",
-    "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "float_",
-    "float_power", "floating", "floor", "floor_divide", "fmod", "full", "full_like", "generic",
-    "greater", "greater_equal", "half", "heaviside", "hstack", "hypot", "identity", "iinfo",
-    "imag", "inexact", "inf", "inner", "int16", "int32", "int64", "int8", "int_", "integer",
-    "invert", "isclose", "iscomplexobj", "isfinite", "isinf", "isnan", "isscalar",
-    "issubdtype", "left_shift", "less", "less_equal", "linspace", "log", "log1p", "logaddexp",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "matmul", "matrix_transpose",
-    "max", "maximum", "mean", "min", "minimum", "mod", "moveaxis", "multiply", "nan", "ndim",
-    "negative", "newaxis", "nextafter", "nonzero", "not_equal", "number", "ones", "ones_like",
-    "outer", "pad", "permute_dims", "pi", "positive", "power", "prod", "promote_types",
+    "argmin", "argpartition", "argsort", "argwhere", "around", "array", "array_equal",
+    "array_split", "asarray", "atleast_1d", "atleast_2d", "atleast_3d", "bfloat16",
+    "bitwise_and", "bitwise_invert", "bitwise_not", "bitwise_or", "bitwise_xor", "bool_",
+    "broadcast_arrays", "broadcast_shapes", "broadcast_to", "can_cast", "cbrt", "cdouble",
+    "ceil", "choose", "clip", "column_stack", "complex128", "complex64", "complex_",
+    "complexfloating", "compress", "concat", "concatenate", "conj", "conjugate", "copysign",
+    "cos", "cosh", "count_nonzero", "csingle", "cumprod", "cumsum", "deg2rad", "degrees",
+    "diagonal", "divide", "divmod", "dot", "double", "dstack", "dtype", "e", "empty", "empty_like",
+    "equal", "euler_gamma", "exp", "exp2", "expand_dims", "expm1", "eye", "fabs", "finfo",
+    "fix", "flatnonzero", "flip", "fliplr", "flipud", "float16", "float32", "float64",
+    "float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fn", "float8_e4m3fnuz",
+    "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "float_", "float_power", "floating",
+    "floor", "floor_divide", "fmod", "full", "full_like", "generic", "greater",
+    "greater_equal", "half", "heaviside", "hstack", "hypot", "identity", "iinfo", "imag",
+    "inexact", "inf", "inner", "int16", "int32", "int64", "int8", "int_", "integer", "invert",
+    "isclose", "iscomplexobj", "isfinite", "isinf", "isnan", "isscalar", "issubdtype",
+    "left_shift", "less", "less_equal", "linspace", "log", "log1p", "logaddexp", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "matmul", "matrix_transpose", "max", "maximum",
+    "mean", "min", "minimum", "mod", "moveaxis", "multiply", "nan", "ndim", "negative",
+    "newaxis", "nextafter", "nonzero", "not_equal", "number", "ones", "ones_like", "outer",
+    "pad", "permute_dims", "pi", "positive", "power", "prod", "promote_types", "ptp",
     "rad2deg", "radians", "ravel", "real", "reciprocal", "remainder", "repeat", "reshape",
-    "result_type", "right_shift", "rint", "roll", "round", "row_stack", "select", "shape",
-    "sign", "signbit", "signedinteger", "sin", "single", "sinh", "size", "sort", "split",
-    "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "take",
-    "take_along_axis", "tan", "tanh", "tensordot", "tile", "transpose", "tri", "tril", "triu",
-    "true_divide", "trunc", "uint", "uint16", "uint32", "uint64", "uint8", "unsignedinteger",
-    "var", "vdot", "vstack", "where", "zeros", "zeros_like",
+    "result_type", "right_shift", "rint", "roll", "round", "row_stack", "searchsorted",
+    "select", "shape", "sign", "signbit", "signedinteger", "sin", "single", "sinh", "size",
+    "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum",
+    "swapaxes", "take", "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace",
+    "transpose", "tri", "tril", "triu", "true_divide", "trunc", "uint", "uint16", "uint32",
+    "uint64", "uint8", "unique", "unsignedinteger", "var", "vdot", "vstack", "where", "zeros",
+    "zeros_like", "ndarray",
 ]

@@ -15,20 +15,25 @@ __all__ = ["arange", "empty", "empty_like", "eye", "full", "full_like", "identit
            "ones", "ones_like", "zeros", "zeros_like"]
 
 
-def _dtype_or(dtype, default):
-    return dtypes.check_dtype(dtype) if dtype is not None else default
+def _dtype_or(dtype, default, op):
+    return dtypes.check_dtype(dtype, op) if dtype is not None else default
 
 
 @eager(static_argnames=("shape", "dtype"))
 def full(shape, fill_value, dtype=None):
     """An array of `shape` filled with `fill_value`."""
     shape = concrete_shape(shape, "full")
+    dtype = _dtype_or(dtype, None, "full")
+    if type(fill_value) is int and dtype is not None:
+        # As JAX: converted on the host, so it need only fit `dtype` (full(2, 2**40,
+        # float32)); an integer dtype wraps it (full(2, 1000, int8) is -24, as `astype`)
+        fill_value = np.asarray(fill_value).astype(dtype)
     fill_aval = get_aval(fill_value) if not isinstance(fill_value, (list, tuple)) else None
     if fill_aval is None:
         fill_value = asarray(fill_value, dtype)
         fill_aval = get_aval(fill_value)
     weak = dtype is None and fill_aval.weak_type  # full(shape, 2.0) is weak, as in JAX
-    dtype = _dtype_or(dtype, fill_aval.dtype)
+    dtype = fill_aval.dtype if dtype is None else dtype
     if fill_aval.shape != ():
         return broadcast_to(asarray(fill_value, dtype), shape)
     value = convert("full", fill_value, fill_aval, dtype, weak)
@@ -39,22 +44,22 @@ def full(shape, fill_value, dtype=None):
 
 @eager(static_argnames=("shape", "dtype"))
 def zeros(shape, dtype=None):
-    return full(shape, 0, _dtype_or(dtype, dtypes.default_float()))
+    return full(shape, 0, _dtype_or(dtype, dtypes.default_float(), "zeros"))
 
 
 @eager(static_argnames=("shape", "dtype"))
 def ones(shape, dtype=None):
-    return full(shape, 1, _dtype_or(dtype, dtypes.default_float()))
+    return full(shape, 1, _dtype_or(dtype, dtypes.default_float(), "ones"))
 
 
 @eager(static_argnames=("shape", "dtype"))
 def empty(shape, dtype=None):
-    return zeros(shape, dtype)
+    return full(shape, 0, _dtype_or(dtype, dtypes.default_float(), "empty"))
 
 
 def _like(op, a, dtype, shape):
     aval = get_aval(a)
-    return (_dtype_or(dtype, aval.dtype),
+    return (_dtype_or(dtype, aval.dtype, op),
             aval.shape if shape is None else concrete_shape(shape, op))
 
 
@@ -109,7 +114,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = operator.index(concrete_or_error(num, "linspace num"))
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
-    dtype = dtypes.check_dtype(dtype) if dtype is not None else dtypes.default_float()
+    dtype = _dtype_or(dtype, dtypes.default_float(), "linspace")
     compute = dtypes.default_float() if dtypes.kind(dtype) not in "fc" else dtype
     start, stop = asarray(start, compute), asarray(stop, compute)
     div = (num - 1) if endpoint else num
@@ -136,7 +141,7 @@ def eye(N, M=None, k=0, dtype=None):
     M = N if M is None else operator.index(concrete_or_error(M, "eye M"))
     if N < 0 or M < 0:
         raise ValueError(f"eye: negative dimensions are not allowed, got N={N}, M={M}")
-    dtype = _dtype_or(dtype, dtypes.default_float())
+    dtype = _dtype_or(dtype, dtypes.default_float(), "eye")
     rows = lax.broadcasted_iota(dtypes.int32, (N, M), 0)
     cols = lax.broadcasted_iota(dtypes.int32, (N, M), 1)
     return lax.convert_element_type(lax.eq(lax.add(rows, np.int32(k)), cols), dtype)
@@ -144,4 +149,4 @@ def eye(N, M=None, k=0, dtype=None):
 
 @eager(static_argnames=("n", "dtype"))
 def identity(n, dtype=None):
-    return eye(n, dtype=dtype)
+    return eye(n, dtype=_dtype_or(dtype, dtypes.default_float(), "identity"))

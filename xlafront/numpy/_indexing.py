@@ -8,11 +8,13 @@
   them) become one `gather` (updates: one `scatter`), with NumPy's rules: index arrays
   broadcast together; their dimensions stand where the first advanced index stands, or at
   the front when advanced indices are separated by a slice, None or Ellipsis.
-- Negative indices count from the end. Out-of-bounds array indices are clamped for reads
-  (JAX's default, mode="promise_in_bounds"/"clip") or give `fill_value` (mode="fill"), and
-  are dropped by scatter updates (mode="drop", the default); static integers out of bounds
-  raise IndexError as in NumPy. Updates at basic indices without a `mode` are one
-  `dynamic_update_slice`, which (like reads) clamps a traced out-of-bounds start.
+- Negative indices count from the end. Out-of-bounds indices, static integers included
+  (JAX's rule; NumPy raises IndexError), are clamped for reads (JAX's default,
+  mode="promise_in_bounds"/"clip": x[10] of 5 elements is x[4]) or give `fill_value`
+  (mode="fill"), and are dropped by updates (mode="drop", the default; "clip" clamps).
+  Only an integer into an axis of size 0 raises IndexError. Updates at basic indices without
+  a `mode` are one `dynamic_update_slice`, kept from writing at a traced out-of-bounds
+  start (which it would clamp) by a select.
 - A boolean mask must be concrete (known while tracing): under jit/vmap `x[mask]` would
   have a value-dependent shape (NonConcreteBooleanIndexError; use `where`).
 """
@@ -25,8 +27,8 @@ import numpy as np
 from .. import dtypes, lax
 from ..core import Tracer, aval_handlers, concrete_or_error, get_aval
 from ..dispatch import eager, scalar_array
-from ..errors import ConcretizationTypeError, user_facing
-from ._ufuncs import power
+from ..errors import ConcretizationTypeError, user_facing, warn
+from ._ufuncs import power, true_divide
 from ._util import (array_like, asarray, aval_or_error, broadcast_shapes, broadcast_to_shape,
                     canonical_axis, contains_arrays, convert, named, promote_dtypes)
 
@@ -66,9 +68,11 @@ def _expand(op, idx, ndim):
     return idx
 
 
-def _plan(op, shape, idx):
+def _plan(op, shape, idx, drop_out_of_bounds=False):
     """Per dimension: ('int', index) or ('slice', start, stop, step, length); plus the
-    positions of new axes in the output."""
+    positions of new axes in the output. A static integer out of bounds is clamped, as JAX
+    reads do (x[10] of 5 elements is x[4]); with `drop_out_of_bounds` (updates, which JAX
+    drops there) the result is None instead."""
     idx = _expand(op, idx, len(shape))
     dims, new_axes, out_pos = [], [], 0
     d = 0
@@ -89,9 +93,13 @@ def _plan(op, shape, idx):
         else:
             if not isinstance(i, Tracer) and not hasattr(i, "aval"):
                 k = operator.index(i)
+                if n == 0:
+                    raise IndexError(f"{op}: index {k} is out of bounds for axis {d} with size 0")
                 if not -n <= k < n:
-                    raise IndexError(f"{op}: index {k} is out of bounds for axis {d} with size {n}")
-                i = k % n if n else k
+                    if drop_out_of_bounds:
+                        return None
+                    k = min(max(k + n if k < 0 else k, 0), n - 1)
+                i = k % n
             dims.append(("int", i))
         d += 1
     while d < len(shape):
@@ -380,7 +388,7 @@ def _broadcast_indices(op, arrays):
             for a in arrays], shape
 
 
-def _gather_plan(op, shape, entries, normalize=True, check_static=True):
+def _gather_plan(op, shape, entries, normalize=True):
     """The gather computing x[idx] (JAX's `_index_to_gather`, rewritten): advanced indices
     (integer arrays, booleans, and integers beside them) broadcast together and their
     dimensions go where the first one stands, or to the front when they are separated by a
@@ -427,12 +435,6 @@ def _gather_plan(op, shape, entries, normalize=True, check_static=True):
     # 3. The advanced indices, broadcast together.
     advanced = any(kind == "array" and get_aval(value).ndim for kind, value, _, _ in items)
     adv_pos = [p for p, (kind, _, _, _) in enumerate(items) if advanced and kind in ("int", "array")]
-    for kind, value, axis, _ in items:
-        if kind == "int" and check_static:
-            n = shape[axis]
-            if not -n <= value < n:
-                raise IndexError(f"{op}: index {value} is out of bounds for axis {axis} with "
-                                 f"size {n}")
     if advanced:
         ranks = [items[p][3] for p in adv_pos]
         contiguous = all(b - a == 1 for a, b in zip(ranks, ranks[1:]))
@@ -702,7 +704,7 @@ def getitem(x, idx, *, indices_are_sorted=False, unique_indices=False, mode=None
     """x[idx] with NumPy's basic and advanced indexing. Basic indices (integers, slices,
     None, Ellipsis) slice; integer and boolean arrays gather. As in JAX, out-of-bounds
     array indices are clamped (mode=None, 'promise_in_bounds' or 'clip') or give
-    `fill_value` (mode='fill'); static integers out of bounds raise IndexError. Eagerly,
+    `fill_value` (mode='fill'), static integers too (x[10] of 5 elements is x[4]). Eagerly,
     an index of integers, slices, None, Ellipsis and integer Arrays runs as one compiled
     program per signature."""
     __tracebackhide__ = True  # noqa: F841
@@ -744,8 +746,7 @@ def _getitem(x, idx, *, indices_are_sorted=False, unique_indices=False, mode=Non
         dims, new_axes = _plan(op, aval.shape, _basic_index(entries))
         region, dims = _region(x, dims)
         return lax.reshape(region, _final_shape(dims, new_axes))
-    plan = _gather_plan(op, aval.shape, entries, normalize_indices,
-                        check_static=gmode in (None, lax.GatherScatterMode.PROMISE_IN_BOUNDS))
+    plan = _gather_plan(op, aval.shape, entries, normalize_indices)
     fill_value = _fill_scalar(fill_value)
     y = lax.expand_dims(x, plan.scalar_bool_dims) if plan.scalar_bool_dims else x
     if math.prod(plan.slice_shape) == 0:
@@ -803,6 +804,16 @@ class _IndexUpdateRef:
                 wrap_negative_indices):
         __tracebackhide__ = True  # noqa: F841
         x = self.array
+        if kind in ("divide", "power"):
+            # As JAX: x / (ones with the values multiplied in at idx), x ** (...); so the
+            # quotient of integers is a float array
+            ones = lax.broadcast_in_dim(np.ones((), get_aval(x).dtype), get_aval(x).shape, ())
+            factor = _IndexUpdateRef(ones, self.index)._update(
+                "multiply", values, indices_are_sorted, unique_indices, mode,
+                wrap_negative_indices)
+            return (true_divide if kind == "divide" else power)(x, factor)
+        values = array_like(values)
+        _warn_unsafe_cast(x, values)
         if type(x) in aval_handlers:
             if (not indices_are_sorted and not unique_indices and mode is None
                     and wrap_negative_indices):
@@ -818,8 +829,10 @@ class _IndexUpdateRef:
                         return _scatter_eager(kind, x, key, arrays, values, options)
                     if not arrays:
                         shape = x.shape
-                        dims, new_axes = _plan(f"at[].{kind}", shape, self.index)
-                        if not _is_strided(dims):
+                        planned = _plan(f"at[].{kind}", shape, self.index,
+                                        drop_out_of_bounds=True)
+                        if planned is not None and not _is_strided(planned[0]):
+                            dims, new_axes = planned
                             layout, starts = _layout(shape, dims)
                             return _basic_update(kind, x, layout, tuple(new_axes), values,
                                                  *starts)
@@ -883,9 +896,26 @@ class _IndexUpdateRef:
 
 
 _combine = {"set": None, "add": lax.add, "subtract": lax.sub, "multiply": lax.mul,
-            "divide": lax.div, "power": power, "min": lax.min, "max": lax.max}
+            "min": lax.min, "max": lax.max}
 _scatter_fns = {"set": lax.scatter, "add": lax.scatter_add, "subtract": lax.scatter_add,
                 "multiply": lax.scatter_mul, "min": lax.scatter_min, "max": lax.scatter_max}
+
+
+def _warn_unsafe_cast(x, values):
+    """JAX's FutureWarning for update values of a type that x's dtype does not hold under
+    the promotion rules (floats into integers, int32 into int8, ints into bools); they are
+    still cast, as in JAX. A weak Python scalar counts as its kind (1.5 into ints warns, 1
+    does not)."""
+    try:
+        v = get_aval(values)
+    except TypeError:
+        return  # (the update reports what is wrong with the values)
+    x_dtype = get_aval(x).dtype
+    if dtypes.promote_types((v.dtype, v.weak_type), (x_dtype, False))[0] != x_dtype:
+        warn(f"scatter inputs have incompatible types: cannot safely cast value from "
+             f"dtype={v.dtype.name} to dtype={x_dtype.name} with the standard dtype "
+             f"promotion. In future JAX releases this will result in an error.",
+             FutureWarning)
 
 
 def _broadcast_values(op, y, shape):
@@ -944,14 +974,18 @@ def _scatter_update(kind, x, idx, values, *, indices_are_sorted=False, unique_in
     entries = _parse(op, aval.shape, idx)
     smode = _parse_mode(mode)
     if _is_basic(entries) and normalize_indices and smode is None:
-        dims, new_axes = _plan(op, aval.shape, _basic_index(entries))
-        if not _is_strided(dims):
-            return _update_slice(op, x, aval, dims, new_axes, values, _combine[kind])
-    plan = _gather_plan(op, aval.shape, entries, normalize_indices,
-                        check_static=smode in (None, lax.GatherScatterMode.PROMISE_IN_BOUNDS))
+        # (a static index out of bounds takes the scatter, which drops the update as JAX)
+        planned = _plan(op, aval.shape, _basic_index(entries), drop_out_of_bounds=True)
+        if planned is not None and not _is_strided(planned[0]):
+            dims, new_axes = planned
+            out = _update_slice(op, x, aval, dims, new_axes, values, _combine[kind])
+            # dynamic_update_slice clamps a traced start; JAX drops such an update instead
+            inside = _traced_in_bounds(dims, aval.shape)
+            return out if inside is None else lax.select(inside, out, x)
+    plan = _gather_plan(op, aval.shape, entries, normalize_indices)
     if math.prod(plan.slice_shape) == 0:
         return x
-    (xp, y), dtype = promote_dtypes(op, x, values)
+    (xp, y), _ = promote_dtypes(op, x, values)
     y = _broadcast_values(op, y, plan.slice_shape)
     if plan.newaxis_dims:
         y = lax.squeeze(y, plan.newaxis_dims)
@@ -966,20 +1000,27 @@ def _scatter_update(kind, x, idx, values, *, indices_are_sorted=False, unique_in
                                          scatter_dims_to_operand_dims=dn.start_index_map)
     params = dict(indices_are_sorted=indices_are_sorted or plan.unique,
                   unique_indices=unique_indices or plan.unique, mode=smode)
-    if kind in ("divide", "power"):  # as JAX: x / prod(values at idx), x ** prod(...)
-        ones = lax.broadcast_in_dim(np.ones((), dtype), get_aval(xp).shape, ())
-        factor = lax.scatter_mul(ones, indices, y, sdnums, **params)
-        out = _combine[kind](xp, factor)
-    else:
-        if kind == "subtract":
-            y = lax.neg(y)
-        out = _scatter_fns[kind](xp, indices, y, sdnums, **params)
+    if kind == "subtract":
+        y = lax.neg(y)
+    out = _scatter_fns[kind](xp, indices, y, sdnums, **params)
     if plan.scalar_bool_dims:
         out = lax.squeeze(out, plan.scalar_bool_dims)
     out_aval = get_aval(out)
     if out_aval.dtype != aval.dtype or out_aval.weak_type != aval.weak_type:
         out = lax.convert_element_type(out, aval.dtype, aval.weak_type)
     return out
+
+
+def _traced_in_bounds(dims, shape):
+    """Whether the traced integer indices among `dims` (a basic plan) are all within their
+    axes (negative ones counting from the end), as a traced bool; None if there are none."""
+    inside, idx_dtype = None, _index_dtype(shape)
+    for spec, n in zip(dims, shape):
+        if spec[0] == "int" and not isinstance(spec[1], int):
+            i = _prepare(spec[1], n, idx_dtype, False)  # (a dtype that holds -n and n)
+            ok = lax.bitwise_and(lax.ge(i, -n), lax.lt(i, n))
+            inside = ok if inside is None else lax.bitwise_and(inside, ok)
+    return inside
 
 
 def _update_slice(op, x, aval, dims, new_axes, values, combine):

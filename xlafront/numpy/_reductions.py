@@ -8,7 +8,7 @@ from ..dispatch import eager
 from ._manip import where as where_
 from ._ufuncs import add, equal, isfinite, isnan, logical_and, logical_or, maximum, minimum, multiply
 from ._util import (array_like, asarray, aval_or_error, broadcast_to_shape, canonical_axes,
-                    canonical_axis, convert, named, promote_inexact, scalar_of)
+                    canonical_axis, convert, named, promote_args, promote_inexact, scalar_of)
 
 __all__ = ["all_", "allclose", "amax", "amin", "any_", "argmax", "argmin", "array_equal",
            "count_nonzero", "cumprod", "cumsum", "isclose", "max_", "mean", "min_", "prod",
@@ -88,11 +88,12 @@ def _where_count(aval, axes, axis, where, keepdims, dtype):
 
 @eager(static_argnames=("axis", "dtype", "keepdims"))
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
-    """Arithmetic mean; integer inputs average in the default float type."""
+    """Arithmetic mean; integer inputs average in float32 (float64 for 64-bit ones), as
+    in JAX."""
     a, aval = _as_array_like("mean", a)
     axes = canonical_axes("mean", axis, aval.ndim)
-    target = dtypes.check_dtype(dtype) if dtype is not None else (
-        aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.default_float())
+    target = dtypes.check_dtype(dtype, "mean") if dtype is not None else \
+        dtypes.to_inexact(aval.dtype)
     total = sum_(a, axis=axis, dtype=target, keepdims=keepdims, where=where)
     return lax.div(total, _where_count(aval, axes, axis, where, keepdims, target))
 
@@ -104,8 +105,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, 
         ddof = correction
     a, aval = _as_array_like("var", a)
     axes = canonical_axes("var", axis, aval.ndim)
-    target = dtypes.check_dtype(dtype) if dtype is not None else (
-        aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.default_float())
+    target = dtypes.check_dtype(dtype, "var") if dtype is not None else \
+        dtypes.to_inexact(aval.dtype)
     x = convert("var", a, aval, target, False)
     centered = lax.sub(x, broadcast_to_shape(mean(x, axis=axis, keepdims=True, where=where),
                                              aval.shape))
@@ -149,7 +150,8 @@ argmin = _arg_reduction("argmin", lax.argmin)
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b| where both are finite; infinities are close only to
     themselves, NaNs to nothing (unless equal_nan). Integers compare as floats, as in NumPy."""
-    a, b = promote_inexact("isclose", a, b, full_broadcast=True)
+    # (promoted first, as in JAX: a Python int beside int8 values wraps before the compare)
+    a, b = promote_inexact("isclose", *promote_args("isclose", a, b), full_broadcast=True)
     diff = lax.abs(lax.sub(a, b))
     real_dtype = get_aval(diff).dtype
     tol = lax.add(np.array(atol, real_dtype), lax.mul(np.array(rtol, real_dtype), lax.abs(b)))

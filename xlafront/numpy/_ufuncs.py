@@ -1,13 +1,15 @@
 """Elementwise NumPy functions. Each family shares one maker: promote the arguments with
 JAX's lattice and broadcasting, then call the lax primitive."""
+import operator
+
 import numpy as np
 
 from .. import dtypes, lax
-from ..core import get_aval
+from ..core import Tracer, get_aval
 from ..dispatch import eager
 from ..lax.base import is_array_value
 from ._util import (_python_scalars, asarray, aval_or_error, convert, named, promote_args,
-                    promote_inexact)
+                    promote_inexact, promote_numeric)
 
 __all__ = ["absolute", "add", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
            "arctan", "arctan2", "arctanh", "around", "bitwise_and", "bitwise_invert",
@@ -24,11 +26,13 @@ __all__ = ["absolute", "add", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
            "tan", "tanh", "true_divide", "trunc"]
 
 
-def _binary(name, lax_fn, kinds=None, inexact=False):
-    promote = promote_inexact if inexact else promote_args
+def _binary(name, lax_fn, kinds=None, inexact=False, numeric=False):
+    """A binary ufunc; `numeric`: booleans compute in the default integer type, and both
+    operands come at the full shape (the division family selects between them)."""
+    promote = promote_numeric if numeric else promote_inexact if inexact else promote_args
 
     def ufunc(x1, x2):
-        x, y = promote(name, x1, x2)
+        x, y = promote(name, x1, x2, full_broadcast=numeric)
         if kinds is not None:
             kind = dtypes.kind(get_aval(x).dtype)
             if kind not in kinds:
@@ -48,7 +52,7 @@ def _unary(name, lax_fn, inexact=False, kinds=None):
             raise TypeError(f"{name}: unsupported dtype {aval.dtype.name}; {name} accepts "
                             f"{_kind_text(kinds)} inputs only")
         if inexact and not dtypes.is_inexact(aval.dtype):
-            x = convert(name, x, aval, dtypes.default_float(), aval.weak_type)
+            x = convert(name, x, aval, dtypes.to_inexact(aval.dtype), aval.weak_type)
         result = lax_fn(x)
         return result if is_array_value(result) else asarray(result)  # identities on NumPy input
 
@@ -95,77 +99,124 @@ logical_or = _binary("logical_or", lambda x, y: lax.bitwise_or(_to_bool(x), _to_
 logical_xor = _binary("logical_xor", lambda x, y: lax.bitwise_xor(_to_bool(x), _to_bool(y)))
 
 
+def _nonzero_divisor(y):
+    """An integer divisor with 0 made 1, as JAX does: x % 0 and fmod(x, 0) are 0, x // 0
+    is what XLA's division gives (-1) stepped down where the signs differ."""
+    if dtypes.kind(get_aval(y).dtype) not in "iu":
+        return y
+    return lax.select(lax.eq(y, 0), lax.add(lax.mul(y, 0), 1), y)
+
+
+# (constants below are Python scalars, which lax gives the operand's dtype and weak type:
+# floor_divide(7, 2) stays weakly typed, as in JAX)
+
 def _floor_divide(x, y):
-    dtype = get_aval(x).dtype
-    if dtypes.kind(dtype) in "iu":
+    kind = dtypes.kind(get_aval(x).dtype)
+    if kind == "u":
+        return lax.div(x, y)
+    if kind == "i":
+        # C division truncates; NumPy floors: step down where the signs differ (JAX compares
+        # sign(), so that x // 0 is -2 for x != 0 as in JAX) and the rest is not 0
         quotient = lax.div(x, y)
-        if dtypes.kind(dtype) == "u":
-            return quotient
-        # C division truncates; NumPy floors: step down where signs differ and rest != 0
-        zero = np.zeros((), dtype)
-        rest = lax.rem(x, y)
-        fix = lax.bitwise_and(lax.ne(rest, zero), lax.ne(lax.lt(x, zero), lax.lt(y, zero)))
-        return lax.select(fix, lax.sub(quotient, np.ones((), dtype)), quotient)
-    return lax.floor(lax.div(x, y))
+        fix = lax.bitwise_and(lax.ne(lax.sign(x), lax.sign(y)), lax.ne(lax.rem(x, y), 0))
+        return lax.select(fix, lax.sub(quotient, 1), quotient)
+    return _float_divmod(x, y)[0]
+
+
+def _float_divmod(x, y):
+    """(x // y, x % y) for floats as CPython's float_divmod (and JAX): the quotient from the
+    exact remainder, so 1.0 // 0.1 is 9.0 (floor(1.0 / 0.1) would give 10.0)."""
+    mod = lax.rem(x, y)
+    div = lax.div(lax.select(lax.eq(y, 0.0), x, lax.sub(x, mod)), y)
+    fix = lax.bitwise_and(lax.ne(mod, 0), lax.ne(lax.sign(y), lax.sign(mod)))
+    return (lax.round(lax.select(fix, lax.sub(div, 1), div), 0),
+            lax.select(fix, lax.add(mod, y), mod))
 
 
 def _remainder(x, y):
-    dtype = get_aval(x).dtype
+    y = _nonzero_divisor(y)
     rest = lax.rem(x, y)
-    if dtypes.kind(dtype) == "u":
+    if dtypes.kind(get_aval(x).dtype) == "u":
         return rest
-    zero = np.zeros((), dtype)
-    fix = lax.bitwise_and(lax.ne(rest, zero), lax.ne(lax.lt(rest, zero), lax.lt(y, zero)))
+    fix = lax.bitwise_and(lax.ne(rest, 0), lax.ne(lax.sign(rest), lax.sign(y)))
     return lax.select(fix, lax.add(rest, y), rest)
 
 
-floor_divide = _binary("floor_divide", _floor_divide, kinds="iuf")
-remainder = mod = _binary("remainder", _remainder, kinds="iuf")
-fmod = _binary("fmod", lax.rem, kinds="iuf")
+floor_divide = _binary("floor_divide", _floor_divide, kinds="iuf", numeric=True)
+remainder = mod = _binary("remainder", _remainder, kinds="iuf", numeric=True)
+fmod = _binary("fmod", lambda x, y: lax.rem(x, _nonzero_divisor(y)), kinds="iuf", numeric=True)
+
+
+@eager
+@named("divmod")
+def divmod_(x1, x2):
+    """(x1 // x2, x1 % x2) elementwise, as NumPy's divmod."""
+    x, y = promote_numeric("divmod", x1, x2)
+    if dtypes.kind(get_aval(x).dtype) in "iu":
+        return floor_divide(x, y), remainder(x, y)
+    if dtypes.kind(get_aval(x).dtype) == "c":
+        raise TypeError("divmod: complex inputs are not supported")
+    return _float_divmod(x, y)
 
 
 def _int_power(x, y):
-    """x ** y for integer arrays by square-and-multiply over the bits of y."""
+    """x ** y for integer arrays by square-and-multiply over the bits of y. A negative
+    exponent (which JAX leaves implementation-defined and NumPy rejects) gives the integer
+    part of the exact value: 1 for base 1, +-1 for base -1 by the exponent's parity, else 0."""
     dtype = get_aval(x).dtype
     one, zero = np.ones((), dtype), np.zeros((), dtype)
-    ones = lax.add(lax.mul(x, zero), one)  # ones of x's shape
-    acc = ones
-    if dtypes.kind(dtype) == "i":  # a negative exponent gives 0, as in JAX (NumPy raises)
-        acc = lax.select(lax.lt(y, zero), lax.mul(ones, zero), ones)
-    base = x
+    acc = lax.add(lax.mul(x, zero), one)  # ones of x's shape
+    base, e = x, y
     for _ in range(dtype.itemsize * 8):
-        bit = lax.ne(lax.bitwise_and(y, one), np.zeros((), dtype))
+        bit = lax.ne(lax.bitwise_and(e, one), zero)
         acc = lax.select(bit, lax.mul(acc, base), acc)
         base = lax.mul(base, base)
-        y = lax.shift_right_logical(y, one)
-    return acc
+        e = lax.shift_right_logical(e, one)
+    if dtypes.kind(dtype) == "u":
+        return acc
+    # For base +-1 acc is already right (2**bits is even, so the parity of y survives)
+    unit = lax.bitwise_or(lax.eq(x, one), lax.eq(x, lax.neg(one)))
+    return lax.select(lax.bitwise_and(lax.lt(y, zero), lax.bitwise_not(unit)),
+                      lax.mul(acc, zero), acc)
 
 
 @eager(static_argnums=1)
 @named("power")
 def _static_power(x1, x2):
-    """x1 ** x2 for a static Python int x2: repeated multiplication."""
-    aval_or_error("power", x1)
+    """x1 ** x2 for a static integer x2: repeated multiplication."""
+    aval = aval_or_error("power", x1)
+    if aval.dtype == dtypes.bool_:  # as JAX: booleans compute in the default integer type
+        x1 = convert("power", x1, aval, dtypes.default_int(), False)
     return lax.integer_pow(x1, x2)
 
 
 @eager
 @named("power")
 def _array_power(x1, x2):
-    x, y = promote_args("power", x1, x2, full_broadcast=True)
+    x, y = promote_numeric("power", x1, x2, full_broadcast=True)
     kind = dtypes.kind(get_aval(x).dtype)
     if kind in "iu":
         return _int_power(x, y)
-    if kind == "b":
-        raise TypeError("power: boolean inputs are not supported")
     return lax.pow(x, y)
 
 
+def _concrete_int(x):
+    """x as a Python int when it is a concrete integer scalar (Python or NumPy, or an
+    untraced 0-d integer Array), else None."""
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, Tracer) or not hasattr(x, "dtype") or np.ndim(x) != 0:
+        return None
+    return int(x) if dtypes.kind(x.dtype) in "iu" else None
+
+
 def power(x1, x2):
-    """x1 ** x2 elementwise; a static Python int exponent uses repeated multiplication (and,
-    as in JAX, integers to a negative static power raise TypeError)."""
-    if type(x2) is int and not isinstance(x1, _python_scalars):
-        return _static_power(x1, x2)
+    """x1 ** x2 elementwise. As JAX, a concrete integer exponent (a Python or NumPy int, or
+    an untraced 0-d integer array) uses repeated multiplication (`lax.integer_pow`), and
+    integers to a negative concrete power raise TypeError; booleans compute as integers."""
+    exponent = _concrete_int(x2)
+    if exponent is not None:
+        return _static_power(x1, exponent)
     return _array_power(x1, x2)
 
 
@@ -248,9 +299,13 @@ def _bool_error(name):
 @eager(static_argnames="decimals")
 @named("round")
 def round_(a, decimals=0):
-    """Rounds half to even, like NumPy, to `decimals` places."""
+    """Rounds half to even, like NumPy, to `decimals` places (a negative `decimals` rounds
+    integers too: round([15, 25], -1) is [20, 20])."""
     aval = aval_or_error("round", a)
+    decimals = operator.index(decimals)
     if not dtypes.is_inexact(aval.dtype):
+        if decimals < 0 and dtypes.kind(aval.dtype) in "iu":
+            return _round_int(a, aval.dtype, 10 ** -decimals)
         return asarray(a)
     if decimals == 0:
         return lax.round(a, 1)
@@ -259,6 +314,31 @@ def round_(a, decimals=0):
 
 
 around = round_
+
+
+def _round_int(x, dtype, factor):
+    """Integers rounded to a multiple of `factor` (a power of 10), half to even, exactly
+    (NumPy goes through float64, which 32-bit mode lacks); a multiple beyond the dtype's
+    range wraps, as NumPy's cast back does for int8 (round(int8(127), -1) is -126)."""
+    info = np.iinfo(dtype)
+    zero = np.zeros((), dtype)
+    zeros = lax.mul(x, zero)
+    if factor > info.max:  # then x / factor is within [-1, 1]: the result is 0 or +-factor
+        half = factor // 2
+        if half > info.max:
+            return zeros
+        wrapped = np.array(factor % 2 ** (8 * dtype.itemsize), f"u{dtype.itemsize}").astype(dtype)
+        out = lax.select(lax.gt(x, np.array(half, dtype)), lax.add(zeros, wrapped), zeros)
+        if info.min == 0:
+            return out
+        return lax.select(lax.lt(x, np.array(-half, dtype)), lax.sub(zeros, wrapped), out)
+    f = np.array(factor, dtype)
+    q = _floor_divide(x, f)
+    rest = lax.sub(x, lax.mul(q, f))  # in [0, factor)
+    other = lax.sub(f, rest)
+    odd = lax.ne(lax.bitwise_and(q, np.ones((), dtype)), zero)
+    up = lax.bitwise_or(lax.gt(rest, other), lax.bitwise_and(lax.eq(rest, other), odd))
+    return lax.mul(lax.select(up, lax.add(q, np.ones((), dtype)), q), f)
 
 
 @eager

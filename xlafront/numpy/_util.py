@@ -4,10 +4,14 @@ broadcasting, and turning any array-like into something lax accepts (`asarray`, 
 The lowest module of xlafront.numpy; the others import in this order, each only from those
 before it: _util < _ufuncs < _manip < _creation < _reductions < _indexing < __init__.
 """
+import warnings
+
 import numpy as np
 
 from .. import dtypes, lax, runtime
+from ..config import config
 from ..core import ShapedArray, Tracer, get_aval
+from ..errors import warn
 from ..lax.base import is_array_value, normalize_axes, normalize_axis
 
 __all__ = ["array", "asarray"]
@@ -68,7 +72,9 @@ def convert(op, x, aval, dtype, weak):
         if weak:
             return _scalar_for_kind[dtypes.kind(dtype)](x)
         if isinstance(x, int) and dtypes.kind(dtype) in "iu" and not isinstance(x, bool):
-            dtypes.check_python_int(x, dtype)
+            # As JAX: a Python int is a weak default int (get_aval checked that it fits),
+            # which converts to a narrower integer type by wrapping: int8 + 1000 -> -24
+            return np.asarray(x, dtypes.default_int()).astype(dtype)
         return np.asarray(x, dtype)
     return lax.convert_element_type(x, dtype, weak)
 
@@ -80,41 +86,66 @@ def scalar_of(value, dtype):
         aval = get_aval(value)
         return value if aval.dtype == dtype and not aval.weak_type else \
             lax.convert_element_type(value, dtype)
+    if isinstance(value, _python_scalars):  # (a Python int wraps, as in convert)
+        return convert("scalar", value, get_aval(value), dtype, False)
     return np.asarray(value, dtype)
 
 
-def promote_dtypes(op, *args):
-    """args converted to their common dtype (JAX's promotion lattice)."""
+def promote_dtypes(op, *args, to=None):
+    """args converted to their common dtype (JAX's promotion lattice), or to `to` of it:
+    each argument converted directly, as JAX's promote_dtypes_inexact does (int8 and 1000
+    made inexact give 1000.0, not 1000 wrapped to int8)."""
     avals = [aval_or_error(op, x) for x in args]
     dtype, weak = dtypes.promote_types(*[(a.dtype, a.weak_type) for a in avals])
+    if to is not None:
+        dtype = to(dtype)
     return [convert(op, x, a, dtype, weak) for x, a in zip(args, avals)], dtype
 
 
-def promote_args(op, *args, full_broadcast=False):
-    """args promoted to one dtype and broadcast to one shape (rank-0 operands stay rank-0
-    unless `full_broadcast`, since elementwise lax ops accept them)."""
+def promote_args(op, *args, full_broadcast=False, to=None):
+    """args promoted to one dtype (see promote_dtypes) and broadcast to one shape (rank-0
+    operands stay rank-0 unless `full_broadcast`, since elementwise lax ops accept them)."""
     if len(args) == 2:
         a, b = args
         if type(a) is type(b) and not isinstance(a, _python_scalars):
-            if get_aval(a) == get_aval(b):
+            aval = get_aval(a)
+            if aval == get_aval(b) and (to is None or to(aval.dtype) == aval.dtype):
                 return list(args)
     args = [array_like(x) for x in args]
-    converted, _ = promote_dtypes(op, *args)
+    converted, _ = promote_dtypes(op, *args, to=to)
     shapes = [get_aval(x).shape for x in converted]
+    if len({len(s) for s in shapes if s}) > 1:
+        _rank_promotion(op, shapes)
     shape = broadcast_shapes(op, *shapes)
     return [x if s == shape or (s == () and not full_broadcast) else broadcast_to_shape(x, shape)
             for x, s in zip(converted, shapes)]
 
 
+def _rank_promotion(op, shapes):
+    """config.numpy_rank_promotion: NumPy's implicit broadcast of operands of different
+    ranks (scalars aside) is allowed, warned about, or refused, as in JAX."""
+    mode = config.read("numpy_rank_promotion")
+    if mode == "allow":
+        return
+    shapes = " ".join(str(tuple(s)) for s in shapes)
+    if mode == "raise":
+        raise ValueError(f"Operands could not be broadcast together for {op} on shapes "
+                         f"{shapes} and with the config option "
+                         "jax_numpy_rank_promotion='raise'.")
+    warn(f"Following NumPy automatic rank promotion for {op} on shapes {shapes}. Set the "
+         "jax_numpy_rank_promotion config option to 'allow' to disable this warning.")
+
+
 def promote_inexact(op, *args, full_broadcast=False):
-    """Like promote_args, then ints and bools go to the default float type."""
-    args = promote_args(op, *args, full_broadcast=full_broadcast)
-    aval = get_aval(args[0])
-    if dtypes.is_inexact(aval.dtype):
-        return args
-    weak = all(get_aval(a).weak_type for a in args)
-    target = dtypes.default_float()
-    return [convert(op, x, get_aval(x), target, weak) for x in args]
+    """Like promote_args, in the inexact type JAX computes the result in (float32 for bools
+    and integers up to 32 bits)."""
+    return promote_args(op, *args, full_broadcast=full_broadcast, to=dtypes.to_inexact)
+
+
+def promote_numeric(op, *args, full_broadcast=False):
+    """Like promote_args, with booleans as the default integer type (JAX's
+    promote_args_numeric: floor_divide(True, True) is int32 1)."""
+    return promote_args(op, *args, full_broadcast=full_broadcast, to=dtypes.to_numeric)
 
 
 def check_arraylike(op, *args):
@@ -169,12 +200,19 @@ def _stack_items(items, dtype):
     return lax.concatenate([lax.expand_dims(a, (0,)) for a in arrays], 0)
 
 
-def asarray(a, dtype=None, order=None, copy=None):
+def _check_order(op, order):
+    if order not in (None, "K"):  # (as JAX: arrays have one layout)
+        raise NotImplementedError(f"{op}: only order='K' (or None) is implemented, got "
+                                  f"order={order!r}")
+
+
+def asarray(a, dtype=None, order=None, *, copy=None):
     """`a` as an xlafront Array (on the default device), converted to `dtype` if given.
 
     >>> asarray([1.0, 2.0])
     Array([1., 2.], dtype=float32)
     """
+    _check_order("asarray", order)
     dtype = dtypes.check_dtype(dtype, "asarray")
     if isinstance(a, Tracer) or (runtime.is_loaded() and type(a) is runtime.array_type()):
         aval = a.aval  # (an explicit dtype makes a weakly typed value strong, as in JAX)
@@ -182,11 +220,16 @@ def asarray(a, dtype=None, order=None, copy=None):
             return a
         return lax.convert_element_type(a, dtype)
     if isinstance(a, _python_scalars):
-        aval = get_aval(a)
-        if dtype is not None:
-            return runtime.device_put(np.asarray(convert("asarray", a, aval, dtype, False)),
-                                      ShapedArray((), dtype))
-        return runtime.device_put(a, aval)
+        if dtype is None:
+            return runtime.device_put(a, get_aval(a))
+        if type(a) is int and dtypes.kind(dtype) in "iu":
+            # an explicit dtype holds what it can hold (asarray(2**32 - 1, uint32)); beyond
+            # that OverflowError, as NumPy's (and JAX's) array constructors
+            dtypes.check_python_int(a, dtype)
+            host = np.asarray(a).astype(dtype)
+        else:
+            host = np.asarray(convert("asarray", a, get_aval(a), dtype, False))
+        return runtime.device_put(host, ShapedArray((), dtype))
     if isinstance(a, (list, tuple)) and contains_arrays(a):
         return _stack_items(a, dtype)
     if hasattr(a, "__jax_array__"):
@@ -210,9 +253,19 @@ def asarray(a, dtype=None, order=None, copy=None):
     return runtime.device_put(host.astype(target, copy=False), ShapedArray(host.shape, target))
 
 
-def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002
-    """Like asarray; with `ndmin`, prepends axes up to that rank."""
-    out = asarray(object, dtype)
+def array(object, dtype=None, *args, copy=True, order="K", ndmin=0):  # noqa: A002
+    """Like asarray; with `ndmin`, prepends axes up to that rank. (As JAX, passing copy,
+    order and ndmin by position is deprecated.)"""
+    if args:
+        if len(args) > 3:
+            raise TypeError(f"array() takes at most 5 positional arguments but "
+                            f"{len(args) + 2} were given")
+        warnings.warn("Passing the copy, order, and ndmin arguments to jnp.array positionally "
+                      "is deprecated. Use keyword arguments instead.", DeprecationWarning,
+                      stacklevel=2)
+        copy, order, ndmin = (*args, *(copy, order, ndmin)[len(args):])
+    _check_order("array", order)
+    out = asarray(object, dtypes.check_dtype(dtype, "array"))
     if ndmin > out.ndim:
         out = lax.reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
     return out

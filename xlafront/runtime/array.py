@@ -75,13 +75,16 @@ def device_put(value, aval, device=None, committed=None):
         enable_x64=bool(config.read("enable_x64")))
 
 
-def copy_to_device(array, device):
-    """An Array's buffer on another device (a device-to-device copy)."""
+def copy_to_device(array, device, committed=False):
+    """An Array's buffer on another device (a device-to-device copy); `committed` (to
+    that device) as device_put makes it, or not, as an implicit move does."""
     rt = state()
     out = rt.jax.batched_copy_array_to_devices_with_sharding(
         [array], [rt.jax.DeviceList((device,))], [sharding_for(device)],
-        [rt.jax.ArrayCopySemantics.ALWAYS_COPY])
-    return out[0]
+        [rt.jax.ArrayCopySemantics.ALWAYS_COPY])[0]
+    if committed:  # the copy comes back uncommitted; rewrap its buffer
+        out = rt.xc.ArrayImpl(out.aval, out.sharding, [out], committed=True, _skip_checks=True)
+    return out
 
 
 def array_device(x):

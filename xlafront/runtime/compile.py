@@ -6,6 +6,8 @@ import collections
 import functools
 import weakref
 
+import numpy as np
+
 from . import persistent_cache, pytree
 from .array import sharding_for
 from .client import state
@@ -89,6 +91,8 @@ def compile(module, device, host_callbacks=()):
     in this process only)."""
     rt = state()
     options = rt.xc.CompileOptions()
+    # without a device assignment XLA compiles for device 0, whatever DeviceList says
+    options.device_assignment = rt.xc.DeviceAssignment.create(np.array([[device.id]]))
     devices = rt.xc.DeviceList((device,))
     if host_callbacks:
         return device.client.compile_and_load(module, devices, options, list(host_callbacks))
