@@ -63,3 +63,17 @@ def test_a_bad_argument_is_named_by_its_path():
         xf.jit(lambda t: t)({"a": ["s"]})
     with pytest.raises(TypeError, match=r"Argument 's' of type <class 'str'> is not a valid"):
         xf.grad(lambda x: x)("s")
+
+
+def test_tracer_reprs_are_jaxs(capsys):
+    # the forms JAX 0.10.2 prints for a value inside jit, jvp, grad and vmap
+    xf.jit(lambda x: print(x) or x)(jnp.ones((2, 3), jnp.int32))
+    xf.jit(lambda x: print(x) or x)(1.0)
+    xf.jvp(lambda x: print(x) or x, (jnp.ones(2),), (jnp.ones(2),))
+    xf.grad(lambda x: print(x) or x)(1.0)
+    xf.vmap(lambda x: print(x) or x, in_axes=1)(jnp.ones((2, 3)))
+    assert capsys.readouterr().out.splitlines() == [
+        "JitTracer(int32[2,3])", "JitTracer(~float32[])",
+        "JVPTracer(primal=[1. 1.], tangent=[1. 1.])",
+        "GradTracer(primal=1.0, typeof(tangent)=f32[])",
+        "VmapTracer(aval=float32[2], batched=float32[2,3])"]

@@ -43,6 +43,8 @@ LAZY_OK = {
                "write to the log",
     "sklearn": "the demo's digits data, an optional dependency (xlafront[demo]): without "
                "it the demo says how to install it",
+    "difflib": "1 ms of `import xlafront`; only the message of a pytree metadata mismatch "
+               "diffs the two trees",
     "hashlib": "3 ms of `import xlafront` (OpenSSL); only needed to fingerprint a program",
 }
 

@@ -659,3 +659,30 @@ def test_namespace_devices_and_shards():
         x.device_buffer
     with pytest.warns(DeprecationWarning):
         assert x.__numpy_dtype__ == onp.float32
+
+
+# vectorize ----------------------------------------------------------------------------------
+
+def test_vectorize_matches_numpy_vectorize():
+    a = onp.arange(12.0, dtype=onp.float32).reshape(3, 4)
+    b = onp.arange(4.0, dtype=onp.float32)
+    dot = xnp.vectorize(lambda x, y: (x * y).sum(), signature="(n),(n)->()")
+    onp.testing.assert_allclose(dot(a, b), onp.vectorize(onp.dot, signature="(n),(n)->()")(a, b))
+    mm = xnp.vectorize(xnp.matmul, signature="(n,m),(m,k)->(n,k)")
+    x, y = onp.ones((5, 2, 3), onp.float32), onp.ones((3, 4), onp.float32)
+    onp.testing.assert_allclose(mm(x, y), onp.matmul(x, y))
+    power = xnp.vectorize(lambda v, p: v ** p, excluded={1})
+    onp.testing.assert_allclose(power(b, 2), b ** 2)
+    pair = xnp.vectorize(lambda v: (v, v * 2))(b)
+    onp.testing.assert_allclose(pair[1], b * 2)
+    onp.testing.assert_allclose(xf.jit(dot)(a, b), a @ b)
+
+
+def test_vectorize_bad_signatures():
+    with pytest.raises(ValueError, match="not a valid gufunc signature"):
+        xnp.vectorize(lambda x: x, signature="(n)->")
+    dot = xnp.vectorize(lambda x, y: (x * y).sum(), signature="(n),(n)->()")
+    with pytest.raises(ValueError, match="inconsistent size for core dimension 'n'"):
+        dot(onp.ones(3), onp.ones(4))
+    with pytest.raises(ValueError, match="core dimensions"):
+        xnp.vectorize(lambda x: x, signature="(n)->()")(onp.ones(3))

@@ -6,6 +6,8 @@
     f = xf.jit(lambda a, b: np.tanh(a @ b) + 1)
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
+import importlib
+
 from . import array_methods, lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
 from .api import (  # noqa: F401
     Array, NamedSharding, P, Ref, ShapeDtypeStruct, Shard, __version__, allow_f16_reductions,
@@ -27,9 +29,7 @@ from .api import (  # noqa: F401
     transfer_guard_device_to_device, transfer_guard_device_to_host,
     transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap)
 from .api import ad_refs as ad  # noqa: F401  (JAX's `jax.ad` namespace of Ref helpers)
-from . import (custom_batching, debug, dtypes, errors, experimental, flatten_util,  # noqa: F401
-               runtime, stages, typing)
-from .alias import install_as_jax  # noqa: F401
+from . import dtypes, errors, runtime  # noqa: F401
 from .callback import pure_callback  # noqa: F401
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
@@ -40,11 +40,20 @@ from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noq
                      UnexpectedTracerError)
 
 
+# Submodules most programs never touch load on first use (each costs import time).
+_LAZY_SUBMODULES = ("custom_batching", "debug", "experimental", "flatten_util", "stages",
+                    "typing", "alias")
+
+
 def __getattr__(name):
     if name == "Device":  # jaxlib's class: loaded with the runtime, on first use
         return runtime.support.device_class()
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "install_as_jax":
+        return importlib.import_module(f"{__name__}.alias").install_as_jax
     raise AttributeError(f"module 'xlafront' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted({*globals(), "Device"})
+    return sorted({*globals(), "Device", "install_as_jax", *_LAZY_SUBMODULES})

@@ -27,6 +27,9 @@ class Config:
     _defaults = {"enable_x64": False, "log_compiles": False, "disable_jit": False,
                  "debug_nans": False, "debug_infs": False, "platforms": None,
                  "default_matmul_precision": None, "numpy_rank_promotion": "allow",
+                 # CPU devices of the CPU client (-1: XLA_FLAGS' count, else 1); set before
+                 # the backend starts (runtime/client.py refuses it after)
+                 "num_cpu_devices": -1,
                  # the persistent compilation cache (runtime/persistent_cache.py); unlike
                  # JAX's it is on by default, so it is capped by default too
                  "enable_compilation_cache": True,

@@ -63,6 +63,11 @@ class ShapedArray:
     def str_short(self):
         return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
 
+    def str_long(self):
+        """JAX's long form, as tracers print: float32[2,3], ~float32[] when weakly typed."""
+        weak = "~" if self.weak_type else ""
+        return f"{weak}{np.dtype(self.dtype).name}[{','.join(map(str, self.shape))}]"
+
     def __repr__(self):
         weak = ", weak_type=True" if self.weak_type else ""
         return f"ShapedArray({self.str_short()}{weak})"

@@ -14,7 +14,6 @@ on first use so that `import xlafront` does not load jaxlib.
 import builtins
 import collections
 import dataclasses
-import difflib
 import functools
 import operator
 import textwrap
@@ -299,6 +298,7 @@ def _prefix_error(name, prefix, full, is_leaf=None, path=()):
                 f"{names(full_keys)}\n" + diff)
     if prefix_meta != full_meta:
         prefix_str, full_str = str(prefix_meta), str(full_meta)
+        import difflib
         meta_diff = textwrap.indent("\n".join(difflib.ndiff(prefix_str.splitlines(),
                                                             full_str.splitlines())), "    ")
         return (f"pytree structure error: different pytree metadata {where}has a subtree of "

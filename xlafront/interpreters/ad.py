@@ -91,6 +91,10 @@ def unbroadcast(aval, ct):
 # ---------------------------------------------------------------------------------------
 # Forward mode
 
+def _value_text(x):
+    return repr(x) if isinstance(x, (Tracer, Zero)) else str(x)
+
+
 class JVPTracer(Tracer):
     __slots__ = ("primal", "tangent")
 
@@ -98,6 +102,12 @@ class JVPTracer(Tracer):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+
+    def __repr__(self):  # JAX's forms: values when concrete, the tangent's type when staged
+        if isinstance(self.tangent, Tracer):
+            return (f"GradTracer(primal={_value_text(self.primal)}, "
+                    f"typeof(tangent)={get_aval(self.tangent).str_short()})")
+        return f"JVPTracer(primal={_value_text(self.primal)}, tangent={_value_text(self.tangent)})"
 
     @property
     def aval(self):

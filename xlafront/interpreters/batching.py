@@ -29,6 +29,9 @@ class BatchTracer(Tracer):
         self.val = val
         self.bdim = bdim
 
+    def __repr__(self):
+        return f"VmapTracer(aval={self.aval.str_long()}, batched={get_aval(self.val).str_long()})"
+
     @property
     def aval(self):
         aval = get_aval(self.val)

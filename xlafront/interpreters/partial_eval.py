@@ -65,6 +65,9 @@ class StagingTracer(Tracer):
         self.aval = aval
         self.var = var
 
+    def __repr__(self):
+        return f"JitTracer({self.aval.str_long()})"
+
 
 class StagingTrace(core.Trace):
     """Records every primitive bound while it is current as an equation of a Jaxpr.

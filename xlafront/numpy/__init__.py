@@ -45,6 +45,7 @@ from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, ar
                       signbit, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc)
 from ._ufuncs import absolute as abs  # noqa: A004
 from ._ufuncs import divmod_ as divmod  # noqa: A004
+from ._vectorize import vectorize
 from ._ufuncs import round_ as round  # noqa: A004
 from ._util import array, asarray
 from ._util import broadcast_shapes as _broadcast_shapes
@@ -156,6 +157,6 @@ __all__ = [
     "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum",
     "swapaxes", "take", "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace",
     "transpose", "tri", "tril", "triu", "true_divide", "trunc", "uint", "uint16", "uint32",
-    "uint64", "uint8", "unique", "unsignedinteger", "var", "vdot", "vstack", "where", "zeros",
+    "uint64", "uint8", "unique", "unsignedinteger", "var", "vdot", "vectorize", "vstack", "where", "zeros",
     "zeros_like", "ndarray",
 ]
