@@ -184,3 +184,16 @@ def test_debug_print(capsys):
         xf.debug.print(3)
     with pytest.raises(NotImplementedError, match="breakpoint"):
         xf.debug.breakpoint()
+
+
+def test_debug_print_two_call_form_and_log(capsys, caplog):
+    xf.jit(lambda x: xf.debug.print(ordered=True)("two-call {x}", x=x))(jnp.arange(2))
+    assert capsys.readouterr().out == "two-call [0 1]\n"
+    with pytest.raises(TypeError, match="two-call form"):
+        xf.debug.print(None, 1)
+    with caplog.at_level("INFO", logger="xlafront.debug"):
+        xf.jit(lambda x: xf.debug.log("logged {}", x))(jnp.ones(1))
+    assert [r.getMessage() for r in caplog.records] == ["logged [1.]"]
+    for name in ("visualize_sharding", "inspect_array_sharding"):
+        with pytest.raises(NotImplementedError, match="shardings"):
+            getattr(xf.debug, name)(jnp.ones(1))
