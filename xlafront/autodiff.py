@@ -11,8 +11,9 @@ from . import numpy as xnp
 from .core import get_aval
 from .errors import api_boundary
 from .interpreters import ad, batching
-from .interpreters.partial_eval import flatten_fun, split_aux_outputs
-from .tree import tree_flatten, tree_leaves, tree_unflatten
+from .interpreters.partial_eval import flatten_fun, split_aux_outputs, trace_to_jaxpr
+from .jit import arg_aval, jit
+from .tree import Partial, register_pytree_node, tree_flatten, tree_leaves, tree_unflatten
 
 # Automatic differentiation: jvp, linearize, vjp, grad, value_and_grad
 
@@ -372,3 +373,137 @@ def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
+
+
+# ---------------------------------------------------------------------------------------
+# linear_transpose, fwd_and_bwd
+
+def _in_aval(x):
+    """The type of an example argument: an array, a ShapeDtypeStruct or any object with
+    shape and dtype attributes (only those are read)."""
+    if not core.is_array_like(x) and hasattr(x, "shape") and hasattr(x, "dtype"):
+        return core.ShapedArray(x.shape, dtypes.canonicalize(x.dtype))
+    return arg_aval(x, "primals", "linear_transpose")
+
+
+def _transpose_call(jaxpr, in_tree, out_tree, out_avals, consts, out_cotangent):
+    cts, tree = tree_flatten(out_cotangent)
+    if tree != out_tree:
+        raise TypeError(f"cotangent tree does not match function output, expected {out_tree} "
+                        f"but got {tree}")
+    got = [core.get_aval(ct) for ct in cts]
+    if [(a.shape, a.dtype) for a in got] != [(a.shape, a.dtype) for a in out_avals]:
+        raise TypeError(f"cotangent type does not match function output, expected "
+                        f"{[a.str_short() for a in out_avals]} but got "
+                        f"{[a.str_short() for a in got]}")
+    in_cts = ad.backward_pass(jaxpr, consts, cts)
+    return tree_unflatten(in_tree, [ad.instantiate(ct) for ct in in_cts])
+
+
+@api_boundary
+def linear_transpose(fun, *primals, reduce_axes=()):
+    """The transpose of `fun`, a function promised to be linear, at arguments shaped like
+    `primals` (arrays or ShapeDtypeStructs: only shapes and dtypes are read). The transposed
+    function takes a cotangent of fun's output and returns a tuple like `primals`.
+
+    >>> f_t = linear_transpose(lambda x, y: 0.5 * x - 0.5 * y, 1.0, 1.0)
+    >>> f_t(1.0)   # (0.5, -0.5)
+    """
+    if reduce_axes:
+        raise NotImplementedError("reduce_axes argument to transpose is deprecated")
+    leaves, in_tree = tree_flatten(primals)
+    in_avals = [_in_aval(x) for x in leaves]
+    store = {}
+    closed = trace_to_jaxpr(flatten_fun(fun, in_tree, store, "linear_transpose"), in_avals)
+    in_dtypes = [a.dtype for a in in_avals]
+    out_dtypes = [a.dtype for a in closed.out_avals]
+    if not (all(dtypes.is_inexact(d) for d in in_dtypes + out_dtypes)
+            or all(dtypes.kind(d) in "iu" for d in in_dtypes + out_dtypes)):
+        raise TypeError("linear_transpose only supports [float or complex] -> [float or "
+                        "complex], and integer -> integer functions, but got "
+                        f"{in_dtypes} -> {out_dtypes}.")
+    # a Partial, as in JAX: a pytree (its captured arrays are leaves), so jit can take it
+    return Partial(functools.partial(_transpose_call, closed.jaxpr, in_tree, store["out_tree"],
+                                     tuple(closed.out_avals)), closed.consts)
+
+
+class _VJPFunction:
+    """A pullback as a pytree, its residual arrays as leaves: it can be returned from jit and
+    passed into jit (what fwd_and_bwd's forward function returns). Calling it with an output
+    cotangent gives the input cotangents, as vjp's pullback does."""
+
+    def __init__(self, residuals, static):
+        self.residuals, self.static = residuals, static
+
+    def __call__(self, cotangent):
+        jaxpr, in_tree, out_tree, in_mask, out_mask, in_avals, out_avals = self.static
+        cts, tree = tree_flatten(cotangent)
+        if tree != out_tree:
+            raise TypeError(f"vjp: the cotangent must have the structure of the function's "
+                            f"output {out_tree}, got {tree}")
+        for i, (ct, aval) in enumerate(zip(cts, out_avals)):
+            ct_aval = core.get_aval(ct)
+            if ct_aval.shape != aval.shape or ct_aval.dtype not in (
+                    ad.tangent_aval(aval).dtype, dtypes.float0):
+                raise ValueError(f"vjp: the cotangent at output position {i} must have shape "
+                                 f"{aval.shape} and dtype {ad.tangent_aval(aval).dtype.name}, "
+                                 f"got {ct_aval.str_short()}")
+        in_cts = iter(ad.backward_pass(jaxpr, list(self.residuals),
+                                       [ct for ct, m in zip(cts, out_mask) if m]))
+        return tree_unflatten(in_tree, [
+            ad.instantiate(next(in_cts)) if m else ad.zeros_like_aval(ad.tangent_aval(a))
+            for m, a in zip(in_mask, in_avals)])
+
+
+register_pytree_node(_VJPFunction, lambda f: (f.residuals, f.static),
+                     lambda static, residuals: _VJPFunction(list(residuals), static))
+
+
+def fwd_and_bwd(fun, argnums, has_aux=False, jitted=True):
+    """(fwd, bwd): the forward and backward passes of `fun` as two functions, so the
+    backward one compiles once and is reused across iterations.
+    `fwd(*args)` returns `(fun(*args), residuals)` (plus aux with has_aux);
+    `bwd(residuals, cotangent)` returns the cotangents of the arguments at `argnums` (one,
+    or a tuple when argnums is a sequence). Both are jitted unless jitted=False.
+
+    >>> fwd, bwd = fwd_and_bwd(lambda x, w: x @ w, argnums=(0, 1))
+    >>> y, res = fwd(x, w); dx, dw = bwd(res, np.ones_like(y))
+    """
+    if not callable(fun):
+        raise TypeError(f"fwd_and_bwd: expected a callable, got {fun!r}")
+    multiple = not isinstance(argnums, int)
+    nums = tuple(argnums) if multiple else (argnums,)
+
+    def fwd(*args, **kwargs):
+        for n in nums:
+            if not -len(args) <= n < len(args):
+                raise TypeError(f"fwd_and_bwd: argnums {argnums!r} out of range for a call "
+                                f"with {len(args)} positional arguments")
+        positions = [n % len(args) for n in nums]
+
+        def partial(*dyn):
+            full = list(args)
+            for n, d in zip(positions, dyn):
+                full[n] = d
+            return fun(*full, **kwargs)
+
+        p_leaves, in_tree = tree_flatten(tuple(args[n] for n in positions))
+        store = {}
+        flat = flatten_fun(partial, in_tree, store, "fwd_and_bwd", has_aux)
+        outs, linear, in_mask, out_mask = ad.linearize_flat(
+            flat, p_leaves, lambda: store.get("num_aux", 0))
+        outs, aux = split_aux_outputs(store, outs)
+        static = (linear.jaxpr, in_tree, store["out_tree"], tuple(in_mask), tuple(out_mask),
+                  tuple(core.get_aval(p) for p in p_leaves),
+                  tuple(core.get_aval(o) for o in outs))
+        result = tree_unflatten(store["out_tree"], outs), _VJPFunction(list(linear.consts),
+                                                                        static)
+        return (*result, aux) if has_aux else result
+
+    def bwd(f_vjp, outgrad):
+        g = f_vjp(outgrad)
+        return g if multiple else g[0]
+
+    if jitted:
+        return jit(fwd), jit(bwd)
+    return fwd, bwd

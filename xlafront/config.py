@@ -3,6 +3,7 @@ the persistent compilation cache.
 
 The key names follow JAX: "jax_enable_x64" and "enable_x64" name the same switch.
 """
+import functools
 import os
 
 
@@ -190,3 +191,40 @@ class _Setting:
 
     def __exit__(self, *exc):
         config.update(self.name, self.saved.pop())
+
+
+VERSION = "0.1.0"  # xlafront's (the JAX API it follows is 0.10.2)
+
+# JAX's top-level option states: `with xf.debug_nans(True): ...`, `xf.enable_x64.value`.
+# Options xlafront does not implement yet refuse any value but their default (config.py).
+enable_x64 = State("enable_x64")
+debug_nans = State("debug_nans")
+debug_infs = State("debug_infs")
+disable_jit = State("disable_jit")
+log_compiles = State("log_compiles")
+default_matmul_precision = State("default_matmul_precision")
+numpy_rank_promotion = State("numpy_rank_promotion")
+numpy_dtype_promotion = State("numpy_dtype_promotion")
+default_device = State("default_device")
+transfer_guard = State("transfer_guard")
+transfer_guard_host_to_device = State("transfer_guard_host_to_device")
+transfer_guard_device_to_device = State("transfer_guard_device_to_device")
+transfer_guard_device_to_host = State("transfer_guard_device_to_host")
+array_garbage_collection_guard = State("array_garbage_collection_guard")
+thread_guard = State("thread_guard")
+allow_f16_reductions = State("allow_f16_reductions")
+check_tracer_leaks = State("check_tracer_leaks")
+checking_leaks = functools.partial(check_tracer_leaks, True)
+enable_checks = State("enable_checks")
+explain_cache_misses = State("explain_cache_misses")
+no_tracing = State("no_tracing")
+no_execution = State("no_execution")
+softmax_custom_jvp = State("softmax_custom_jvp")
+debug_key_reuse = State("debug_key_reuse")
+enable_custom_prng = State("enable_custom_prng")
+default_prng_impl = State("default_prng_impl")
+threefry_partitionable = State("threefry_partitionable")
+legacy_prng_key = State("legacy_prng_key")
+auto_pcast = State("auto_pcast")
+remove_size_one_mesh_axis_from_type = State("remove_size_one_mesh_axis_from_type")
+jax2tf_associative_scan_reductions = State("jax2tf_associative_scan_reductions")

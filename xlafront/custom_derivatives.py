@@ -15,8 +15,10 @@ from .core import bind, eval_jaxpr, get_aval
 from .errors import api_boundary
 from .interpreters import ad, batching, lowering
 from .interpreters import partial_eval as pe
-from .interpreters.partial_eval import partial_eval_call, trace_pytree_fun
-from .tree import tree_flatten, tree_map, tree_structure, tree_unflatten
+from .interpreters.partial_eval import (convert_constvars, flatten_fun, partial_eval_call,
+                                        trace_pytree_fun, trace_to_jaxpr)
+from .tree import (register_pytree_node_class, tree_flatten, tree_map, tree_structure,
+                   tree_unflatten, treedef_is_leaf)
 
 
 def _resolve_args(fun, args, kwargs):
@@ -532,3 +534,100 @@ def checkpoint(fun, prevent_cse=True, policy=None, static_argnums=()):
 
 
 remat = checkpoint
+
+
+# ---------------------------------------------------------------------------------------
+# closure_convert, custom_gradient
+
+def _trace_pytree(fun, in_tree, avals, what):
+    """(jaxpr with its captured values as leading inputs, those values, output tree)."""
+    store = {}
+    closed = trace_to_jaxpr(flatten_fun(fun, in_tree, store, what), avals)
+    jaxpr, consts = convert_constvars(closed)
+    return jaxpr, consts, store["out_tree"]
+
+
+def _maybe_perturbed(x):
+    """Whether a captured value may carry a derivative: a traced value of inexact dtype."""
+    return isinstance(x, core.Tracer) and dtypes.is_inexact(x.aval.dtype)
+
+
+@api_boundary
+def closure_convert(fun, *example_args):
+    """(converted, hoisted): `fun` traced on arguments like `example_args`, with the traced
+    values it closes over (those that may carry derivatives) hoisted out as extra trailing
+    arguments, so a custom_vjp/custom_jvp rule can differentiate with respect to them.
+    `converted(*args, *hoisted)` computes `fun(*args)`.
+
+    >>> converted, hoisted = closure_convert(lambda x: x * w, x0)   # hoisted == [w]
+    """
+    leaves, in_tree = tree_flatten(example_args)
+    avals = [core.get_aval(x) for x in leaves]
+    jaxpr, consts, out_tree = _trace_pytree(lambda *a: fun(*a), in_tree, avals,
+                                            "closure_convert")
+    hoist = [_maybe_perturbed(c) for c in consts]
+    closed_over = [c for c, h in zip(consts, hoist) if not h]
+    hoisted = [c for c, h in zip(consts, hoist) if h]
+
+    def converted(*args_and_hoisted):
+        n = len(args_and_hoisted) - len(hoisted)
+        args, extra = args_and_hoisted[:n], iter(args_and_hoisted[n:])
+        flat, tree = tree_flatten(tuple(args))
+        if tree != in_tree:
+            raise TypeError("The inputs to the closure produced by closure_convert must have "
+                            "the same Pytree structure as the example arguments passed when "
+                            f"closure_convert was called. Expected {in_tree}, but got {tree}")
+        kept = iter(closed_over)
+        merged = [next(extra) if h else next(kept) for h in hoist]
+        return tree_unflatten(out_tree, core.eval_jaxpr(jaxpr, [], *merged, *flat))
+
+    return converted, hoisted
+
+
+@register_pytree_node_class
+class _GradientRule:
+    """custom_gradient's residuals: the user's gradient function staged, its captured values
+    as the leaves (they cross into the backward pass)."""
+
+    def __init__(self, jaxpr, in_tree, out_tree, consts):
+        self.jaxpr, self.in_tree, self.out_tree, self.consts = jaxpr, in_tree, out_tree, consts
+
+    def tree_flatten(self):
+        return list(self.consts), (self.jaxpr, self.in_tree, self.out_tree)
+
+    @classmethod
+    def tree_unflatten(cls, aux, consts):
+        return cls(*aux, consts)
+
+
+def custom_gradient(fun):
+    """A function with a custom gradient, TensorFlow style: `fun(*args)` returns
+    `(output, vjp_fun)` where `vjp_fun(output_cotangent)` returns one cotangent per argument.
+
+    >>> @custom_gradient
+    ... def f(x):
+    ...     return x ** 2, lambda g: (g * x,)
+    >>> grad(f)(3.0)   # 3.0
+    """
+    @custom_vjp
+    def wrapped(*args, **kwargs):
+        return fun(*args, **kwargs)[0]
+
+    def fwd(*args, **kwargs):
+        ans, rule = fun(*args, **kwargs)
+        ans_leaves, ans_tree = tree_flatten((ans,))
+        avals = [ad.tangent_aval(core.get_aval(x)) for x in ans_leaves]
+        jaxpr, consts, cts_tree = _trace_pytree(rule, ans_tree, avals, "custom_gradient")
+        return ans, _GradientRule(jaxpr, cts_tree, ans_tree, consts)
+
+    def bwd(res, cts):
+        cts_flat, tree = tree_flatten((cts,))
+        if tree != res.out_tree:
+            raise TypeError(f"custom_gradient: the cotangent has structure {tree}, expected "
+                            f"{res.out_tree}")
+        cts_out = tree_unflatten(res.in_tree, core.eval_jaxpr(res.jaxpr, [], *res.consts,
+                                                              *cts_flat))
+        return (cts_out,) if treedef_is_leaf(res.in_tree) else cts_out
+
+    wrapped.defvjp(fwd, bwd)
+    return wrapped

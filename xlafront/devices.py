@@ -1,11 +1,15 @@
 """Devices and transfers: listing devices, device_put / device_get / block_until_ready,
 the `Array` type for isinstance checks, making arrays from per-device data, live arrays."""
 import abc
+import os
+import platform
+import sys
 import warnings
 
 import numpy as np
 
 from . import core, dtypes, runtime
+from .config import VERSION
 from .core import get_aval
 from .errors import api_boundary
 from .runtime import support
@@ -256,3 +260,28 @@ def make_array_from_process_local_data(sharding, local_data, global_shape=None):
 
 
 # ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# print_environment_info
+
+def print_environment_info(return_string=False):
+    """xlafront's, jaxlib's, NumPy's and Python's versions, the devices and the JAX_/XLA_
+    environment variables: what to include in a bug report. Printed, or returned with
+    return_string=True."""
+    python = sys.version.replace("\n", " ")
+    info = (f"xlafront: {VERSION} (the API of JAX 0.10.2)\n"
+            f"jaxlib:   {support.jaxlib_version()}\n"
+            f"numpy:    {np.__version__}\n"
+            f"python:   {python}\n"
+            f"device info: {devices()[0].device_kind}-{device_count()}, "
+            f"{local_device_count()} local devices\n"
+            f"process_count: {process_count()}\n"
+            f"platform: {platform.uname()}")
+    for key, value in os.environ.items():
+        if key.startswith(("JAX_", "XLA_", "XLAFRONT_")):
+            info += f"\n{key}={value}"
+    if return_string:
+        return info
+    print(info)
+    return None

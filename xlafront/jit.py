@@ -5,6 +5,7 @@ the ahead-of-time objects (`Lowered`, `Compiled`); also make_jaxpr and eval_shap
 It sits below lax: eager execution of lax and NumPy functions is jit of a small program
 (see dispatch.py), so running eagerly never reaches above this layer.
 """
+import contextlib
 import functools
 import inspect
 
@@ -13,7 +14,7 @@ import numpy as np
 from . import core, dtypes, runtime
 from .config import TRACE_OPTIONS, config, trace_context
 from .core import ShapedArray, bind, get_aval
-from .errors import api_boundary, take_callback_error
+from .errors import api_boundary, extend_name_stack, take_callback_error
 from .interpreters import ad, batching, lowering
 from .interpreters import partial_eval as pe
 from .interpreters.partial_eval import (convert_constvars, debug_info, flatten_fun,
@@ -564,3 +565,82 @@ def eval_shape(fun, *args, **kwargs):
 
 
 # ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# typeof, ensure_compile_time_eval, named scopes
+
+def typeof(x):
+    """The type (abstract value) of `x`: a ShapedArray with its shape, dtype and weak type.
+
+    >>> typeof(1.0)
+    ShapedArray(f32[], weak_type=True)
+    """
+    return core.get_aval(x)
+
+
+# ---------------------------------------------------------------------------------------
+# ensure_compile_time_eval
+
+class _CompileTimeEvalTrace(core.Trace):
+    """The trace of ensure_compile_time_eval: a primitive whose operands are all concrete
+    runs now, eagerly; one that reads a traced value goes to the enclosing transformation
+    as usual."""
+
+    def __init__(self, parent):
+        self.parent = parent  # (named-axis lookups walk `parent`)
+        self.valid = True
+
+    def process_primitive(self, prim, args, params):
+        if any(isinstance(x, core.Tracer) for x in args):
+            return core.bind_in(self.parent, prim, args, params)
+        return core.bind_in(core.eval_trace, prim, args, params)
+
+
+@contextlib.contextmanager
+def ensure_compile_time_eval():
+    """A block whose operations on concrete values run while tracing (their results are
+    concrete Arrays, usable in Python control flow) instead of being staged; operations on
+    traced values are staged as usual.
+
+    >>> @jit
+    ... def f(x):
+    ...     with ensure_compile_time_eval():
+    ...         positive = np.sin(3.0) > 0   # a concrete Array
+    ...     return np.sin(x) if positive else np.cos(x)
+    """
+    parent = core.current_trace()
+    if parent is core.eval_trace:
+        yield
+        return
+    with core.set_current_trace(_CompileTimeEvalTrace(parent)):
+        yield
+
+
+# ---------------------------------------------------------------------------------------
+# Names in the IR: named_scope, named_call
+
+def named_scope(name):
+    """A context manager (or decorator) adding `name` to the names of the operations staged
+    inside it: lowering writes them as `name/op` into each operation's location, where
+    profilers and `jit(f).lower(x).as_text(debug_info=True)` show them.
+
+    >>> with named_scope("layer1"):
+    ...     y = np.tanh(x @ w)
+    """
+    if not isinstance(name, str):
+        raise TypeError("named_scope name argument must be a string.")
+    return extend_name_stack(name)
+
+
+def named_call(fun, *, name=None):
+    """`fun`, with the operations it stages named under `name` (default: fun's __name__),
+    as if its body ran in `named_scope(name)`."""
+    if name is None:
+        name = fun.__name__
+
+    @functools.wraps(fun)
+    def named(*args, **kwargs):
+        with extend_name_stack(name):
+            return fun(*args, **kwargs)
+    return named

@@ -24,10 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import dtypes, lax
+from .. import core, dtypes, lax
 from ..core import Tracer, aval_handlers, concrete_or_error, get_aval
 from ..dispatch import eager, scalar_array
 from ..errors import ConcretizationTypeError, user_facing, warn
+from ..tree import register_pytree_node_class
 from ._ufuncs import power, true_divide
 from ._util import (array_like, asarray, aval_or_error, broadcast_shapes, broadcast_to_shape,
                     canonical_axis, contains_arrays, convert, named, promote_dtypes)
@@ -1327,3 +1328,57 @@ def _argwhere(a, size, fill_value):
 _nonzero_sized, _flatnonzero_sized, _argwhere_sized = (
     eager(named(name)(fn), static_argnums=(1, 2)) for name, fn in (
         ("nonzero", _nonzero), ("flatnonzero", _flatnonzero), ("argwhere", _argwhere)))
+
+
+# ---------------------------------------------------------------------------------------
+# ds: dynamic slices
+
+@register_pytree_node_class
+class Slice:
+    """`size` elements from `start` with step `stride` (JAX's `jax.ds`): start and size may
+    be traced values, unlike a Python slice's."""
+    __slots__ = ("start", "size", "stride")
+
+    def __init__(self, start, size, stride=1):
+        if stride < 0:
+            raise ValueError("`stride` must be >= 0.")
+        self.start, self.size, self.stride = start, size, stride
+
+    def tree_flatten(self):  # static (Python int) parts are aux data, traced ones leaves
+        dynamic = [x if isinstance(x, core.Tracer) or not isinstance(x, (int, np.integer))
+                   else None for x in (self.start, self.size)]
+        static = [None if d is not None else x for d, x in zip(dynamic, (self.start,
+                                                                         self.size))]
+        return dynamic, (*static, self.stride)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        start, size = (c if c is not None else s for c, s in zip(children, aux[:2]))
+        return cls(start, size, aux[2])
+
+    def __eq__(self, other):
+        return (type(other) is Slice and (self.start, self.size, self.stride)
+                == (other.start, other.size, other.stride))
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Slice(start={self.start!r}, size={self.size!r}, stride={self.stride!r})"
+
+
+def ds(start, size=None, stride=None):
+    """A dynamic slice: `ds(i, n)` is `i:i+n` with `i` (and `n`) allowed to be traced,
+    `ds(i, n, s)` steps by `s`, `ds(n)` is `:n` and `ds(None)` is `:`.
+
+    >>> ds(4, 2)
+    Slice(start=4, size=2, stride=1)
+    """
+    if start is None:
+        return slice(None)
+    if stride is None:
+        stride = 1
+    if not isinstance(stride, int):
+        raise ValueError("Non-static stride in `dslice`")
+    if size is None:
+        start, size = 0, start
+    return Slice(start, size, stride)
