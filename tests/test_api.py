@@ -316,7 +316,7 @@ _REFUSED = {
     "enable_custom_prng": True,
     "jax2tf_associative_scan_reductions": True, "legacy_prng_key": "error",
     "no_execution": True, "numpy_dtype_promotion": "strict",
-    "remove_size_one_mesh_axis_from_type": True, "softmax_custom_jvp": True,
+    "remove_size_one_mesh_axis_from_type": True,
     "threefry_partitionable": False,
 }
 

@@ -485,3 +485,10 @@ def test_complex_to_real_conversion_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         xnp.abs(z), xnp.real(z), lax.convert_element_type(z, onp.complex64)
+
+
+def test_numpy_scalars_are_strongly_typed():
+    # JAX: np.float64(2.0) is a NumPy scalar (strong), though it subclasses Python's float
+    assert not xf.typeof(onp.float64(2.0)).weak_type
+    assert (xnp.ones(2, "bfloat16") * onp.float32(2)).dtype == onp.float32
+    assert (xnp.ones(2, "bfloat16") * 2.0).dtype == xnp.bfloat16

@@ -685,3 +685,12 @@ def test_vectorize_bad_signatures():
         dot(onp.ones(3), onp.ones(4))
     with pytest.raises(ValueError, match="core dimensions"):
         xnp.vectorize(lambda x: x, signature="(n)->()")(onp.ones(3))
+
+
+def test_maximum_minimum_of_complex_order_lexicographically():
+    # NumPy (and JAX) order complex numbers by real part, then imaginary part
+    x = onp.array([1 + 2j, 3 - 1j, 1 + 3j, -1j], onp.complex64)
+    y = onp.array([1 + 1j, 2 + 5j, 1 + 3j, 0j], onp.complex64)
+    for f, ref in ((xnp.maximum, onp.maximum), (xnp.minimum, onp.minimum)):
+        onp.testing.assert_array_equal(f(x, y), ref(x, y))
+        onp.testing.assert_array_equal(xf.jit(f)(x, y), ref(x, y))

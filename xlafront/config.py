@@ -65,7 +65,6 @@ class Config:
         "enable_checks": "xlafront's internal invariant checks are not wired to this option",
         "no_execution": "refusing to run compiled programs is not implemented",
         "numpy_dtype_promotion": "only the standard promotion lattice is implemented",
-        "softmax_custom_jvp": "nn.softmax's alternative derivative rule is not implemented",
         "debug_key_reuse": "PRNG key reuse checking comes with the random module",
         "enable_custom_prng": "custom PRNG implementations come with the random module",
         "default_prng_impl": "PRNG implementations other than threefry2x32 come with the "

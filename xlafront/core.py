@@ -87,8 +87,8 @@ def get_aval(x):
         return handler(x)
     if isinstance(x, Tracer):
         return x.aval
-    if isinstance(x, _python_scalars):
-        dtype = dtypes.python_scalar_dtype(x)
+    if isinstance(x, _python_scalars) and not isinstance(x, np.generic):  # np.float64 is
+        dtype = dtypes.python_scalar_dtype(x)                              # a float, strong
         if dtype.kind == "i":
             dtypes.check_python_int(x, dtype)
         return ShapedArray((), dtype, type(x) is not builtins.bool)

@@ -246,7 +246,8 @@ def result_type(*args, return_weak_type_flag=False):
     `return_weak_type_flag`, (dtype, whether the result is weakly typed)."""
     pairs = []
     for a in args:
-        if isinstance(a, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
+        if (isinstance(a, (builtins.bool, builtins.int, builtins.float, builtins.complex))
+                and not isinstance(a, np.generic)):
             pairs.append((python_scalar_dtype(a), type(a) is not builtins.bool))
         elif hasattr(a, "dtype") and not isinstance(a, type):
             pairs.append((canonicalize(a.dtype), bool(getattr(a, "weak_type", False))))

@@ -2,11 +2,13 @@
 (interpreters/batching.py)."""
 import functools
 
-from .core import get_aval
+from .core import Tracer, get_aval
+from .devices import Array
 from .errors import api_boundary
 from .interpreters import batching
 from .interpreters.partial_eval import debug_info, flatten_fun
 from .jit import arg_aval
+from .numpy import asarray
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 # vmap
@@ -111,6 +113,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             flat, leaves, dims,
             lambda n: _flatten_axes("vmap out_axes", store["out_tree"], out_axes),
             size, axis_name)
+        # an output that is an input passed through unmapped may still be a NumPy value
+        outs = [x if isinstance(x, (Tracer, Array)) else asarray(x) for x in outs]
         return tree_unflatten(store["out_tree"], outs)
 
     return vmap_f

@@ -389,8 +389,23 @@ rem_p, rem = binary("rem", _hlo2("remainder"), INT + FLOAT, jvp(
 pow_p, pow_ = binary("pow", _hlo2("power"), INEXACT, jvp_ans(
     lambda g, ans, x, y: mul(g, mul(y, pow_(x, sub(y, const_like(y, 1))))),
     lambda g, ans, x, y: mul(g, mul(log(_replace_zero(x)), ans))))
-max_p, max_ = binary("max", _hlo2("maximum"), ALL, _chooser(lambda x, y: gt(x, y)))
-min_p, min_ = binary("min", _hlo2("minimum"), ALL, _chooser(lambda x, y: lt(x, y)))
+def _minmax(fn_name, direction):
+    """max/min; complex operands compare lexicographically (real part, then imaginary), as
+    NumPy and JAX order them (XLA's own maximum has no order for complex)."""
+    def lower(ctx, x, y):
+        dtype = ctx.avals_in[0].dtype
+        if dtypes.kind(dtype) != "c":
+            return getattr(L.hlo, fn_name)(x, y)
+        part = np.dtype(np.float64 if dtype == dtypes.complex128 else np.float32)
+        rx, ry, ix, iy = L.hlo.real(x), L.hlo.real(y), L.hlo.imag(x), L.hlo.imag(y)
+        pick_x = L.hlo.select(L.compare(rx, ry, "EQ", part), L.compare(ix, iy, direction, part),
+                              L.compare(rx, ry, direction, part))
+        return L.hlo.select(pick_x, x, y)
+    return lower
+
+
+max_p, max_ = binary("max", _minmax("maximum", "GT"), ALL, _chooser(lambda x, y: gt(x, y)))
+min_p, min_ = binary("min", _minmax("minimum", "LT"), ALL, _chooser(lambda x, y: lt(x, y)))
 atan2_p, atan2 = binary("atan2", _hlo2("atan2"), FLOAT, jvp(
     lambda g, x, y: mul(g, div(y, add(square(x), square(y)))),
     lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y))))))
