@@ -18,7 +18,7 @@ from xlafront.numpy._ufuncs import divmod_
 
 xnp_divmod = getattr(xnp, "divmod", divmod_)  # (until xlafront.numpy exports it)
 
-from conftest import args_of, assert_close, canonical, rand, rng_for
+from conftest import args_of, assert_close, bfloat16, canonical, rand, rng_for
 
 f32, f16, i32, i8, u8, c64, bool_ = (onp.dtype(t) for t in (
     onp.float32, onp.float16, onp.int32, onp.int8, onp.uint8, onp.complex64, onp.bool_))
@@ -803,3 +803,12 @@ def test_eager_calls_are_one_cached_program(caplog):
     # a positional static argument is the same static argument as a named one
     assert_close(xnp.sum(x, 0, None, None, True), onp.asarray(x).sum(0, keepdims=True))
     assert _compiles(caplog, lambda: xnp.sum(x, 0, None, None, True)) == []
+
+
+def test_16_bit_float_sums_accumulate_in_float32():
+    # JAX upcasts float16/bfloat16 sums and means: 1000 x 0.1 is 100, not float16's 99.6
+    x = xnp.full(1000, 0.1, "float16")
+    assert float(xnp.sum(x)) == 100.0 and xnp.sum(x).dtype == onp.float16
+    assert float(xnp.mean(x)) == float(onp.float16(0.1))
+    b = onp.full(1000, 0.1, onp.float32).astype(bfloat16)
+    assert float(xnp.sum(xnp.asarray(b))) == float(b.astype(onp.float32).sum().astype(bfloat16))

@@ -53,10 +53,17 @@ def _reduction(name, lax_reduce, identity, sum_like=False, bool_out=False, no_em
         if where is not None:
             fill = identity(target) if initial is None else initial
             x = where_(where, x, scalar_of(fill, target))
+        # as JAX: sums and products of 16-bit floats accumulate in float32
+        compute = dtypes.float32 if sum_like and target in (dtypes.float16, dtypes.bfloat16) \
+            else target
+        if compute != target:
+            x = lax.convert_element_type(x, compute)
         result = lax_reduce(x, axes)
         if initial is not None:
             combine = {"sum": add, "prod": multiply, "max": maximum, "min": minimum}[name]
-            result = combine(result, scalar_of(initial, target))
+            result = combine(result, scalar_of(initial, compute))
+        if compute != target:
+            result = lax.convert_element_type(result, target)
         if keepdims:
             result = _keep(result, axes, aval.ndim)
         return result
@@ -94,8 +101,10 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     axes = canonical_axes("mean", axis, aval.ndim)
     target = dtypes.check_dtype(dtype, "mean") if dtype is not None else \
         dtypes.to_inexact(aval.dtype)
-    total = sum_(a, axis=axis, dtype=target, keepdims=keepdims, where=where)
-    return lax.div(total, _where_count(aval, axes, axis, where, keepdims, target))
+    compute = dtypes.float32 if target in (dtypes.float16, dtypes.bfloat16) else target
+    total = sum_(a, axis=axis, dtype=compute, keepdims=keepdims, where=where)
+    result = lax.div(total, _where_count(aval, axes, axis, where, keepdims, compute))
+    return lax.convert_element_type(result, target) if compute != target else result
 
 
 @eager(static_argnames=("axis", "dtype", "ddof", "keepdims", "correction"))
