@@ -35,6 +35,7 @@ import numpy as onp
 import xlafront as xf
 import xlafront.numpy as np
 from xlafront import lax
+import xlafront.custom_batching  # noqa: F401,E402  (loads lazily; registers custom_vmap_call)
 
 from conftest import LOW_PRECISION, args_of, bfloat16, rand, upcast
 
@@ -1421,3 +1422,305 @@ LINEAR = {
     "reduce_sum", "dot_general", "cumsum", "gather", "scatter_add", "scatter", "pjit",
     "psum", "all_gather", "custom_lin",
 }
+
+
+# =======================================================================================
+# fft, convolutions, windowed reductions (xlafront/lax/fft.py, convolution.py and
+# windowed_reductions.py) and the NumPy functions over them (numpy/fft.py, _signal.py,
+# _einsum.py). References: numpy.fft, and the direct loops below.
+# =======================================================================================
+import xlafront.numpy.fft as np_fft  # noqa: E402
+from xlafront.lax.convolution import conv_general_dilated  # noqa: E402
+from xlafront.lax.fft import fft as lax_fft  # noqa: E402
+from xlafront.lax.windowed_reductions import (reduce_window,  # noqa: E402
+                                              select_and_gather_add_p,
+                                              select_and_scatter_add_p)
+from xlafront.numpy._einsum import einsum  # noqa: E402
+from xlafront.numpy._signal import convolve, correlate  # noqa: E402
+
+for _name, _type, _lengths, _ref, _dtypes, _shape, _out in [
+    ("fft", "fft", (5,), lambda x: onp.fft.fft(x), (c64,), (3, 5), None),
+    ("fft_real_input", "fft", (5,), lambda x: onp.fft.fft(x), (f32, i32), (3, 5), to(c64)),
+    ("ifft_2d", "ifft", (3, 4), lambda x: onp.fft.ifft2(x), (c64,), (2, 3, 4), None),
+    ("fft_3d", "fft", (2, 3, 4), lambda x: onp.fft.fftn(x), (c64,), (2, 3, 4), None),
+    ("rfft", "rfft", (6,), lambda x: onp.fft.rfft(x), (f32,), (3, 6), to(c64)),
+    ("rfft_2d", "rfft", (3, 5), lambda x: onp.fft.rfft2(x), (f32,), (2, 3, 5), to(c64)),
+    ("irfft", "irfft", (6,), lambda x: onp.fft.irfft(x, 6), (c64,), (3, 4), to(f32)),
+    ("irfft_odd_2d", "irfft", (3, 5), lambda x: onp.fft.irfft2(x, (3, 5)), (c64,), (2, 3, 3),
+     to(f32)),
+]:
+    rec("fft", lambda x, t=_type, n=_lengths: lax_fft(x, t, n), _ref, unary_gen(shape=_shape),
+        _dtypes, name=f"fft_{_name}" if _name != "fft" else "fft", out_dtype=_out)
+for _name, _type, _lengths, _shape, _dtypes in [
+    ("fft", "fft", (4,), (3, 4), COMPLEX), ("ifft_2d", "ifft", (3, 4), (2, 3, 4), COMPLEX),
+    ("rfft", "rfft", (6,), (3, 6), REAL), ("rfft_odd_2d", "rfft", (3, 5), (3, 5), REAL),
+    ("irfft", "irfft", (6,), (3, 4), COMPLEX), ("irfft_odd_2d", "irfft", (3, 5), (3, 3), COMPLEX),
+]:
+    grec("fft", functools.partial(lambda x, t, n: lax_fft(x, t, n), t=_type, n=_lengths),
+         gen(("normal", _shape)), _dtypes, name=f"fft_{_name}")
+
+
+def _np_conv(lhs, rhs, strides, padding, lhs_dilation=None, rhs_dilation=None, dn=None,
+             feature_group_count=1, batch_group_count=1):
+    """conv_general_dilated by its definition: each output element is the sum over one
+    window of the dilated, padded input (in (N, C, spatial) order) times the dilated
+    kernel, within the element's feature (or batch) group."""
+    nsp = lhs.ndim - 2
+    lhs_spec, rhs_spec, out_spec = dn or (tuple(range(lhs.ndim)),) * 3
+    x, w = onp.transpose(lhs, lhs_spec), onp.transpose(rhs, rhs_spec)
+
+    def dilate(a, d):
+        out = onp.zeros(a.shape[:2] + tuple(0 if n == 0 else (n - 1) * k + 1
+                                            for n, k in zip(a.shape[2:], d)), a.dtype)
+        out[(slice(None),) * 2 + tuple(slice(None, None, k) for k in d)] = a
+        return out
+
+    x = dilate(x, lhs_dilation or (1,) * nsp)
+    w = dilate(w, rhs_dilation or (1,) * nsp)
+    x = onp.pad(x, [(0, 0), (0, 0)] + list(padding))
+    n, c, o = x.shape[0], x.shape[1], w.shape[0]
+    space = tuple((m - k) // s + 1 for m, k, s in zip(x.shape[2:], w.shape[2:], strides))
+    groups = max(feature_group_count, batch_group_count)
+    nb, cg, og = n // batch_group_count, c // feature_group_count, o // groups
+    out = onp.zeros((nb, o) + space, onp.result_type(x, w))
+    for b, f in onp.ndindex(nb, o):
+        g = f // og  # the group of output feature f
+        channels = slice(g * cg, (g + 1) * cg) if feature_group_count > 1 else slice(None)
+        example = g * nb + b if batch_group_count > 1 else b
+        for pos in onp.ndindex(*space):
+            window = tuple(slice(p * s, p * s + k) for p, s, k in zip(pos, strides,
+                                                                    w.shape[2:]))
+            out[(b, f) + pos] = onp.sum(x[(example, channels) + window] * w[f])
+    return onp.transpose(out, onp.argsort(out_spec))
+
+
+CONVS = [
+    # name, lhs shape, rhs shape, keywords of conv_general_dilated, the padding by hand
+    # (SAME: out = ceil(n / stride), the odd extra at the end; SAME_LOWER at the start)
+    ("2d_same", (2, 3, 5, 4), (4, 3, 3, 2), dict(window_strides=(1, 1), padding="SAME"),
+     ((1, 1), (0, 1))),
+    ("2d_strided_explicit", (1, 2, 7, 6), (3, 2, 3, 3),
+     dict(window_strides=(2, 3), padding=((1, 0), (2, 1))), ((1, 0), (2, 1))),
+    ("1d_dilated", (2, 2, 7), (3, 2, 3),
+     dict(window_strides=(1,), padding=((2, 1),), lhs_dilation=(2,), rhs_dilation=(2,)),
+     ((2, 1),)),
+    ("nhwc_same_lower", (2, 5, 5, 3), (3, 2, 3, 4),
+     dict(window_strides=(1, 2), padding="SAME_LOWER",
+          dimension_numbers=("NHWC", "HWIO", "NHWC")), ((1, 1), (1, 0))),
+    ("feature_groups", (2, 4, 5), (6, 2, 2),
+     dict(window_strides=(1,), padding="VALID", feature_group_count=2), ((0, 0),)),
+    ("batch_groups", (4, 2, 5), (6, 2, 2),
+     dict(window_strides=(1,), padding="VALID", batch_group_count=2), ((0, 0),)),
+]
+_NHWC = ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))  # ('NHWC', 'HWIO', 'NHWC') by hand
+
+
+def _conv_ref(kw, pads):
+    def ref(a, b):
+        wide = onp.complex128 if onp.result_type(a, b).kind == "c" else onp.float64
+        dn = _NHWC if kw.get("dimension_numbers") else None
+        return _np_conv(a.astype(wide), b.astype(wide), kw["window_strides"], pads,
+                        kw.get("lhs_dilation"), kw.get("rhs_dilation"), dn,
+                        kw.get("feature_group_count", 1), kw.get("batch_group_count", 1))
+    return ref
+
+
+for _name, _ls, _rs, _kw, _pads in CONVS:
+    rec("conv_general_dilated", lambda a, b, kw=_kw: conv_general_dilated(a, b, **kw),
+        _conv_ref(_kw, _pads), args_of(("small", _ls), ("small", _rs)),
+        (f32, c64, i32) if _name == "2d_same" else (f32,), name=f"conv_{_name}")
+    grec("conv_general_dilated",
+         functools.partial(lambda a, b, kw: conv_general_dilated(a, b, **kw), kw=_kw),
+         gen(("normal", _ls), ("normal", _rs)),
+         REAL + (COMPLEX if _name == "2d_same" else ()), name=f"conv_{_name}")
+rec("conv_general_dilated", lambda a, b: conv_general_dilated(
+        a, b, (1,), "VALID", preferred_element_type=onp.int32),
+    lambda a, b: _np_conv(a.astype(onp.int64), b.astype(onp.int64), (1,), ((0, 0),)),
+    args_of(("small", (2, 2, 5)), ("small", (3, 2, 2))), (i8,),
+    name="conv_preferred_int8_int32", out_dtype=to(i32))
+
+
+def _np_reduce_window(np_fn, identity):
+    """reduce_window by its definition: np_fn of each window of the operand, dilated and
+    padded with the reduction's identity."""
+    def ref(x, dims, strides, padding, base_dilation, window_dilation):
+        ident = identity(x.dtype)
+        y = onp.full([0 if n == 0 else (n - 1) * d + 1 for n, d in zip(x.shape, base_dilation)],
+                     ident, x.dtype)
+        y[tuple(slice(None, None, d) for d in base_dilation)] = x
+        y = onp.pad(y, padding, constant_values=ident)
+        span = [(w - 1) * d + 1 for w, d in zip(dims, window_dilation)]
+        shape = [max((n - e) // s + 1, 0) for n, e, s in zip(y.shape, span, strides)]
+        out = onp.empty(shape, x.dtype)
+        for idx in onp.ndindex(*shape):
+            out[idx] = np_fn(y[tuple(slice(i * s, i * s + e, d) for i, s, e, d in
+                                     zip(idx, strides, span, window_dilation))])
+        return out
+    return ref
+
+
+WINDOWS = [
+    # name, shape, window_dimensions, strides, padding, base_dilation, window_dilation,
+    # the padding by hand
+    ("valid", (4, 5), (2, 2), (1, 1), "VALID", None, None, ((0, 0), (0, 0))),
+    ("same_strided", (5, 6), (3, 2), (2, 2), "SAME", None, None, ((1, 1), (0, 0))),
+    ("explicit", (4, 6), (2, 3), (1, 2), ((1, 0), (0, 2)), None, None, ((1, 0), (0, 2))),
+    ("dilated", (4, 5), (2, 2), (1, 1), "VALID", (2, 1), (1, 2), ((0, 0), (0, 0))),
+    ("base_dilated", (3, 4), (2, 3), (2, 1), ((0, 1), (1, 0)), (2, 2), None,
+     ((0, 1), (1, 0))),
+]
+_MONOIDS = [
+    # primitive, computation, init, reference, identity, dtypes, gradient input kind
+    ("reduce_window_sum", lax.add, 0, onp.sum, lambda d: 0, (f32, i32, bf16, c64), "normal"),
+    ("reduce_window_max", lax.max, -onp.inf, onp.max, lambda d: _lowest(d), (f32, i32, bf16),
+     "distinct"),
+    ("reduce_window_min", lax.min, onp.inf, onp.min, lambda d: _highest(d), (f32, i32, bf16),
+     "distinct"),
+]
+
+
+def _init_of(init, dtype):
+    """The reduction's identity in dtype (integer dtypes have no infinities)."""
+    dtype = onp.dtype(dtype)
+    if dtype.kind in "iu" and onp.isinf(init):
+        return onp.iinfo(dtype).min if init < 0 else onp.iinfo(dtype).max
+    return onp.array(init, dtype)
+
+
+for _prim, _fn, _init, _np_fn, _identity, _dtypes, _gkind in _MONOIDS:
+    for _name, _shape, _dims, _strides, _padding, _bd, _wd, _pads in WINDOWS:
+        _ones = (1,) * len(_shape)
+        rec(_prim, lambda x, f=_fn, i=_init, d=_dims, s=_strides, p=_padding, bd=_bd, wd=_wd:
+                reduce_window(x, _init_of(i, x.dtype), f, d, s, p, bd, wd),
+            lambda x, r=_np_reduce_window(_np_fn, _identity), d=_dims, s=_strides, p=_pads,
+                bd=_bd or _ones, wd=_wd or _ones: r(x, d, s, p, bd, wd),
+            unary_gen(_gkind if _prim != "reduce_window_sum" else "small", _shape),
+            _dtypes if _name == "valid" else _dtypes[:1], name=f"{_prim}_{_name}")
+        # (reverse mode of max/min pooling with window dilation is not implemented, as in
+        # JAX: test_conv.py checks the error)
+        grec(_prim, functools.partial(
+                lambda x, f, i, d, s, p, bd, wd: reduce_window(x, i, f, d, s, p, bd, wd),
+                f=_fn, i=_init, d=_dims, s=_strides, p=_padding, bd=_bd, wd=_wd),
+             gen((_gkind, _shape)), name=f"{_prim}_{_name}",
+             modes=("fwd",) if _wd and _prim != "reduce_window_sum" else ("fwd", "rev"))
+
+
+def _argmax_pair(a, b):
+    (ka, ia), (kb, ib) = a, b
+    pick = lax.ge(ka, kb)
+    return lax.select(pick, ka, kb), lax.select(pick, ia, ib)
+
+
+def _np_window_argmax(x, idx):
+    windows = onp.lib.stride_tricks.sliding_window_view(x, (2, 2))[::2, ::2]
+    flat = windows.reshape(windows.shape[:2] + (4,))
+    best = flat.argmax(-1)
+    rows = onp.arange(0, x.shape[0] - 1, 2)[:, None] + best // 2
+    cols = onp.arange(0, x.shape[1] - 1, 2)[None, :] + best % 2
+    return [flat.max(-1), idx[rows, cols]]
+
+
+rec("reduce_window", lambda x: reduce_window(x, onp.ones((), x.dtype), lax.mul, (2, 2), (1, 2)),
+    lambda x: onp.prod(onp.lib.stride_tricks.sliding_window_view(x, (2, 2))[:, ::2],
+                       axis=(2, 3)).astype(x.dtype),
+    unary_gen("small", (3, 5)), (f32, i32), name="reduce_window_generic_mul")
+rec("reduce_window", lambda x, i: reduce_window((x, i), (-onp.inf, 0), _argmax_pair, (2, 2),
+                                                 (2, 2)),
+    _np_window_argmax, gen(("distinct", (4, 6)), ("normal", (4, 6), i32)), (f32,),
+    name="reduce_window_variadic_argmax", upcast=False)
+# Reverse mode of a generic body is not defined (as in JAX): its jvp mixes primal and
+# tangent in one reduce_window, which cannot be transposed.
+grec("reduce_window", lambda x: reduce_window(x, 1.0, lax.mul, (2, 2), (1, 1), "SAME"),
+     gen(("nonzero", (3, 4))), modes=("fwd",), name="reduce_window_generic_mul")
+
+
+_POOL = dict(window_dimensions=(2, 3), window_strides=(2, 1), padding=((1, 0), (0, 1)))
+
+
+def _np_pool_positions(x, select):
+    """Per window of _POOL over x (padded with -inf / inf), the (row, column) of x that
+    `select` (np.argmax or np.argmin) picks; None for a window of padding only."""
+    fill = -onp.inf if select is onp.argmax else onp.inf
+    y = onp.pad(x.astype(onp.float64), ((1, 0), (0, 1)), constant_values=fill)
+    out_shape = ((y.shape[0] - 2) // 2 + 1, y.shape[1] - 3 + 1)
+    picks = {}
+    for i, j in onp.ndindex(*out_shape):
+        window = y[2 * i:2 * i + 2, j:j + 3]
+        k = select(window)
+        picks[i, j] = (2 * i + k // 3 - 1, j + k % 3)
+    return out_shape, picks
+
+
+def _np_select_and_gather_add(select):
+    def ref(t, x):
+        shape, picks = _np_pool_positions(x, select)
+        out = onp.zeros(shape, onp.float64)
+        for ij, (r, c) in picks.items():
+            out[ij] = t[r, c]
+        return out
+    return ref
+
+
+def _np_select_and_scatter_add(select):
+    def ref(s, x):
+        _, picks = _np_pool_positions(x, select)
+        out = onp.zeros(x.shape, onp.float64)
+        for ij, (r, c) in picks.items():
+            out[r, c] += s[ij]
+        return out
+    return ref
+
+
+for _sel, _np_sel in [(lax.ge_p, onp.argmax), (lax.le_p, onp.argmin)]:
+    rec("select_and_gather_add", lambda t, x, p=_sel: xf.core.bind(
+            select_and_gather_add_p, t, x, select_prim=p, base_dilation=(1, 1),
+            window_dilation=(1, 1), **_POOL),
+        _np_select_and_gather_add(_np_sel), gen(("normal", (5, 4)), ("distinct", (5, 4))),
+        (f32,), name=f"select_and_gather_add_{_sel.name}")
+    rec("select_and_scatter_add", lambda s, x, p=_sel: xf.core.bind(
+            select_and_scatter_add_p, s, x, select_prim=p, **_POOL),
+        _np_select_and_scatter_add(_np_sel), gen(("normal", (3, 3)), ("distinct", (5, 4))),
+        (f32,), name=f"select_and_scatter_add_{_sel.name}")
+# Linear in the tangents / source; the operand only picks positions (its finite
+# differences are zero where no two entries tie)
+grec("select_and_gather_add", lambda t, x: xf.core.bind(
+    select_and_gather_add_p, t, x, select_prim=lax.ge_p, base_dilation=(1, 1),
+    window_dilation=(1, 1), **_POOL), gen(("normal", (5, 4)), ("distinct", (5, 4))))
+grec("select_and_scatter_add", lambda s, x: xf.core.bind(
+    select_and_scatter_add_p, s, x, select_prim=lax.ge_p, **_POOL),
+    gen(("normal", (3, 3)), ("distinct", (5, 4))))
+LINEAR.update({"select_and_gather_add", "select_and_scatter_add"})
+
+
+def _cnn_step(x, w1, w2, dense):
+    """Two 3x3 convolutions with ReLU, 2x2 max pooling, a dense layer: a CNN's loss."""
+    dn = ("NHWC", "HWIO", "NHWC")
+    h = lax.max(conv_general_dilated(x, w1, (1, 1), "SAME", dimension_numbers=dn), 0.0)
+    h = lax.max(conv_general_dilated(h, w2, (1, 1), "SAME", dimension_numbers=dn), 0.0)
+    h = reduce_window(h, -onp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    logits = np.reshape(h, (h.shape[0], -1)) @ dense
+    return np.sum(logits ** 2)
+
+
+function_grec("cnn_step", _cnn_step, gen(("normal", (2, 4, 4, 1)), ("normal", (3, 3, 1, 2)),
+                                         ("normal", (3, 3, 2, 2)), ("normal", (8, 3))))
+function_grec("np_fft_rfft2_ortho", lambda x: np_fft.rfft2(x, norm="ortho"),
+              gen(("normal", (3, 4))))
+function_grec("np_fft_irfftn", lambda x: np_fft.irfftn(x, s=(3, 4)), gen(("normal", (3, 3))),
+              COMPLEX)
+function_grec("np_fft_hfft", lambda x: np_fft.hfft(x, 5), gen(("normal", (2, 3))), COMPLEX)
+function_grec("np_convolve_same", lambda a, v: convolve(a, v, "same"),
+              gen(("normal", (5,)), ("normal", (3,))))
+function_grec("np_correlate_full", lambda a, v: correlate(a, v, "full"),
+              gen(("normal", (3,)), ("normal", (4,))), REAL + COMPLEX)
+function_grec("np_einsum_three", lambda a, b, c: einsum("ij,jk,kl->il", a, b, c),
+              gen(("normal", (2, 3)), ("normal", (3, 4)), ("normal", (4, 2))))
+function_grec("np_einsum_diagonal", lambda a: einsum("iij->j", a), gen(("normal", (3, 3, 2))))
+function_vrec("np_fft_fftn", lambda x: np_fft.fftn(x, axes=(0, 1)), gen(("normal", (3, 4))))
+function_vrec("np_convolve", lambda a, v: convolve(a, v), gen(("normal", (5,)),
+                                                             ("normal", (3,))))
+function_vrec("np_einsum_three", lambda a, b, c: einsum("ij,jk,kl->il", a, b, c),
+              gen(("normal", (2, 3)), ("normal", (3, 4)), ("normal", (4, 2))))
+function_vrec("cnn_step", _cnn_step, gen(("normal", (2, 4, 4, 1)), ("normal", (3, 3, 1, 2)),
+                                         ("normal", (3, 3, 2, 2)), ("normal", (8, 3))))
+# ======================= end of fft / convolution / windows section =====================

@@ -46,6 +46,7 @@ LAZY_OK = {
                "it the demo says how to install it",
     "difflib": "1 ms of `import xlafront`; only the message of a pytree metadata mismatch "
                "diffs the two trees",
+    "opt_einsum": "7 ms of `import xlafront`; only einsum (its contraction order) needs it",
     "hashlib": "3 ms of `import xlafront` (OpenSSL); only needed to fingerprint a program",
 }
 

@@ -45,6 +45,17 @@ from .slicing import (GatherDimensionNumbers, GatherScatterMode, ScatterDimensio
                       scatter_mul, scatter_mul_p, scatter_p, slice_in_dim, slice_p)
 from .slicing import slice_ as slice
 from .dot import Precision, dot, dot_general, dot_general_p
+from .fft import FftType, fft, fft_p
+from .convolution import (ConvDimensionNumbers, ConvGeneralDilatedDimensionNumbers, conv,
+                          conv_dimension_numbers, conv_general_dilated,
+                          conv_general_dilated_p, conv_general_permutations,
+                          conv_general_shape_tuple, conv_shape_tuple, conv_transpose,
+                          conv_transpose_shape_tuple, conv_with_general_padding,
+                          padtype_to_pads)
+from .windowed_reductions import (reduce_window, reduce_window_max_p, reduce_window_min_p,
+                                  reduce_window_p, reduce_window_shape_tuple,
+                                  reduce_window_sum_p, select_and_gather_add_p,
+                                  select_and_scatter_add_p)
 from .sort import sort, sort_key_val, sort_p
 from .cumulative import (associative_scan, cumlogsumexp, cumlogsumexp_p, cummax, cummax_p,
                          cummin, cummin_p, cumprod, cumprod_p, cumsum, cumsum_p)
@@ -90,6 +101,7 @@ __all__ = [
     "sort_key_val", "sort_p", "sqrt", "sqrt_p", "square", "square_p", "squeeze", "squeeze_p",
     "stop_gradient", "sub", "sub_p", "switch", "tan", "tan_p", "tanh", "tanh_p", "transpose",
     "transpose_p", "unary_prims", "while_loop", "while_p", "xor_p", "zeros_like_array",
+    "FftType", "fft", "fft_p", "ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_general_dilated_p", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads", "reduce_window", "reduce_window_max_p", "reduce_window_min_p", "reduce_window_p", "reduce_window_shape_tuple", "reduce_window_sum_p", "select_and_gather_add_p", "select_and_scatter_add_p",
 ]
 
 
