@@ -35,7 +35,9 @@ import numpy as onp
 import xlafront as xf
 import xlafront.numpy as np
 from xlafront import lax
-import xlafront.custom_batching  # noqa: F401,E402  (loads lazily; registers custom_vmap_call)
+# submodules that load on first use make primitives too: loaded before the snapshot below
+import xlafront.custom_batching  # noqa: F401,E402
+import xlafront.random  # noqa: F401,E402
 
 from conftest import LOW_PRECISION, args_of, bfloat16, rand, upcast
 
@@ -1724,3 +1726,255 @@ function_vrec("np_einsum_three", lambda a, b, c: einsum("ij,jk,kl->il", a, b, c)
 function_vrec("cnn_step", _cnn_step, gen(("normal", (2, 4, 4, 1)), ("normal", (3, 3, 1, 2)),
                                          ("normal", (3, 3, 2, 2)), ("normal", (8, 3))))
 # ======================= end of fft / convolution / windows section =====================
+
+
+# =======================================================================================
+# linear algebra (xlafront/lax/linalg.py: LAPACK kernels on CPU). References: numpy.linalg,
+# the LU with partial pivoting by hand below, and reconstructions (Q R = a ...) where
+# NumPy has no such factorization. Complex gradients, the numpy.linalg functions and the
+# errors are in tests/test_linalg.py.
+# =======================================================================================
+from xlafront.lax import linalg as lax_linalg  # noqa: E402
+
+LINALG = (f32, c64)  # the dtypes LAPACK has (float64 and complex128 need x64: test_linalg)
+
+
+def _herm(a):
+    return onp.conj(onp.swapaxes(a, -1, -2))
+
+
+def _spd_gen(shape=(2, 3, 3)):
+    """Hermitian positive-definite matrices a a^H + n I."""
+    def make(rng, dtype):
+        a = gen_rand(rng, shape, dtype)
+        return [(a @ _herm(a) + shape[-1] * onp.eye(shape[-1])).astype(dtype)]
+    return make
+
+
+def _sym_gen(shape=(2, 3, 3)):
+    """Hermitian matrices with distinct eigenvalues."""
+    def make(rng, dtype):
+        a = gen_rand(rng, shape, dtype)
+        return [((a + _herm(a)) / 2 + onp.diag(onp.arange(shape[-1]) * 3.0)).astype(dtype)]
+    return make
+
+
+def _triangular_gen(rng, dtype):
+    """A lower-triangular-dominated a (its upper triangle is noise the solve must ignore)
+    and a right-hand side."""
+    a = gen_rand(rng, (2, 3, 3), dtype) + 6 * onp.eye(3)
+    return [a.astype(dtype), gen_rand(rng, (2, 3, 2), dtype)]
+
+
+def _tridiagonal_gen(rng, dtype):
+    """Diagonals (dl[0] = du[-1] = 0, diagonally dominant) and right-hand sides."""
+    dl, du = gen_rand(rng, (2, 4), dtype), gen_rand(rng, (2, 4), dtype)
+    dl[:, 0], du[:, -1] = 0, 0
+    d = (gen_rand(rng, (2, 4), dtype) + 8).astype(dtype)
+    return [dl, d, du, gen_rand(rng, (2, 4, 3), dtype)]
+
+
+def _tridiagonal_dense(dl, d, du):
+    return (onp.apply_along_axis(onp.diag, -1, d) + onp.apply_along_axis(
+        lambda v: onp.diag(v[1:], -1), -1, dl) + onp.apply_along_axis(
+        lambda v: onp.diag(v[:-1], 1), -1, du))
+
+
+def _np_lu(a):
+    """LU with partial pivoting by hand, as LAPACK's getrf (the pivot is the first largest
+    |re| + |im| of the column): (lu, pivots, permutation) per matrix of the batch."""
+    a = onp.asarray(a)
+    flat = a.reshape((-1,) + a.shape[-2:]).astype(onp.complex128 if a.dtype.kind == "c"
+                                                  else onp.float64)
+    lus, pivs, perms = [], [], []
+    for x in flat:
+        m, n = x.shape
+        lu, piv, perm = x.copy(), [], onp.arange(m)
+        for k in range(min(m, n)):
+            i = k + int(onp.argmax(onp.abs(lu[k:, k].real) + onp.abs(lu[k:, k].imag)))
+            piv.append(i)
+            lu[[k, i]], perm[[k, i]] = lu[[i, k]], perm[[i, k]]
+            if lu[k, k] != 0:
+                lu[k + 1:, k] /= lu[k, k]
+            lu[k + 1:, k + 1:] -= onp.outer(lu[k + 1:, k], lu[k, k + 1:])
+        lus.append(lu)
+        pivs.append(piv)
+        perms.append(perm)
+    batch = a.shape[:-2]
+    return (onp.reshape(lus, a.shape), onp.reshape(pivs, batch + (-1,)).astype(onp.int32),
+            onp.reshape(perms, batch + (a.shape[-2],)).astype(onp.int32))
+
+
+def _np_pivots_to_permutation(pivots, size):
+    perm = onp.broadcast_to(onp.arange(size), pivots.shape[:-1] + (size,)).copy()
+    for index in onp.ndindex(pivots.shape[:-1]):
+        for i, j in enumerate(pivots[index]):
+            perm[index][[i, j]] = perm[index][[j, i]]
+    return perm
+
+
+def _pivots_gen(rng, dtype):
+    """Valid row swaps: step i swaps row i with a row j >= i."""
+    return [onp.stack([[rng.integers(i, 5) for i in range(3)] for _ in range(2)])
+            .astype(onp.int32)]
+
+
+def _per_matrix(fun):
+    """A NumPy function of one matrix, applied over the leading dimensions."""
+    def ref(a):
+        a = onp.asarray(a)
+        outs = [fun(x) for x in a.reshape((-1,) + a.shape[-2:])]
+        return onp.reshape(outs, a.shape[:-2] + onp.shape(outs[0]))
+    return ref
+
+
+def _matmul_h(x, y):
+    return np.matmul(x, np.conj(np.swapaxes(y, -1, -2)))
+
+
+def _qr_pivoted_reconstruction(a):
+    """Q R with the columns put back where geqp3 took them: a again."""
+    shape = a.shape
+    r, p, taus = lax_linalg.geqp3_p.bind(a, np.zeros(shape[:-2] + shape[-1:], np.int32),
+                                         use_magma=None)
+    q = lax_linalg.householder_product(r, taus)
+    qr = np.matmul(q, np.triu(r)[..., :shape[-1], :])  # (a tall a: R is n x n)
+    inverse = np.argsort(p - 1, axis=-1)
+    return np.take_along_axis(qr, np.broadcast_to(inverse[..., None, :], shape), axis=-1)
+
+
+def _tridiagonal_eigenvalues(a):
+    """The eigenvalues of the tridiagonal matrix tridiagonal(a) gives: a's."""
+    _, d, e, _ = lax_linalg.tridiagonal(a)
+    n = d.shape[-1]
+    off = np.pad(e, [(0, 0)] * (e.ndim - 1) + [(0, 1)])
+    eye = np.eye(n, dtype=d.dtype)
+    t = (d[..., :, None] * eye + off[..., None, :] * np.eye(n, k=-1, dtype=d.dtype)
+         + off[..., :, None] * np.eye(n, k=1, dtype=d.dtype))
+    return lax_linalg.eigh(t)[1]
+
+
+def _sorted_eigvals(a):
+    w = lax_linalg.eig(a, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]
+    return np.sort(w, axis=-1)
+
+
+_complex_of = {f32: c64, c64: c64, f64: c128, c128: c128}
+rec("cholesky", lambda a: lax_linalg.cholesky(a), lambda a: onp.linalg.cholesky(a),
+    _spd_gen(), LINALG, tol=1e-4)
+rec("triangular_solve",
+    lambda a, b: lax_linalg.triangular_solve(a, b, left_side=True, lower=True),
+    lambda a, b: onp.linalg.solve(onp.tril(a), b), _triangular_gen, LINALG, tol=1e-4)
+rec("triangular_solve",
+    lambda a, b: lax_linalg.triangular_solve(a, onp.swapaxes(b, -1, -2), lower=False,
+                                             transpose_a=True, conjugate_a=True),
+    lambda a, b: onp.swapaxes(onp.linalg.solve(onp.conj(onp.triu(a)), b), -1, -2),
+    _triangular_gen, LINALG, name="triangular_solve_right_adjoint", tol=1e-4)
+rec("lu_pivots_to_permutation", lambda p: lax_linalg.lu_pivots_to_permutation(p, 5),
+    lambda p: _np_pivots_to_permutation(p, 5), _pivots_gen, (i32,))
+rec("lu", lambda a: lax_linalg.lu(a)[0], lambda a: _np_lu(a)[0], gen(("normal", (2, 4, 4))),
+    LINALG, tol=1e-4)
+rec("lu", lambda a: lax_linalg.lu(a)[0], lambda a: _np_lu(a)[0], gen(("normal", (2, 3, 5))),
+    LINALG, name="lu_wide", tol=1e-4)
+rec("geqrf", lambda a: lax_linalg.geqrf(a)[0],
+    _per_matrix(lambda x: onp.linalg.qr(x, mode="raw")[0].T), gen(("normal", (2, 4, 3))),
+    LINALG, tol=1e-4)
+rec("geqp3", _qr_pivoted_reconstruction, lambda a: a, gen(("normal", (2, 4, 3))), LINALG,
+    tol=1e-4)
+rec("householder_product", lambda a: lax_linalg.householder_product(*lax_linalg.geqrf(a)),
+    _per_matrix(lambda x: onp.linalg.qr(x)[0]), gen(("normal", (2, 4, 3))), LINALG, tol=1e-4)
+rec("qr", lambda a: lax_linalg.qr(a, full_matrices=False)[1],
+    _per_matrix(lambda x: onp.linalg.qr(x)[1]), gen(("normal", (2, 4, 3))), LINALG, tol=1e-4)
+rec("qr", lambda a: lax_linalg.qr(a)[0], _per_matrix(lambda x: onp.linalg.qr(x, "complete")[0]),
+    gen(("normal", (2, 4, 3))), LINALG, name="qr_complete_q", tol=1e-4)
+rec("svd", lambda a: lax_linalg.svd(a, compute_uv=False),
+    lambda a: onp.linalg.svd(a, compute_uv=False), gen(("normal", (2, 4, 3))), LINALG,
+    out_dtype=real_of, tol=1e-4)
+rec("svd", lambda a: (lambda u, s, vh: np.matmul(u * s[..., None, :].astype(u.dtype), vh))(
+    *lax_linalg.svd(a, full_matrices=False)), lambda a: a, gen(("normal", (2, 3, 5))), LINALG,
+    name="svd_reconstruction", tol=1e-4)
+rec("eigh", lambda a: lax_linalg.eigh(a)[1], lambda a: onp.linalg.eigvalsh(a), _sym_gen(),
+    LINALG, out_dtype=real_of, tol=1e-4)
+rec("eigh", lambda a: (lambda v, w: _matmul_h(v * w[..., None, :].astype(v.dtype), v))(
+    *lax_linalg.eigh(a)), lambda a: a, _sym_gen(), LINALG, name="eigh_reconstruction",
+    tol=1e-4)
+rec("eig", _sorted_eigvals, lambda a: onp.sort_complex(onp.linalg.eigvals(a)),
+    gen(("normal", (2, 4, 4))), LINALG, out_dtype=lambda d: _complex_of[d], tol=1e-4)
+rec("schur", lambda a: (lambda t, z: _matmul_h(np.matmul(z, t), z))(*lax_linalg.schur(a)),
+    lambda a: a, gen(("normal", (2, 4, 4))), LINALG, tol=1e-4)
+rec("tridiagonal", _tridiagonal_eigenvalues, lambda a: onp.linalg.eigvalsh(a), _sym_gen(),
+    LINALG, out_dtype=real_of, tol=1e-4)
+rec("tridiagonal_solve", lambda dl, d, du, b: lax_linalg.tridiagonal_solve(dl, d, du, b),
+    lambda dl, d, du, b: onp.linalg.solve(_tridiagonal_dense(dl, d, du), b),
+    _tridiagonal_gen, LINALG, tol=1e-4)
+
+grec("cholesky", lambda a: lax_linalg.cholesky(a), _spd_gen())
+grec("triangular_solve",
+     lambda a, b: lax_linalg.triangular_solve(a, b, left_side=True, lower=True),
+     _triangular_gen)
+grec("triangular_solve",
+     lambda a, b: lax_linalg.triangular_solve(a, onp.swapaxes(b, -1, -2), transpose_a=True,
+                                              unit_diagonal=True),
+     _triangular_gen, name="triangular_solve_right_transpose")
+grec("lu", lambda a: lax_linalg.lu(a)[0], gen(("normal", (2, 3, 4))))
+grec("qr", lambda a: lax_linalg.qr(a, full_matrices=False), gen(("normal", (2, 4, 3))))
+grec("qr", lambda a: lax_linalg.qr(a), gen(("normal", (2, 4, 3))), name="qr_complete")
+grec("svd", lambda a: lax_linalg.svd(a, full_matrices=False), gen(("distinct", (2, 4, 3))))
+grec("eigh", lambda a: lax_linalg.eigh(a), _sym_gen())
+grec("eig", lambda a: lax_linalg.eig(a, compute_left_eigenvectors=False,
+                                     compute_right_eigenvectors=False)[0],
+     gen(("normal", (2, 3, 3))), order=1)
+grec("tridiagonal_solve", lambda dl, d, du, b: lax_linalg.tridiagonal_solve(dl, d, du, b),
+     _tridiagonal_gen)
+
+LINEAR.update({"triangular_solve", "tridiagonal_solve"})  # linear in b (JAX transposes them)
+_NO_JVP = ("no derivative, as in JAX: differentiate the decomposition built on it (qr, "
+           "eigh) instead")
+for _prim in ("geqrf", "geqp3", "householder_product", "schur", "tridiagonal"):
+    EXEMPT[_prim] = {"jvp": _NO_JVP}
+EXEMPT["lu_pivots_to_permutation"] = {"grad": _ZERO}
+# ======================= end of linear algebra section =====================================
+
+
+# =======================================================================================
+# random: the threefry hash and counters (xlafront/lax/prng.py); random_gamma's values are
+# JAX's bits, checked in tests/test_random.py
+# =======================================================================================
+from xlafront.lax import prng  # noqa: E402
+
+
+def _threefry_ref(k1, k2, x1, x2):
+    """Threefry-2x32 with 20 rounds (Random123's), in NumPy."""
+    k1, k2, x1, x2 = onp.broadcast_arrays(*(onp.asarray(v, onp.uint32) for v in (k1, k2, x1, x2)))
+    rotl = lambda v, d: (v << onp.uint32(d)) | (v >> onp.uint32(32 - d))  # noqa: E731
+    ks = [k1, k2, k1 ^ k2 ^ onp.uint32(0x1BD11BDA)]
+    with onp.errstate(over="ignore"):
+        x = [x1 + ks[0], x2 + ks[1]]
+        for i in range(5):
+            for r in ((13, 15, 26, 6), (17, 29, 16, 24))[i % 2]:
+                x[0] = x[0] + x[1]
+                x[1] = rotl(x[1], r) ^ x[0]
+            x[0] = x[0] + ks[(i + 1) % 3]
+            x[1] = x[1] + ks[(i + 2) % 3] + onp.uint32(i + 1)
+    return tuple(x)
+
+
+def _threefry_gen(rng, dtype):
+    u = lambda *s: rng.integers(0, 2 ** 32, s, dtype=onp.uint32)  # noqa: E731
+    return [u(4, 1), u(4, 1), u(4, 5), u(4, 5)]
+
+
+rec("threefry2x32", lambda *a: tuple(prng.threefry2x32(*a)), _threefry_ref, _threefry_gen, (u32,))
+rec("iota_2x32_shape", lambda: tuple(prng.iota_2x32_shape((2, 3))),
+    lambda: (onp.zeros((2, 3), onp.uint32), onp.arange(6, dtype=onp.uint32).reshape(2, 3)),
+    lambda rng, dtype: [], (u32,))
+EXEMPT["threefry2x32"] = {"grad": _ZERO}
+EXEMPT["iota_2x32_shape"] = dict(EXEMPT["iota"])
+_GAMMA = "tests/test_random.py"
+EXEMPT["random_gamma"] = {
+    "record": f"its values are JAX's bits, with no NumPy counterpart: {_GAMMA} checks them "
+              "against JAX's known answers and their law against scipy.stats",
+    "grad": "implicit reparameterization, which finite differences of a rejection sampler do "
+            f"not give: {_GAMMA}::test_gamma_implicit_gradient checks it",
+    "vmap": f"{_GAMMA}::test_jit_and_vmap_give_the_eager_bits and "
+            "test_vmap_over_parameters_and_keys_together"}

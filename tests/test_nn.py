@@ -792,10 +792,11 @@ def test_orthogonal_initializer(orthogonal_draws):
     w = onp.asarray(init.orthogonal(scale=2.0)(_KEY, (3, 5)))
     assert w.shape == (3, 5) and w.dtype == onp.float32
     onp.testing.assert_allclose(w @ w.T, 4 * onp.eye(3), atol=1e-5)  # orthonormal rows
-    w = onp.asarray(init.orthogonal(column_axis=0)(_KEY, (4, 2, 3), xnp.float16))
-    assert w.dtype == onp.float16
+    w = onp.asarray(init.orthogonal(column_axis=0)(_KEY, (4, 2, 3)))
     cols = onp.moveaxis(w, 0, -1).reshape(6, 4).astype(onp.float64)  # 4 columns along axis 0
-    onp.testing.assert_allclose(cols.T @ cols, onp.eye(4), atol=3e-3)
+    onp.testing.assert_allclose(cols.T @ cols, onp.eye(4), atol=1e-5)
+    with pytest.raises((TypeError, NotImplementedError), match="float16"):
+        init.orthogonal()(_KEY, (3, 3), xnp.float16)  # LAPACK has no float16 QR (JAX too)
 
 
 def test_delta_orthogonal_initializer(orthogonal_draws):

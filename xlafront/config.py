@@ -66,12 +66,12 @@ class Config:
         "no_execution": "refusing to run compiled programs is not implemented",
         "numpy_dtype_promotion": "only the standard promotion lattice is implemented",
         "debug_key_reuse": "PRNG key reuse checking comes with the random module",
-        "enable_custom_prng": "custom PRNG implementations come with the random module",
-        "default_prng_impl": "PRNG implementations other than threefry2x32 come with the "
-                             "random module",
+        "enable_custom_prng": "xlafront.random has no custom PRNG implementations "
+                              "(threefry2x32 only)",
+        "default_prng_impl": "xlafront.random implements threefry2x32 (JAX's default) only",
         "threefry_partitionable": "the PRNG's partitionable variant comes with the random "
                                   "module",
-        "legacy_prng_key": "raw PRNG key checks come with the random module",
+        "legacy_prng_key": "xlafront.random does not check the use of raw (uint32) keys",
         "auto_pcast": "meshes and varying manual axes are not supported yet",
         "remove_size_one_mesh_axis_from_type": "meshes are not supported yet",
         "jax2tf_associative_scan_reductions": "jax2tf is not part of xlafront",

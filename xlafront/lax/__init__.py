@@ -61,6 +61,7 @@ from .cumulative import (associative_scan, cumlogsumexp, cumlogsumexp_p, cummax,
                          cummin, cummin_p, cumprod, cumprod_p, cumsum, cumsum_p)
 from .control_flow import (cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
                            while_p)
+from . import linalg  # noqa: F401  (jax.lax.linalg)
 from .parallel import (all_gather, all_gather_p, axis_index, axis_index_p, pmax, pmax_p, pmean,
                        pmin, pmin_p, psum, psum_p)
 from ..custom_derivatives import stop_gradient

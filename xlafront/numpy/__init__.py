@@ -46,6 +46,7 @@ from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, ar
 from ._ufuncs import absolute as abs  # noqa: A004
 from ._ufuncs import divmod_ as divmod  # noqa: A004
 from ._vectorize import vectorize
+from . import linalg  # noqa: F401  (jnp.linalg)
 from . import fft
 from ._einsum import einsum, einsum_path, kron
 from ._signal import convolve, correlate
@@ -161,5 +162,5 @@ __all__ = [
     "swapaxes", "take", "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace",
     "transpose", "tri", "tril", "triu", "true_divide", "trunc", "uint", "uint16", "uint32",
     "uint64", "uint8", "unique", "unsignedinteger", "var", "vdot", "vectorize", "vstack", "where", "zeros",
-    "zeros_like", "ndarray", "convolve", "correlate", "einsum", "einsum_path", "fft", "kron",
+    "zeros_like", "ndarray", "convolve", "correlate", "einsum", "einsum_path", "fft", "kron", "linalg",
 ]
