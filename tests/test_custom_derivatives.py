@@ -279,3 +279,21 @@ def test_custom_jvp_closure_over_differentiated_value_is_an_error():
     with pytest.raises(TypeError, match="closed-over value"):
         xf.grad(outer)(3.0)
     close(xf.jit(outer)(3.0), 6.0)  # a closure over a jit tracer is fine
+
+
+def test_custom_jvp_called_on_tangents_inside_another_rule_transposes():
+    # JAX inlines a custom_jvp function met with unknown (tangent) inputs while building
+    # the linear program: d/dx sin(x) with the tangent scaled by g(t) = 2t is 2 cos(x)
+    @xf.custom_jvp
+    def g(x):
+        return 2 * x
+    g.defjvp(lambda p, t: (g(p[0]), g(t[0])))
+
+    @xf.custom_jvp
+    def f(x):
+        return np.sin(x)
+    f.defjvp(lambda p, t: (f(p[0]), np.cos(p[0]) * g(t[0])))
+
+    assert float(xf.grad(f)(1.0)) == pytest.approx(2 * onp.cos(1.0), rel=1e-6)
+    assert float(xf.jit(xf.grad(f))(1.0)) == pytest.approx(2 * onp.cos(1.0), rel=1e-6)
+    assert float(xf.grad(xf.grad(f))(1.0)) == pytest.approx(-2 * onp.sin(1.0), rel=1e-6)

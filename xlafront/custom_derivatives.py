@@ -119,8 +119,17 @@ def _custom_jvp_call_batch(trace, vals, dims, call_jaxpr, jvp_fun, num_consts, s
     return outs, [0] * len(outs)
 
 
+def _custom_jvp_call_partial_eval(trace, args, call_jaxpr, **params):
+    """With unknown (tangent) inputs, as JAX: partial evaluation only builds linear
+    programs, which never differentiate again, so the rule is dropped and the primal
+    function inlined (its equations split as usual)."""
+    with core.set_current_trace(trace):
+        return eval_jaxpr(call_jaxpr, [], *args)
+
+
 ad.primitive_jvps[custom_jvp_call_p] = _custom_jvp_call_jvp
 batching.batchers_with_trace[custom_jvp_call_p] = _custom_jvp_call_batch
+pe.partial_eval_rules[custom_jvp_call_p] = _custom_jvp_call_partial_eval
 
 
 class custom_jvp:
