@@ -7,8 +7,12 @@ Array([0., 2., 4.], dtype=float32)
 Every function computing arrays from arrays runs eagerly as one compiled program per
 signature (`xlafront.dispatch.eager`) and under a transformation as plain traced lax. The
 modules import in one order, each only from those before it:
-_util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < this package.
+_util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < _more_ufuncs <
+_manip_more < _creation_more < _statistics < _polynomial < this package (linalg, fft and
+_signal sit beside them: _manip_more takes vecdot from linalg, _polynomial eigvals and
+lstsq from linalg and convolve from _signal).
 """
+import ml_dtypes as _ml_dtypes
 import numpy as _onp
 
 from .. import dtypes as _dtypes
@@ -32,7 +36,8 @@ from ._reductions import any_ as any  # noqa: A004
 from ._reductions import max_ as max  # noqa: A004
 from ._reductions import min_ as min  # noqa: A004
 from ._reductions import sum_ as sum  # noqa: A004
-from ._setops import compress, ptp, trace, unique, where
+from ._setops import (compress, intersect1d, isin, ptp, setdiff1d, setxor1d, trace, union1d,
+                      unique, unique_all, unique_counts, unique_inverse, unique_values, where)
 from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
                       arctanh, around, bitwise_and, bitwise_invert, bitwise_not, bitwise_or,
                       bitwise_xor, cbrt, ceil, conj, conjugate, copysign, cos, cosh, deg2rad,
@@ -50,9 +55,45 @@ from . import linalg  # noqa: F401  (jnp.linalg)
 from . import fft
 from ._einsum import einsum, einsum_path, kron
 from ._signal import convolve, correlate
+from ._more_ufuncs import (astype, bitwise_count, fmax, fmin, frexp, frompyfunc, gcd, i0,
+                           iscomplex, isdtype, isneginf, isposinf, isreal, isrealobj, lcm,
+                           ldexp, log10, log2, logaddexp2, modf, nan_to_num, sinc, spacing,
+                           ufunc)
+from ._more_ufuncs import ufuncs as _ufunc_objects
+from ._manip_more import (append, apply_along_axis, apply_over_axes, array_equiv, cross, delete,
+                          diff, dsplit, ediff1d, extract, fill_diagonal, gradient, hsplit,
+                          insert, interp, lexsort, mask_indices, matvec, packbits, partition,
+                          piecewise, place, put, put_along_axis, ravel_multi_index, resize,
+                          rollaxis, rot90, sort_complex, trapezoid, trim_zeros, unpackbits,
+                          unravel_index, unstack, unwrap, vecdot, vecmat, vsplit)
+from ._creation_more import (bartlett, blackman, block, c_, copy, diag, diag_indices,
+                            diag_indices_from, diagflat, from_dlpack, frombuffer, fromfile,
+                            fromfunction, fromiter, fromstring, geomspace, hamming, hanning,
+                            index_exp, indices, ix_, kaiser, load, logspace, meshgrid, mgrid,
+                            ogrid, r_, s_, save, savez, tril_indices, tril_indices_from,
+                            triu_indices, triu_indices_from, vander)
+from ._statistics import (average, bincount, corrcoef, cov, cumulative_prod, cumulative_sum,
+                          digitize, histogram, histogram2d, histogram_bin_edges, histogramdd,
+                          median, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean,
+                          nanmedian, nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum,
+                          nanvar, percentile, quantile)
+from ._polynomial import (poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
+                          polyval, roots)
+from ._ufuncs import (arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh,
+                      arctan as atan, arctan2 as atan2, arctanh as atanh,
+                      left_shift as bitwise_left_shift, power as pow,
+                      right_shift as bitwise_right_shift)
 from ._ufuncs import round_ as round  # noqa: A004
 from ._util import array, asarray
 from ._util import broadcast_shapes as _broadcast_shapes
+
+# As in JAX, these binary functions (and negative) are `ufunc` objects, with .reduce,
+# .accumulate, .outer and .at; calling one costs what calling the function does.
+(add, bitwise_and, bitwise_or, bitwise_xor, logaddexp, logaddexp2, logical_and, logical_or,
+ logical_xor, maximum, minimum, multiply, negative, subtract) = (_ufunc_objects[n] for n in (
+    "add", "bitwise_and", "bitwise_or", "bitwise_xor", "logaddexp", "logaddexp2",
+    "logical_and", "logical_or", "logical_xor", "maximum", "minimum", "multiply", "negative",
+    "subtract"))
 
 pi, e, inf, nan, euler_gamma = _onp.pi, _onp.e, _onp.inf, _onp.nan, _onp.euler_gamma
 newaxis = None
@@ -103,6 +144,17 @@ dtype = _onp.dtype
 generic, number, integer, signedinteger, unsignedinteger = (
     _onp.generic, _onp.number, _onp.integer, _onp.signedinteger, _onp.unsignedinteger)
 inexact, floating, complexfloating = _onp.inexact, _onp.floating, _onp.complexfloating
+# The sub-byte types of ml_dtypes, named as in JAX (xlafront cannot make arrays of them yet:
+# calling one raises TypeError), and NumPy's abstract and object types
+int1, int2, int4, uint1, uint2, uint4, float4_e2m1fn, float6_e2m3fn, float6_e3m2fn = (
+    _scalar_type(getattr(_ml_dtypes, n)) for n in (
+        "int1", "int2", "int4", "uint1", "uint2", "uint4", "float4_e2m1fn", "float6_e2m3fn",
+        "float6_e3m2fn"))
+object_, character, flexible = _onp.object_, _onp.character, _onp.flexible
+ComplexWarning = _onp.exceptions.ComplexWarning
+# Printing and host I/O are NumPy's (arrays print through NumPy), as in JAX
+from numpy import (array_repr, array_str, get_printoptions, iterable,  # noqa: E402
+                   printoptions, set_printoptions)
 
 
 def promote_types(a, b):
@@ -164,3 +216,35 @@ __all__ = [
     "uint64", "uint8", "unique", "unsignedinteger", "var", "vdot", "vectorize", "vstack", "where", "zeros",
     "zeros_like", "ndarray", "convolve", "correlate", "einsum", "einsum_path", "fft", "kron", "linalg",
 ]
+
+# issue 11's names
+__all__ += [
+    "acos", "acosh", "append", "apply_along_axis", "apply_over_axes", "array_equiv",
+    "array_repr", "array_str", "asin", "asinh", "astype", "atan", "atan2", "atanh",
+    "average", "bartlett", "bincount", "bitwise_count", "bitwise_left_shift",
+    "bitwise_right_shift", "blackman", "block", "bool", "c_", "character", "ComplexWarning",
+    "copy", "corrcoef", "cov", "cross", "cumulative_prod", "cumulative_sum", "delete",
+    "diag", "diag_indices", "diag_indices_from", "diagflat", "diff", "digitize", "dsplit",
+    "ediff1d", "extract", "fill_diagonal", "flexible", "float4_e2m1fn", "float6_e2m3fn",
+    "float6_e3m2fn", "fmax", "fmin", "frexp", "from_dlpack", "frombuffer", "fromfile",
+    "fromfunction", "fromiter", "frompyfunc", "fromstring", "gcd", "geomspace",
+    "get_printoptions", "gradient", "hamming", "hanning", "histogram", "histogram2d",
+    "histogram_bin_edges", "histogramdd", "hsplit", "i0", "index_exp", "indices", "insert",
+    "int1", "int2", "int4", "interp", "intersect1d", "iscomplex", "isdtype", "isin",
+    "isneginf", "isposinf", "isreal", "isrealobj", "iterable", "ix_", "kaiser", "lcm",
+    "ldexp", "lexsort", "load", "log10", "log2", "logaddexp2", "logspace", "mask_indices",
+    "matvec", "median", "meshgrid", "mgrid", "modf", "nan_to_num", "nanargmax", "nanargmin",
+    "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile",
+    "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "object_", "ogrid", "packbits",
+    "partition", "percentile", "piecewise", "place", "poly", "polyadd", "polyder",
+    "polydiv", "polyfit", "polyint", "polymul", "polysub", "polyval", "pow", "printoptions",
+    "put", "put_along_axis", "quantile", "r_", "ravel_multi_index", "resize", "rollaxis",
+    "roots", "rot90", "s_", "save", "savez", "set_printoptions", "setdiff1d", "setxor1d",
+    "sinc", "sort_complex", "spacing", "trapezoid", "tril_indices", "tril_indices_from",
+    "trim_zeros", "triu_indices", "triu_indices_from", "ufunc", "uint1", "uint2", "uint4",
+    "union1d", "unique_all", "unique_counts", "unique_inverse", "unique_values",
+    "unpackbits", "unravel_index", "unstack", "unwrap", "vander", "vecdot", "vecmat",
+    "vsplit",
+]
+
+bool = bool_  # noqa: A001 (JAX's jnp.bool; last, so this module's code sees the builtin)
