@@ -10,7 +10,6 @@ from . import devices, dtypes, lax, runtime
 from . import numpy as xnp
 from .core import ShapedArray, Tracer
 from .dispatch import eager
-from .errors import warn
 from .jit import jit
 from .numpy._indexing import _IndexUpdateHelper, getitem
 
@@ -199,17 +198,7 @@ def _transpose(self, *axes):
 
 
 def _astype(self, dtype, copy=False, device=None):
-    dtype = dtypes.check_dtype(dtype, "astype")
-    if dtype == dtypes.bool_ and dtypes.kind(self.dtype) == "c":
-        # convert_element_type drops the imaginary part (right for complex -> real float);
-        # complex -> bool must be `x != 0`, as in JAX's jnp.astype.
-        return lax.ne(self, np.zeros((), self.dtype))
-    if dtypes.kind(self.dtype) == "c" and dtypes.kind(dtype) != "c":
-        warn("Casting from complex to real dtypes will soon raise a ValueError. Please first "
-             "use jnp.real or jnp.imag to take the real/imaginary component of your input.",
-             DeprecationWarning)
-        return lax.convert_element_type(lax.real(self), dtype)
-    return lax.convert_element_type(self, dtype)
+    return xnp.astype(self, dtype, copy=copy, device=device)
 
 
 def _setitem(self, index, value):
