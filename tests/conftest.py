@@ -18,6 +18,10 @@ import pytest  # noqa: E402
 
 import xlafront as xf  # noqa: E402
 
+# 8 CPU devices for pmap's tests (tests/test_pmap.py), set before the backend starts;
+# processes the tests start keep the default (one device) unless they ask.
+xf.config.update("jax_num_cpu_devices", 8)
+
 bfloat16 = onp.dtype(ml_dtypes.bfloat16)
 float8_e4m3fn = onp.dtype(ml_dtypes.float8_e4m3fn)
 float8_e5m2 = onp.dtype(ml_dtypes.float8_e5m2)

@@ -1372,6 +1372,8 @@ _COLLECTIVE_GRAD = ("needs a named axis, bound away by the vmap that gives it, s
                     "case can bind it: derivatives in tests/test_parallel.py")
 _COLLECTIVE_VMAP = ("needs a named axis (vmap's axis_name), which a vmap case does not give: "
                     "test_vmap.py::test_collectives_under_vmap and tests/test_parallel.py")
+_PMAP = ("carries IR (its body) and runs on several devices: tests/test_pmap.py checks it "
+         "eagerly and under jit, grad, vmap and nesting against NumPy")
 _ZERO = ("integer or boolean results: its jvp gives zero (float0) tangents and finite "
          "differences have nothing to check (float0 tangents: "
          "test_ad.py::test_integer_outputs_get_float0_tangents)")
@@ -1389,6 +1391,11 @@ EXEMPT = {
     "pmin": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
     "all_gather": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
     "axis_index": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "ppermute": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "all_to_all": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD, "vmap": _COLLECTIVE_VMAP},
+    "reduce_scatter": {"record": _COLLECTIVE, "grad": _COLLECTIVE_GRAD,
+                       "vmap": _COLLECTIVE_VMAP},
+    "xla_pmap": {"record": _PMAP, "grad": _PMAP, "vmap": _PMAP},
     "iota": {"jvp": "no array operands: nothing to differentiate (JAX has none either)",
              "batch": "no array operands: never batched (vmap broadcasts its unmapped output)"},
     "custom_lin": {"record": _ONLY_LINEAR, "jvp": _ONLY_LINEAR, "vmap": _ONLY_LINEAR},
@@ -1422,7 +1429,7 @@ LINEAR = {
     "convert_element_type", "select_n", "broadcast_in_dim", "reshape", "transpose",
     "squeeze", "rev", "pad", "concatenate", "slice", "dynamic_slice", "dynamic_update_slice",
     "reduce_sum", "dot_general", "cumsum", "gather", "scatter_add", "scatter", "pjit",
-    "psum", "all_gather", "custom_lin",
+    "psum", "all_gather", "custom_lin", "ppermute", "all_to_all", "reduce_scatter", "xla_pmap",
 }
 
 

@@ -27,9 +27,9 @@ from .api import (  # noqa: F401
     process_indices, remove_size_one_mesh_axis_from_type, reshard, set_mesh, shard_map, smap,
     softmax_custom_jvp, thread_guard, threefry_partitionable, transfer_guard,
     transfer_guard_device_to_device, transfer_guard_device_to_host,
-    transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap)
+    transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap, pmap)
 from .api import ad_refs as ad  # noqa: F401  (JAX's `jax.ad` namespace of Ref helpers)
-from . import dtypes, errors, runtime  # noqa: F401
+from . import distributed, dtypes, errors, runtime  # noqa: F401
 from .callback import pure_callback  # noqa: F401
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401

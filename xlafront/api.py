@@ -30,6 +30,7 @@ from .unsupported import (NamedSharding, P, Ref, Shard, ad_refs, empty_ref, free
                           freeze, make_mesh, make_user_context, memory, new_ref, reshard,
                           set_mesh, shard_map, smap)
 from .vmap import vmap  # noqa: F401
+from .pmap import pmap  # noqa: F401
 
 __version__ = VERSION
 float0 = dtypes.float0  # the dtype of the tangents of integer and boolean values
@@ -50,7 +51,7 @@ __all__ = [
     "make_array_from_process_local_data", "make_array_from_single_device_arrays",
     "make_jaxpr", "make_mesh", "make_user_context", "memory", "named_call", "named_scope",
     "new_ref", "no_execution", "no_tracing", "numpy_dtype_promotion", "numpy_rank_promotion",
-    "print_environment_info", "process_count", "process_index", "process_indices",
+    "pmap", "print_environment_info", "process_count", "process_index", "process_indices",
     "remove_size_one_mesh_axis_from_type", "reshard", "set_mesh", "shard_map", "smap",
     "softmax_custom_jvp", "thread_guard", "threefry_partitionable", "transfer_guard",
     "transfer_guard_device_to_device", "transfer_guard_device_to_host",

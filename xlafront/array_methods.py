@@ -344,11 +344,12 @@ def _hash(self):
 
 
 def _copy(self):
-    return runtime.copy_to_device(self, runtime.array_device(self))
+    device = runtime.array_device(self)
+    return runtime.copy_array(self) if device is None else runtime.copy_to_device(self, device)
 
 
 def _devices(self):
-    return {runtime.array_device(self)}
+    return set(runtime.array_devices(self))
 
 
 class Shard:
@@ -364,7 +365,21 @@ class Shard:
 
 
 def _shards(self):
-    return [Shard(runtime.array_device(self), (slice(None),) * self.ndim, 0, self)]
+    """One Shard per block this process holds; copies of a block count by replica_id."""
+    seen = {}
+    out = []
+    for device, index, data in runtime.array_shards(self):
+        key = tuple((s.start, s.stop) for s in index)
+        out.append(Shard(device, index, seen.setdefault(key, 0), data))
+        seen[key] += 1
+    return out
+
+
+def _device(self):
+    device = runtime.array_device(self)
+    if device is None:
+        raise ValueError("Length of devices is greater than 1. Please use `.devices()`.")
+    return device
 
 
 def _to_device(self, device, *, stream=None):
@@ -411,9 +426,9 @@ _concrete = {
     "__complex__": _scalar_conversion(complex), "__index__": _index,
     "__hash__": _hash, "item": lambda self, *args: _value(self).item(*args),
     "tolist": lambda self: _value(self).tolist(), "copy": _copy,
-    "devices": _devices, "device": property(lambda self: runtime.array_device(self)),
+    "devices": _devices, "device": property(_device),
     "sharding": property(runtime.array_sharding),
-    "addressable_data": lambda self, i: self,
+    "addressable_data": lambda self, i: _shards(self)[i].data,
     "copy_to_host_async": runtime.copy_to_host_async,
     "__reduce__": lambda self: (_rebuild, (_value(self).copy(), self.aval.weak_type)),
     "__dlpack__": lambda self, *a, **k: _value(self).__dlpack__(*a, **k),
@@ -424,8 +439,10 @@ _concrete = {
     "tobytes": lambda self, order="C": _value(self).tobytes(order),
     "to_device": _to_device, "committed": property(runtime.is_committed),
     "addressable_shards": property(_shards), "global_shards": property(_shards),
-    "is_fully_addressable": property(lambda self: True),  # (one device, this process's)
-    "is_fully_replicated": property(lambda self: True),
+    "is_fully_addressable": property(lambda self: getattr(
+        runtime.array_sharding(self), "is_fully_addressable", True)),
+    "is_fully_replicated": property(lambda self: getattr(
+        runtime.array_sharding(self), "is_fully_replicated", True)),
     "device_buffer": _deprecated("device_buffer", "arr.addressable_data(0)"),
     "device_buffers": _deprecated("device_buffers", "[x.data for x in arr.addressable_shards]"),
     "format": _sharding_later("format"),

@@ -57,8 +57,9 @@ def process_index():
     return runtime.process_index()
 
 
-def process_count():
-    return 1
+def process_count(backend=None):
+    """How many processes share the devices (more than one under xlafront.distributed)."""
+    return runtime.client.process_count(backend)
 
 
 def process_indices(backend=None):

@@ -247,7 +247,9 @@ class _JitInfo:
         ArrayImpl = runtime.array_type()
         for x in leaves:
             if type(x) is ArrayImpl and runtime.is_committed(x):
-                return runtime.array_device(x)
+                device = runtime.array_device(x)
+                if device is not None:  # (an Array over several devices is gathered)
+                    return device
         return runtime.default_device()
 
     def lower(self, args, kwargs):

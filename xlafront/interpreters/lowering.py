@@ -167,14 +167,16 @@ class AxisInfo:
 
 class ModuleContext:
     """What every rule of one module shares: the target platform, the mapped axes of the
-    program (pmap), the module being built (for outlined functions), the Python host
-    callbacks its custom calls name by index (passed to the compiler with the module), and
-    per body being emitted, the token that orders its side effects (None until one needs
-    it)."""
-    __slots__ = ("platform", "axis_env", "module", "host_callbacks", "tokens")
+    program (pmap) and its number of replicas (the programs running at once, one per
+    device: the product of the axes' sizes, times that of the pmaps nested inside), the
+    module being built (for outlined functions), the Python host callbacks its custom calls
+    name by index (passed to the compiler with the module), and per body being emitted,
+    the token that orders its side effects (None until one needs it)."""
+    __slots__ = ("platform", "axis_env", "num_replicas", "module", "host_callbacks", "tokens")
 
-    def __init__(self, platform="cpu", axis_env=(), module=None):
+    def __init__(self, platform="cpu", axis_env=(), module=None, num_replicas=1):
         self.platform, self.axis_env, self.module = platform, tuple(axis_env), module
+        self.num_replicas = num_replicas
         self.host_callbacks = []
         self.tokens = [None]
 
@@ -182,7 +184,52 @@ class ModuleContext:
         for info in reversed(self.axis_env):
             if info.name == name:
                 return info
-        raise NameError(f"unbound axis name: {name}")
+        raise NameError(f"unbound axis name: {name}. The following axis names (e.g. defined "
+                        f"by pmap) are available to collectives in this program: "
+                        f"{[info.name for info in self.axis_env]}")
+
+
+# ---------------------------------------------------------------------------------------
+# Collectives: which replicas take part, and where a replica sits along an axis. Replica r
+# of a program with axes of sizes (s0, s1, ...) and num_replicas R has position
+# r = ((i0 * s1 + i1) * ...) * T + t, T = R / (s0 * s1 * ...) counting the replicas of
+# pmaps nested further in (JAX's layout).
+
+def _mesh(module_context, names):
+    """(the mesh shape: the axes' sizes and T, the mesh dimension of each of `names`)."""
+    env = module_context.axis_env
+    env_names = [info.name for info in env]
+    sizes = [info.size for info in env]
+    dims = []
+    for name in names:
+        module_context.axis(name)  # NameError for an unbound name
+        dims.append(len(env_names) - 1 - env_names[::-1].index(name))
+    return sizes + [module_context.num_replicas // int(np.prod(sizes, dtype=np.int64))], dims
+
+
+def replica_groups(module_context, names):
+    """The replica groups of a collective over the axes `names`: replicas that differ only
+    in their positions along those axes, each group ordered by (names[0], names[1], ...)
+    position; a list of lists of replica ids."""
+    mesh, dims = _mesh(module_context, names)
+    ids = np.arange(int(np.prod(mesh))).reshape(mesh)
+    ids = np.moveaxis(ids, dims, list(range(len(dims))))
+    return ids.reshape(int(np.prod([mesh[d] for d in dims])), -1).T.tolist()
+
+
+def groups_attr(groups):
+    """A list of lists of replica ids as the attribute collectives take."""
+    return ir.DenseIntElementsAttr.get(np.asarray(groups, np.int64))
+
+
+def axis_index(module_context, name):
+    """The position (an int32 scalar) of the running replica along axis `name`."""
+    mesh, (dim,) = _mesh(module_context, [name])
+    i32 = np.dtype(np.int32)
+    replica = hlo.convert(scalar_type(i32), hlo.replica_id())
+    stride = int(np.prod(mesh[dim + 1:], dtype=np.int64))
+    return hlo.remainder(hlo.divide(replica, constant(np.int32(stride))),
+                         constant(np.int32(mesh[dim])))
 
 
 class LoweringContext:
@@ -278,9 +325,10 @@ def _donation_attrs(in_avals, out_avals, donated):
 
 
 def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None, platform="cpu",
-                       axis_env=()):
+                       axis_env=(), num_replicas=1):
     """(the StableHLO module of a ClosedJaxpr for `platform`, the host callbacks it calls):
-    its consts become constants, its inputs the arguments of the public `main`."""
+    its consts become constants, its inputs the arguments of the public `main`. A pmap's
+    program gives its mapped axes (`axis_env`, AxisInfos) and `num_replicas`."""
     context = _init()
     jaxpr = closed.jaxpr
     in_avals, out_avals = jaxpr.in_avals, jaxpr.out_avals
@@ -289,8 +337,13 @@ def lower_closed_jaxpr(closed, name="main", donated=(), source_info=None, platfo
         module_loc = ir.Location.file(source_info[0], source_info[1], 0, context)
     with context, module_loc:
         module = ir.Module.create()
-        module_context = ModuleContext(platform, axis_env, module)
+        module_context = ModuleContext(platform, axis_env, module, num_replicas)
         module.operation.attributes["sym_name"] = ir.StringAttr.get(_symbol(name))
+        if num_replicas > 1:
+            i32 = ir.IntegerType.get_signless(32)
+            module.operation.attributes["mhlo.num_replicas"] = ir.IntegerAttr.get(
+                i32, num_replicas)
+            module.operation.attributes["mhlo.num_partitions"] = ir.IntegerAttr.get(i32, 1)
         fn_type = ir.FunctionType.get([ir_type(a) for a in in_avals],
                                       [ir_type(a) for a in out_avals])
         with ir.InsertionPoint(module.body):

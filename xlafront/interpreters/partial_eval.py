@@ -71,7 +71,9 @@ class StagingTracer(Tracer):
 
 class StagingTrace(core.Trace):
     """Records every primitive bound while it is current as an equation of a Jaxpr.
-    Values that are not its own tracers (arrays, outer tracers) become constants."""
+    Values that are not its own tracers (arrays, outer tracers) become constants. Staging a
+    pmapped function, it names the mapped axis (`axis_name`, `axis_size`) for collectives."""
+    axis_name = axis_size = None
 
     def __init__(self, debug=None):
         self.outer = core.current_trace()  # the enclosing trace (for named-axis lookups)
@@ -133,10 +135,13 @@ class StagingTrace(core.Trace):
         return ClosedJaxpr(jaxpr, self.const_values)
 
 
-def trace_to_jaxpr(fun, in_avals, debug=None):
+def trace_to_jaxpr(fun, in_avals, debug=None, axis=None):
     """Runs `fun(*tracers)` (a function of flat arrays returning a flat list of arrays)
-    and returns the recorded ClosedJaxpr."""
+    and returns the recorded ClosedJaxpr. `axis`: the (name, size) of the axis that `fun`
+    is mapped over (pmap's body), which its collectives may name."""
     trace = StagingTrace(debug)
+    if axis is not None:
+        trace.axis_name, trace.axis_size = axis
     tracers = [trace.new_arg(a) for a in in_avals]
     try:
         with set_current_trace(trace):
@@ -284,11 +289,14 @@ def _recompute_unsaveable(known, unknown, num_res, saveable):
     return known, unknown, len(kept)
 
 
-def partial_eval_call(trace, prim, args, params, saveable=None):
+def partial_eval_call(trace, prim, args, params, saveable=None, split_params=None):
     """The partial_eval rule of a primitive carrying its body as params["jaxpr"] (pjit,
-    checkpoint): the known part runs now as one call, the unknown part is staged as one.
-    Residuals that are known inputs (or constants) are handed over directly rather than
-    through the known call's outputs."""
+    checkpoint, pmap): the known part runs now as one call, the unknown part is staged as
+    one. Residuals that are known inputs (or constants) are handed over directly rather
+    than through the known call's outputs. `split_params(params, unknowns, out_unknowns,
+    sources)` gives the (known, unknown) calls' other params where they depend on the
+    operands (pmap's axes); sources[k] says where residual k comes from: an operand's
+    index, None (a literal) or "out" (an output of the known call)."""
     unknowns = [trace.is_unknown(x) for x in args]
     known, unknown, out_unknowns, num_res = partial_eval_jaxpr(
         params["jaxpr"], unknowns, saveable=saveable)
@@ -298,21 +306,26 @@ def partial_eval_call(trace, prim, args, params, saveable=None):
     arg_of = dict(zip(known.invars, known_args))
     passed = [r for r in res_atoms if type(r) is Var and r not in arg_of]
     known = Jaxpr([], known.invars, known.eqns, known.outvars[:num_known_out] + passed)
-    known_outs = core.bind_in(trace.parent, prim, known_args, dict(params, jaxpr=known))
+    known_params = unknown_params = params
+    if split_params is not None:
+        index_of = dict(zip(known.invars, [i for i, u in enumerate(unknowns) if not u]))
+        sources = [None if type(r) is Literal else index_of.get(r, "out") for r in res_atoms]
+        known_params, unknown_params = split_params(params, unknowns, out_unknowns, sources)
+    known_outs = core.bind_in(trace.parent, prim, known_args, dict(known_params, jaxpr=known))
     computed = iter(known_outs[num_known_out:])
     residuals = [r.val if type(r) is Literal else arg_of[r] if r in arg_of else next(computed)
                  for r in res_atoms]
     staged = trace.stage(prim, residuals + [x for x, u in zip(args, unknowns) if u],
-                         dict(params, jaxpr=unknown))
+                         dict(unknown_params, jaxpr=unknown))
     known_iter, staged_iter = iter(known_outs[:num_known_out]), iter(staged)
     return [next(staged_iter) if u else next(known_iter) for u in out_unknowns]
 
 
-def call_partial_eval(prim):
+def call_partial_eval(prim, split_params=None):
     """The partial_eval rule (`partial_eval_call`) of a primitive carrying its body as
     params["jaxpr"]."""
     def rule(trace, args, **params):
-        return partial_eval_call(trace, prim, args, params)
+        return partial_eval_call(trace, prim, args, params, split_params=split_params)
     return rule
 
 

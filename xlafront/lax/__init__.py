@@ -62,14 +62,17 @@ from .cumulative import (associative_scan, cumlogsumexp, cumlogsumexp_p, cummax,
 from .control_flow import (cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
                            while_p)
 from . import linalg  # noqa: F401  (jax.lax.linalg)
-from .parallel import (all_gather, all_gather_p, axis_index, axis_index_p, pmax, pmax_p, pmean,
-                       pmin, pmin_p, psum, psum_p)
+from .parallel import (all_gather, all_gather_p, all_to_all, all_to_all_p, axis_index,
+                       axis_index_p, axis_size, pmax, pmax_p, pmean, pmin, pmin_p, ppermute,
+                       ppermute_p, pshuffle, psum, psum_p, psum_scatter, pswapaxes,
+                       reduce_scatter_p)
 from ..custom_derivatives import stop_gradient
 from ..interpreters import lax_ops as _lax_ops
 
 __all__ = [
     "abs", "abs_p", "acos", "acos_p", "acosh", "acosh_p", "add", "add_p", "all_gather",
-    "all_gather_p", "and_p", "argmax", "argmax_p", "argmin", "argmin_p", "asin", "asin_p",
+    "all_gather_p", "all_to_all", "all_to_all_p", "axis_size", "ppermute", "ppermute_p",
+    "pshuffle", "psum_scatter", "pswapaxes", "reduce_scatter_p", "and_p", "argmax", "argmax_p", "argmin", "argmin_p", "asin", "asin_p",
     "asinh", "asinh_p", "associative_scan", "atan", "atan2", "atan2_p", "atan_p", "atanh",
     "atanh_p", "axis_index", "axis_index_p", "binary_prims", "bitcast_convert_type",
     "bitcast_convert_type_p", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",

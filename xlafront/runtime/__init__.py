@@ -9,9 +9,9 @@ at `import xlafront`, so importing stays cheap.
 - compat.py: the only place that looks at jaxlib's version; xlafront-vs-jax exclusion
 """
 from . import compat
-from .array import (array_device, array_sharding, array_type, block_until_ready,  # noqa: F401
-                    copy_to_device, copy_to_host_async, device_put, is_committed,
-                    sharding_for, to_numpy)
+from .array import (array_device, array_devices, array_sharding, array_shards,  # noqa: F401
+                    array_type, block_until_ready, copy_array, copy_to_device,
+                    copy_to_host_async, device_put, is_committed, sharding_for, to_numpy)
 from .client import (backends, default_backend, default_device, device_count,  # noqa: F401
                      device_platform, devices, get_backend, is_loaded, local_device_count,
                      local_devices, logger, on_load, process_index, state)

@@ -35,12 +35,80 @@ def _make_sharding_class(rt):
     rt.shardings = {}
 
 
+def _make_pmap_sharding_class(rt):
+    xc = rt.xc
+
+    class PmapSharding(rt.jax.GSPMDSharding):
+        """How pmap lays an array over devices: cut into equal blocks along `axis`, block i
+        on the i-th group of `replicas` consecutive devices (each holding a copy; one device
+        per block unless nested pmaps run inside), or with axis None a whole copy on every
+        device. Blocks keep the axis (a block of an (8, 3) array over 8 devices is (1, 3)),
+        as JAX's pmap results are laid out."""
+        memory_kind = None
+
+        def __init__(self, devices, axis, ndim, replicas=1):
+            if axis is None:
+                hlo = xc.HloSharding.replicate()
+            else:
+                dims = [1] * ndim
+                dims[axis] = len(devices) // replicas
+                subgroups = []
+                if replicas > 1:
+                    dims.append(replicas)
+                    subgroups = [xc.OpSharding.Type.REPLICATED]
+                hlo = xc.HloSharding.iota_tile(dims, subgroup_types=subgroups)
+            super().__init__(tuple(devices), hlo)
+            self._device_assignment = tuple(devices)
+            self.axis, self.ndim, self.replicas = axis, ndim, replicas
+
+        def _to_xla_hlo_sharding(self, ndim):
+            return self._hlo_sharding
+
+        device_set = property(lambda self: set(self._device_assignment))
+        num_devices = property(lambda self: len(self._device_assignment))
+        is_fully_replicated = property(lambda self: self.axis is None)
+        addressable_devices = property(lambda self: {
+            d for d in self._device_assignment if d.process_index == d.client.process_index()})
+        is_fully_addressable = property(
+            lambda self: len(self.addressable_devices) == len(self._device_assignment))
+
+        def shard_shape(self, shape):
+            """The shape of the block each device holds of an array of `shape`."""
+            shape = list(shape)
+            if self.axis is not None:
+                shape[self.axis] //= len(self._device_assignment) // self.replicas
+            return tuple(shape)
+
+        def devices_indices_map(self, shape):
+            """{device: the index (a tuple of slices) of its block of an array of `shape`}."""
+            out = {}
+            for position, device in enumerate(self._device_assignment):
+                index = [slice(None)] * len(shape)
+                if self.axis is not None:
+                    size = self.shard_shape(shape)[self.axis]
+                    block = position // self.replicas
+                    index[self.axis] = slice(block * size, (block + 1) * size)
+                out[device] = tuple(index)
+            return out
+
+        def addressable_devices_indices_map(self, shape):
+            mine = self.addressable_devices
+            return {d: i for d, i in self.devices_indices_map(shape).items() if d in mine}
+
+        def __repr__(self):
+            layout = "replicated" if self.axis is None else f"axis={self.axis}"
+            copies = f", replicas={self.replicas}" if self.replicas > 1 else ""
+            return f"PmapSharding(devices={list(self._device_assignment)!r}, {layout}{copies})"
+
+    rt.PmapSharding = PmapSharding
+    rt.pmap_shardings = {}
 
 
 def _attach(rt):
     """Teaches core about the Array type and tells the C++ dispatcher when a trace is live."""
     rt.ArrayImpl = rt.jax.ArrayImpl
     _make_sharding_class(rt)
+    _make_pmap_sharding_class(rt)
     core.aval_handlers[rt.ArrayImpl] = _array_aval
     core.trace_change_hooks.append(lambda is_eval: rt.tracing.set_local(not is_eval))
 
@@ -77,8 +145,15 @@ def device_put(value, aval, device=None, committed=None):
 
 def copy_to_device(array, device, committed=False):
     """An Array's buffer on another device (a device-to-device copy); `committed` (to
-    that device) as device_put makes it, or not, as an implicit move does."""
+    that device) as device_put makes it, or not, as an implicit move does. An Array over
+    several devices (a pmap result) is gathered: through the host unless a copy of all of
+    it sits on one device."""
     rt = state()
+    if array_device(array) is None:
+        whole = _whole_copy(array)
+        if whole is None:
+            return device_put(to_numpy(array), array.aval, device, committed)
+        array = whole
     out = rt.jax.batched_copy_array_to_devices_with_sharding(
         [array], [rt.jax.DeviceList((device,))], [sharding_for(device)],
         [rt.jax.ArrayCopySemantics.ALWAYS_COPY])[0]
@@ -87,8 +162,75 @@ def copy_to_device(array, device, committed=False):
     return out
 
 
+def copy_array(x):
+    """A copy of Array x's buffers, laid out as x (over its devices)."""
+    rt = state()
+    sharding = x._sharding
+    return rt.jax.batched_copy_array_to_devices_with_sharding(
+        [x], [rt.jax.DeviceList(tuple(sharding._device_assignment))], [sharding],
+        [rt.jax.ArrayCopySemantics.ALWAYS_COPY])[0]
+
+
 def array_device(x):
-    return x.sharding._device_assignment[0]
+    """The device of a single-device Array; None for an Array over several devices (a pmap
+    result), which a one-device program takes only once gathered (copy_to_device)."""
+    assignment = x._sharding._device_assignment
+    return assignment[0] if len(assignment) == 1 else None
+
+
+def array_devices(x):
+    """Every device holding part of Array x (other processes' devices included), in the
+    order of its sharding."""
+    return x._sharding._device_assignment
+
+
+def pmap_sharding(devices, axis, ndim, replicas=1):
+    """The (cached) PmapSharding over `devices` of an ndim-array split along `axis` (None:
+    a copy per device), each block on `replicas` consecutive devices."""
+    rt = state()
+    key = (tuple(devices), axis, ndim, replicas)
+    sharding = rt.pmap_shardings.get(key)
+    if sharding is None:
+        sharding = rt.pmap_shardings[key] = rt.PmapSharding(devices, axis, ndim, replicas)
+    return sharding
+
+
+def array_shards(x):
+    """[(device, index, Array)] for the blocks of Array x held by this process: the device,
+    the block's index into x (a tuple of slices), the block as a single-device Array."""
+    rt = state()
+    sharding = x._sharding
+    if len(sharding._device_assignment) == 1:
+        return [(sharding._device_assignment[0], (slice(None),) * len(x.aval.shape), x)]
+    indices = sharding.devices_indices_map(x.aval.shape)
+    aval = x.aval.update(shape=sharding.shard_shape(x.aval.shape))
+    out = []
+    for buffer in x._arrays:  # jaxlib hands the blocks out without a type: give them one
+        device = buffer._sharding._device
+        out.append((device, indices[device], rt.ArrayImpl(
+            aval, sharding_for(device), [buffer], x._committed, _skip_checks=True)))
+    return out
+
+
+def _whole_copy(x):
+    """A single-device Array holding all of multi-device Array x, when one of its devices
+    does (a replicated array); else None."""
+    if not x._sharding.is_fully_replicated:
+        return None
+    return next((a for _, _, a in array_shards(x)), None)
+
+
+def put_shards(aval, sharding, blocks, devices):
+    """The Array of type `aval` laid out by `sharding` from host `blocks`, blocks[i] copied
+    to devices[i] (this process's devices of the sharding)."""
+    return state().xc.batched_device_put(aval, sharding, list(blocks), list(devices), True,
+                                         enable_x64=bool(config.read("enable_x64")))
+
+
+def rewrap(x, aval, sharding):
+    """Array x's buffers seen as an Array of type `aval` laid out by `sharding` (no copy):
+    a process's part of an array over every process's devices, and back."""
+    return x._rewrap_with_aval_and_sharding(aval, sharding)
 
 
 def is_committed(x):
@@ -103,17 +245,44 @@ def array_sharding(x):
 
 def copy_to_host_async(x):
     """Starts copying Array x to the host (a later to_numpy does not wait as long)."""
-    x._copy_single_device_array_to_host_async()
+    if array_device(x) is None and not x._sharding.is_fully_replicated:
+        for buffer in x._arrays:
+            buffer._copy_single_device_array_to_host_async()
+    else:
+        x._copy_single_device_array_to_host_async()
 
 
 def to_numpy(x):
-    """The host value of an Array: a read-only zero-copy view on CPU where possible."""
+    """The host value of an Array: a read-only zero-copy view on CPU where possible. An
+    Array split over several devices is assembled from its blocks."""
     value = x._npy_value
     if value is None:
+        sharding = x._sharding
+        if len(sharding._device_assignment) > 1 and not sharding.is_fully_replicated:
+            return _assemble_on_host(x)
         value, did_copy = x._single_device_array_to_np_array_did_copy()
         value.flags.writeable = False
         if did_copy:
             x._npy_value = value
+    return value
+
+
+def _assemble_on_host(x):
+    sharding = x._sharding
+    if not sharding.is_fully_addressable:
+        raise RuntimeError(
+            f"Fetching the value of an Array of shape {x.aval.shape} spread over the devices "
+            f"of several processes is not possible from one process: each process holds only "
+            f"its blocks (see .addressable_shards), or gather it with a collective first.")
+    for buffer in x._arrays:
+        buffer._copy_single_device_array_to_host_async()
+    value = np.empty(x.aval.shape, x.aval.dtype)
+    indices = sharding.devices_indices_map(x.aval.shape)
+    for buffer in x._arrays:
+        value[indices[buffer._sharding._device]] = \
+            buffer._single_device_array_to_np_array_did_copy()[0]
+    value.flags.writeable = False
+    x._npy_value = value
     return value
 
 

@@ -81,7 +81,8 @@ def backends():
             wanted, explicit = plugins.requested()
             for platform in wanted:
                 try:
-                    client = plugins.make_client(rt.xc, platform)
+                    client = (_make_cpu_client(rt) if platform == "cpu"
+                              else plugins.make_client(rt.xc, platform))
                 except Exception as e:  # a broken accelerator must not stop CPU use
                     if explicit:
                         raise
@@ -116,7 +117,11 @@ def devices(backend=None):
 
 
 def local_devices(process_index=None, backend=None):
-    return list(get_backend(backend).local_devices())
+    """The devices of this process (of process `process_index`, if given)."""
+    client = get_backend(backend)
+    if process_index is None:
+        return list(client.local_devices())
+    return [d for d in client.devices() if d.process_index == process_index]
 
 
 def device_count(backend=None):
@@ -129,6 +134,104 @@ def local_device_count(backend=None):
 
 def process_index(backend=None):
     return get_backend(backend).process_index()
+
+
+def process_count(backend=None):
+    """How many processes share the backend's devices (xlafront.distributed)."""
+    return 1 + max(d.process_index for d in get_backend(backend).devices())
+
+
+# ---------------------------------------------------------------------------------------
+# The CPU client: its device count, and joining other processes (xlafront.distributed)
+
+class _Distributed:
+    """The distributed runtime of this process: the coordination service (process 0 runs
+    it), this process's client of it, and the settings the CPU client is made with."""
+    service = client = None
+    process_id, num_processes, timeout = 0, 1, 300
+
+
+distributed = _Distributed()
+
+
+def _check_num_cpu_devices(value):
+    if type(value) is not int:
+        raise TypeError(f"jax_num_cpu_devices must be an int (-1: XLA_FLAGS' count), got "
+                        f"{value!r} of type {type(value).__name__}")
+    if is_loaded() and _rt.backends:
+        raise RuntimeError(
+            "jax_num_cpu_devices must be set before the backend starts, i.e. before the "
+            "first array or computation (or devices() call): set it right after "
+            "`import xlafront`.")
+
+
+config.on_validate("num_cpu_devices", _check_num_cpu_devices)
+
+
+def _make_cpu_client(rt):
+    """The CPU client: `config.num_cpu_devices` devices when set (>= 0), else as many as
+    XLA_FLAGS' --xla_force_host_platform_device_count says (one by default); joined to the
+    other processes' devices, with collectives over TCP (gloo), once distributed runs."""
+    count = config.read("num_cpu_devices")
+    options = dict(num_devices=count if count is not None and count >= 0 else None)
+    if distributed.client is not None:
+        minutes = max(1, -(-distributed.timeout // 60))  # jaxlib takes whole minutes
+        options.update(
+            distributed_client=distributed.client, node_id=distributed.process_id,
+            num_nodes=distributed.num_processes,
+            collectives=rt.jax.make_gloo_tcp_collectives(distributed_client=distributed.client),
+            get_local_topology_timeout_minutes=minutes,
+            get_global_topology_timeout_minutes=minutes)
+    return rt.xc.make_cpu_client(**options)
+
+
+def start_distributed(coordinator_address, num_processes, process_id, timeout,
+                      heartbeat_timeout, shutdown_timeout, bind_address):
+    """Process 0 starts the coordination service at `bind_address`; every process connects
+    its client to `coordinator_address` (waiting at most `timeout` seconds for all
+    `num_processes` to join). The CPU client made afterwards spans every process."""
+    rt = state()
+    with _lock:
+        if distributed.client is not None:
+            raise RuntimeError("xlafront.distributed.initialize should only be called once "
+                               "(call distributed.shutdown() first)")
+        if rt.backends:
+            raise RuntimeError(
+                "xlafront.distributed.initialize must be called before the backend starts, "
+                "i.e. before any array, computation or devices() call: the backend "
+                f"{list(rt.backends)} has already started in this process")
+        service = None
+        if process_id == 0:
+            service = rt.jax.get_distributed_runtime_service(
+                bind_address, num_processes, heartbeat_timeout=heartbeat_timeout,
+                cluster_register_timeout=timeout, shutdown_timeout=shutdown_timeout)
+        client = rt.jax.get_distributed_runtime_client(
+            coordinator_address, process_id, init_timeout=timeout,
+            heartbeat_timeout=heartbeat_timeout, shutdown_timeout=shutdown_timeout,
+            use_compression=True)
+        try:
+            client.connect()
+        except Exception:
+            if service is not None:
+                service.shutdown()
+            raise
+        distributed.service, distributed.client = service, client
+        distributed.process_id, distributed.num_processes = process_id, num_processes
+        distributed.timeout = timeout
+
+
+def stop_distributed():
+    """Disconnects this process (waiting for the others up to the shutdown timeout) and,
+    on process 0, stops the coordination service. Nothing happens when not connected."""
+    with _lock:
+        client, service = distributed.client, distributed.service
+        distributed.client = distributed.service = None
+        try:
+            if client is not None:
+                client.shutdown()
+        finally:
+            if service is not None:
+                service.shutdown()
 
 
 def default_device():

@@ -61,15 +61,19 @@ def clear_caches():
 
 
 class Compiled:
-    """A loaded executable with its result handlers: `compiled(*arrays) -> [arrays]`."""
+    """A loaded executable with its result handlers: `compiled(*arrays) -> [arrays]`.
+    `sharding` lays out every output, or is a list with one sharding per output (a program
+    over several devices: `device` is then their tuple)."""
 
     def __init__(self, executable, device, out_avals, sharding):
         self.executable = executable
         self.device = device
         self.out_avals = out_avals
         rt = state()
-        self.handlers = [rt.xc.array_result_handler(a, sharding, True, _skip_checks=True)
-                         for a in out_avals]
+        self.out_shardings = (list(sharding) if isinstance(sharding, (list, tuple))
+                              else [sharding] * len(out_avals))
+        self.handlers = [rt.xc.array_result_handler(a, s, True, _skip_checks=True)
+                         for a, s in zip(out_avals, self.out_shardings)]
 
     def __call__(self, *arrays):
         return self.executable.execute_sharded(list(arrays)).consume_with_handlers(self.handlers)
@@ -93,12 +97,30 @@ def compile(module, device, host_callbacks=()):
     options = rt.xc.CompileOptions()
     # without a device assignment XLA compiles for device 0, whatever DeviceList says
     options.device_assignment = rt.xc.DeviceAssignment.create(np.array([[device.id]]))
-    devices = rt.xc.DeviceList((device,))
+    return _compile(module, (device,), options, host_callbacks)
+
+
+def compile_replicated(module, devices, host_callbacks=()):
+    """Compiles an SPMD module (pmap's) that runs once per device: num_replicas =
+    len(devices), replica i on devices[i] (the devices of every process, in multi-process
+    runs), or loads it from the persistent cache, whose key holds both."""
+    rt = state()
+    options = rt.xc.CompileOptions()
+    options.num_replicas = len(devices)
+    options.num_partitions = 1
+    options.device_assignment = rt.xc.DeviceAssignment.create(
+        np.array([[d.id] for d in devices], np.int32))
+    return _compile(module, tuple(devices), options, host_callbacks)
+
+
+def _compile(module, devices, options, host_callbacks):
+    client = devices[0].client
+    device_list = state().xc.DeviceList(devices)
     if host_callbacks:
-        return device.client.compile_and_load(module, devices, options, list(host_callbacks))
+        return client.compile_and_load(module, device_list, options, list(host_callbacks))
     return persistent_cache.compile_or_load(
-        module, devices, options,
-        lambda: device.client.compile_and_load(module, devices, options))
+        module, device_list, options,
+        lambda: client.compile_and_load(module, device_list, options))
 
 
 _FastPath = collections.namedtuple(
@@ -106,13 +128,15 @@ _FastPath = collections.namedtuple(
                  "out_committed kept_var_bitvec in_device_local_layouts const_args")
 
 
-def fast_path(compiled, out_treedef, kept):
+def fast_path(compiled, out_treedef, kept, in_shardings=None):
     """The record jaxlib's C++ dispatcher caches to call `compiled` without Python;
-    `kept[i]` says whether argument leaf i is passed to the executable."""
-    sharding = sharding_for(compiled.device)
+    `kept[i]` says whether argument leaf i is passed to the executable, `in_shardings` how
+    each kept argument is laid out (default: on the program's one device)."""
     num_kept = sum(kept)
-    return _FastPath(compiled.executable, out_treedef, [sharding] * num_kept,
-                     [sharding] * len(compiled.out_avals), compiled.out_avals,
+    if in_shardings is None:
+        in_shardings = [sharding_for(compiled.device)] * num_kept
+    return _FastPath(compiled.executable, out_treedef, list(in_shardings),
+                     compiled.out_shardings, compiled.out_avals,
                      [True] * len(compiled.out_avals), list(kept), [None] * num_kept, [])
 
 
