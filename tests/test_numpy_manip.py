@@ -694,3 +694,11 @@ def test_maximum_minimum_of_complex_order_lexicographically():
     for f, ref in ((xnp.maximum, onp.maximum), (xnp.minimum, onp.minimum)):
         onp.testing.assert_array_equal(f(x, y), ref(x, y))
         onp.testing.assert_array_equal(xf.jit(f)(x, y), ref(x, y))
+
+
+def test_copy_makes_a_new_array_as_in_jax():
+    x = xnp.ones(2)
+    assert xnp.asarray(x) is x and xnp.asarray(x, copy=False) is x
+    for y in (xnp.asarray(x, copy=True), xnp.array(x)):
+        assert y is not x
+        onp.testing.assert_array_equal(y, [1.0, 1.0])

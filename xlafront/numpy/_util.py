@@ -217,6 +217,11 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     if isinstance(a, Tracer) or (runtime.is_loaded() and type(a) is runtime.array_type()):
         aval = a.aval  # (an explicit dtype makes a weakly typed value strong, as in JAX)
         if dtype is None or (aval.dtype == dtype and not aval.weak_type):
+            if copy and not isinstance(a, Tracer):  # a new buffer, as JAX's copy=True
+                device = runtime.array_device(a)
+                if device is None:  # over several devices (a pmap result)
+                    return runtime.copy_array(a)
+                return runtime.copy_to_device(a, device, committed=runtime.is_committed(a))
             return a
         return lax.convert_element_type(a, dtype)
     if isinstance(a, _python_scalars):
@@ -265,7 +270,7 @@ def array(object, dtype=None, *args, copy=True, order="K", ndmin=0):  # noqa: A0
                       stacklevel=2)
         copy, order, ndmin = (*args, *(copy, order, ndmin)[len(args):])
     _check_order("array", order)
-    out = asarray(object, dtypes.check_dtype(dtype, "array"))
+    out = asarray(object, dtypes.check_dtype(dtype, "array"), copy=copy)
     if ndmin > out.ndim:
         out = lax.reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
     return out
