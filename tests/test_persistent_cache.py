@@ -37,6 +37,11 @@ def cache(tmp_path):
     pc._warned.clear()
 
 
+def hits():
+    """Programs loaded from disk, found by their StableHLO or by their IR's index entry."""
+    return pc.stats["hits"] + pc.stats["ir_hits"]
+
+
 def program(c):
     """A jitted function of its own per constant `c` (so each is a distinct program)."""
     return xf.jit(lambda x: jnp.sin(x) * c + x)
@@ -79,7 +84,7 @@ def test_hit_after_clear_caches(cache):
     first, second = run_twice(program(1.5))
     onp.testing.assert_allclose(first, expected(1.5, X), rtol=1e-6)
     onp.testing.assert_array_equal(first, second)
-    assert pc.stats["hits"] >= 1 and pc.stats["writes"] >= 1
+    assert hits() >= 1 and pc.stats["writes"] >= 1
     assert entries(cache)
 
 
@@ -89,7 +94,7 @@ def test_second_process_loads_instead_of_compiling(tmp_path):
         from xlafront.runtime import persistent_cache as pc
         f = xf.jit(lambda w, x: jnp.tanh(x @ w).sum())
         out = xf.grad(f)(jnp.ones((3, 3)), jnp.arange(6.0).reshape(2, 3))
-        print(onp.asarray(out).sum(), pc.stats["hits"], pc.stats["misses"])
+        print(onp.asarray(out).sum(), pc.stats["hits"] + pc.stats["ir_hits"], pc.stats["misses"])
     """)
     env = dict(os.environ, XLAFRONT_CACHE_DIR=str(tmp_path))
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -173,9 +178,9 @@ def test_bad_entry_warns_once_and_is_rewritten(cache, kind):
         warnings.simplefilter("error")  # once per process: the second time is silent
         onp.testing.assert_allclose(f(X), expected(5.0, X), rtol=1e-6)
     xf.clear_caches()
-    hits = pc.stats["hits"]
+    before = hits()
     f(X)
-    assert pc.stats["hits"] == hits + 1  # the rewritten entry loads
+    assert hits() == before + 1  # the rewritten entry loads
 
 
 def test_unusable_directory_warns_once(cache):
@@ -256,7 +261,7 @@ def test_least_recently_used_entries_are_evicted(cache):
     os.utime(b, (2000, 2000))
     xf.clear_caches()
     fs[0](X)  # a hit: `a` becomes the most recently used
-    assert pc.stats["hits"] == 1
+    assert hits() == 1
     c = new_entry(fs[2])  # past the cap: the least recently used entry (b) goes
     assert a.exists() and c.exists() and not b.exists()
 
@@ -273,3 +278,64 @@ def test_key_covers_flags_devices_and_options(monkeypatch):
     monkeypatch.delenv("XLA_FLAGS")
     options.num_replicas = 2
     assert pc.cache_key(b"module", devices, options) != base
+
+
+# ---------------------------------------------------------------------------------------
+# The index by stable IR text: a later process skips lowering (and the MLIR bindings)
+
+def test_second_process_skips_lowering_and_mlir(tmp_path):
+    code = textwrap.dedent("""
+        import sys, numpy as onp, xlafront as xf, xlafront.numpy as jnp
+        from xlafront.runtime import persistent_cache as pc
+        f = xf.jit(lambda x: jnp.tanh(x @ x.T).sum() + jnp.arange(3.0)[0])
+        print(float(f(jnp.ones((3, 3)))), pc.stats["ir_hits"],
+              "jaxlib.mlir.dialects.stablehlo" in sys.modules)
+    """)
+    env = dict(os.environ, XLAFRONT_CACHE_DIR=str(tmp_path))
+    first, second = [subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, env=env, timeout=300) for _ in range(2)]
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    value1, hits1, mlir1 = first.stdout.split()
+    value2, hits2, mlir2 = second.stdout.split()
+    assert value1 == value2 and mlir1 == "True" and hits1 == "0"
+    assert int(hits2) >= 1 and mlir2 == "False"
+
+
+def test_stable_text_tells_programs_apart_and_refuses_functions():
+    from xlafront.core import Unstable, stable_text
+    text = lambda f, *a: stable_text(*(lambda c: (c.jaxpr, c.consts))(xf.make_jaxpr(f)(*a)))
+    x = onp.ones(3, onp.float32)
+    assert text(lambda v: v * 2.0, x) == text(lambda v: v * 2.0, x)
+    assert text(lambda v: v * 2.0, x) != text(lambda v: v * 3.0, x)
+    assert text(lambda v: v + onp.arange(3.0), x) != text(lambda v: v + onp.ones(3), x)
+    assert text(lambda v: v.sum(0), onp.ones((2, 3))) != text(lambda v: v.sum(1), onp.ones((2, 3)))
+
+    @xf.custom_jvp
+    def f(v):
+        return v
+    f.defjvp(lambda p, t: (p[0], t[0]))
+    with pytest.raises(Unstable):
+        text(f, x)
+
+
+def test_index_follows_the_code_version(cache, monkeypatch):
+    import xlafront.runtime as rt
+    devices = rt.state().xc.DeviceList((xf.devices()[0],))
+    options = rt.state().xc.CompileOptions()
+    key = pc.ir_key("program", devices, options)
+    monkeypatch.setattr(pc, "_code_digest", "another version of xlafront")
+    assert pc.ir_key("program", devices, options) != key
+
+
+def test_a_broken_index_entry_warns_and_compiles(cache):
+    f = program(9.0)
+    f(X)
+    (index,) = [cache / n for n in os.listdir(cache) if n.endswith(pc.INDEX_SUFFIX)]
+    index.write_bytes(b"garbage")
+    xf.clear_caches()
+    with pytest.warns(UserWarning, match="not an index entry"):
+        onp.testing.assert_allclose(f(X), expected(9.0, X), rtol=1e-6)
+    xf.clear_caches()
+    for name in entries(cache):
+        (cache / name).unlink()  # the index now points at nothing: a plain miss
+    onp.testing.assert_allclose(f(X), expected(9.0, X), rtol=1e-6)

@@ -8,6 +8,7 @@ itself as current while it runs the user's function and restores the previous on
 """
 import builtins
 import contextlib
+import enum
 import functools
 import threading
 import weakref
@@ -272,6 +273,65 @@ def param_key(value):
     if kind is Jaxpr:
         return jaxpr_fingerprint(value)
     return value
+
+
+class Unstable(Exception):
+    """A program whose text would not be the same in another process (it holds a Python
+    function, or an object printed by identity)."""
+
+
+def stable_text(jaxpr, consts=()):
+    """A text of `jaxpr` (and its constants) that is the same in every process for the same
+    program and differs between different programs: primitives by name, variables by
+    position, literal and constant values in full, params recursively. Raises Unstable for
+    params it cannot write that way (functions, arbitrary objects). The persistent cache
+    keys compiled programs by it, to find them without lowering again."""
+    names = {}
+
+    def atom(x):
+        if type(x) is Literal:
+            return "lit" + _stable_value(x.val) + x.aval.str_long()
+        return names.setdefault(x, f"v{len(names)}")
+
+    lines = ["in " + " ".join(f"{atom(v)}:{v.aval.str_long()}"
+                              for v in jaxpr.constvars + jaxpr.invars)]
+    lines += ["const " + _stable_value(c) for c in consts]
+    for eqn in jaxpr.eqns:
+        params = ",".join(f"{k}={_stable_value(v)}" for k, v in sorted(eqn.params.items()))
+        lines.append(f"{eqn.prim.name}[{params}] {' '.join(atom(x) for x in eqn.inputs)} -> "
+                     + " ".join(f"{atom(v)}:{v.aval.str_long()}" for v in eqn.outvars))
+    lines.append("out " + " ".join(atom(x) for x in jaxpr.outvars))
+    return "\n".join(lines)
+
+
+def _stable_value(v):
+    t = type(v)
+    if v is None or t in (builtins.bool, builtins.int, builtins.float, builtins.complex, str):
+        return f"{t.__name__}:{v!r}"
+    if t is tuple or t is list or (isinstance(v, tuple) and hasattr(v, "_fields")):
+        return f"{t.__name__}(" + ",".join(_stable_value(x) for x in v) + ")"
+    if isinstance(v, np.dtype):
+        return f"dtype:{v.name}"
+    if isinstance(v, type) and issubclass(v, np.generic):
+        return f"scalar:{np.dtype(v).name}"
+    if isinstance(v, (np.ndarray, np.generic)):
+        a = np.asarray(v)
+        data = a.tobytes()
+        if len(data) > 64:  # large constants by digest
+            import hashlib
+            data = hashlib.sha256(data).digest()
+        return f"array:{a.dtype.name}{a.shape}:{data.hex()}"
+    if t is ShapedArray:
+        return "aval:" + v.str_long()
+    if t is Jaxpr:
+        return "{" + stable_text(v) + "}"
+    if t is ClosedJaxpr:
+        return "{" + stable_text(v.jaxpr, v.consts) + "}"
+    if isinstance(v, enum.Enum):
+        return f"{t.__name__}.{v.name}"
+    if type(v).__module__ == "jaxlib._jax" or hasattr(v, "aval"):  # a device array constant
+        return _stable_value(np.asarray(v))
+    raise Unstable(f"{t.__name__} param")
 
 
 _fingerprints = weakref.WeakKeyDictionary()

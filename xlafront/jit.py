@@ -252,18 +252,46 @@ class _JitInfo:
                     return device
         return runtime.default_device()
 
-    def lower(self, args, kwargs):
-        """(IR, out_tree, leaves, avals, in_tree, statics, module, kept, host callbacks):
-        `kept[i]` says whether input leaf i is an argument of the module (unused ones are
+    def trace_pruned(self, args, kwargs):
+        """(IR, out_tree, leaves, avals, in_tree, statics, the IR to lower, kept, donated):
+        `kept[i]` says whether input leaf i is an argument of the program (unused ones are
         pruned unless keep_unused, as in JAX)."""
         closed, out_tree, leaves, avals, in_tree, statics = _trace(
             self.fun, args, kwargs, self.static_argnums, self.static_argnames, "jit")
         pruned, kept, donated = _prune_unused(closed, self._donated_leaves(args, kwargs),
                                               self.keep_unused)
+        return closed, out_tree, leaves, avals, in_tree, statics, pruned, kept, donated
+
+    def lower(self, args, kwargs):
+        """(IR, out_tree, leaves, avals, in_tree, statics, module, kept, host callbacks)."""
+        closed, out_tree, leaves, avals, in_tree, statics, pruned, kept, donated = \
+            self.trace_pruned(args, kwargs)
         module, callbacks = lowering.lower_closed_jaxpr(
             pruned, self.name, donated, _source(self.fun),
             platform=runtime.device_platform(self._device_for(leaves)))
         return closed, out_tree, leaves, avals, in_tree, statics, module, kept, callbacks
+
+    def executable(self, pruned, donated, device):
+        """(executable, host callbacks) of the program for `device`. A program an earlier
+        process compiled loads by its stable text, without lowering (or loading the MLIR
+        bindings at all); otherwise it is lowered and compiled (or loaded by its
+        StableHLO), and its text indexed for next time."""
+        platform = runtime.device_platform(device)
+        ir_text = None
+        if runtime.persistent_cache.directory() is not None:
+            try:
+                ir_text = (f"{self.name}|{platform}|{donated}|{dtypes.x64_enabled()}|"
+                           f"{trace_context()}\n" + core.stable_text(pruned.jaxpr, pruned.consts))
+            except core.Unstable:
+                ir_text = None
+        if ir_text is not None:
+            executable = runtime.load_by_ir(ir_text, device)
+            if executable is not None:
+                return executable, []
+        module, callbacks = lowering.lower_closed_jaxpr(
+            pruned, self.name, donated, _source(self.fun), platform=platform)
+        return runtime.compile(module, device, callbacks, None if callbacks else ir_text), \
+            callbacks
 
     def _explain_miss(self, key):
         if not self.cache:
@@ -343,10 +371,11 @@ class _JitInfo:
             reason = self._explain_miss(key)
             if config.read("explain_cache_misses"):
                 runtime.logger().warning("TRACING CACHE MISS at %s: %s", self.name, reason)
-            closed, out_tree, leaves, avals, _, _, module, kept, callbacks = self.lower(args,
-                                                                                     kwargs)
-            compiled = runtime.Compiled(runtime.compile(module, device, callbacks), device,
-                                        closed.out_avals, runtime.sharding_for(device))
+            closed, out_tree, leaves, avals, _, _, pruned, kept, donated = self.trace_pruned(
+                args, kwargs)
+            executable, callbacks = self.executable(pruned, donated, device)
+            compiled = runtime.Compiled(executable, device, closed.out_avals,
+                                        runtime.sharding_for(device))
             entry = self.cache[key] = _CacheEntry(compiled, out_tree, closed, kept,
                                                   bool(callbacks))
             if config.read("log_compiles"):

@@ -35,9 +35,8 @@ def _init():
     return context
 
 
-# Whoever loads the runtime lowers a program next: load the MLIR bindings with it, so the
-# first jit call does not pay for them.
-runtime.on_load(lambda rt: _init())
+# The MLIR bindings (about 30 ms) load with the first program lowered, not with the runtime:
+# a program found in the persistent cache by its IR never needs them.
 
 
 def ir_element_type(dtype):

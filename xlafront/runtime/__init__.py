@@ -15,7 +15,7 @@ from .array import (array_device, array_devices, array_sharding, array_shards,  
 from .client import (backends, default_backend, default_device, device_count,  # noqa: F401
                      device_platform, devices, get_backend, is_loaded, local_device_count,
                      local_devices, logger, on_load, process_index, state)
-from .compile import (Compiled, clear_caches, compile, cpp_jit, fast_path,  # noqa: F401
+from .compile import (Compiled, clear_caches, compile, load_by_ir, cpp_jit, fast_path,  # noqa: F401
                       make_cache)
 from . import persistent_cache  # noqa: F401
 from .pytree import dict_key, treedef_tuple  # noqa: F401

@@ -88,16 +88,29 @@ class Compiled:
         return self.executable.get_compiled_memory_stats()
 
 
-def compile(module, device, host_callbacks=()):
-    """Compiles an MLIR module (from lowering.py) for one device, or loads the executable
-    from the persistent cache. `host_callbacks` are the Python functions the module's
-    callback custom calls name by index; such a program is never stored (a callback lives
-    in this process only)."""
+def _single_device_options(device):
     rt = state()
     options = rt.xc.CompileOptions()
     # without a device assignment XLA compiles for device 0, whatever DeviceList says
     options.device_assignment = rt.xc.DeviceAssignment.create(np.array([[device.id]]))
-    return _compile(module, (device,), options, host_callbacks)
+    return options
+
+
+def compile(module, device, host_callbacks=(), ir_text=None):
+    """Compiles an MLIR module (from lowering.py) for one device, or loads the executable
+    from the persistent cache. `host_callbacks` are the Python functions the module's
+    callback custom calls name by index; such a program is never stored (a callback lives
+    in this process only). `ir_text` (core.stable_text of the program it was lowered from)
+    lets a later process find the executable without lowering (`load_by_ir`)."""
+    return _compile(module, (device,), _single_device_options(device), host_callbacks,
+                    ir_text)
+
+
+def load_by_ir(ir_text, device):
+    """The executable an earlier process compiled for the program with this stable text on
+    this device, from the persistent cache, or None."""
+    return persistent_cache.load_by_ir(ir_text, state().xc.DeviceList((device,)),
+                                       _single_device_options(device))
 
 
 def compile_replicated(module, devices, host_callbacks=()):
@@ -113,14 +126,14 @@ def compile_replicated(module, devices, host_callbacks=()):
     return _compile(module, tuple(devices), options, host_callbacks)
 
 
-def _compile(module, devices, options, host_callbacks):
+def _compile(module, devices, options, host_callbacks, ir_text=None):
     client = devices[0].client
     device_list = state().xc.DeviceList(devices)
     if host_callbacks:
         return client.compile_and_load(module, device_list, options, list(host_callbacks))
     return persistent_cache.compile_or_load(
         module, device_list, options,
-        lambda: client.compile_and_load(module, device_list, options))
+        lambda: client.compile_and_load(module, device_list, options), ir_text)
 
 
 _FastPath = collections.namedtuple(

@@ -33,6 +33,7 @@ from . import compat
 MAGIC = b"xlafront executable 1\n"
 _HEADER = struct.Struct("<32sQI")  # key digest, payload length, payload CRC-32
 SUFFIX = ".xla"
+INDEX_SUFFIX = ".idx"  # stable IR text's key -> the StableHLO key of its executable
 
 stats = collections.Counter()  # hits, misses, writes, bad_entries, errors: for tests, benchmarks
 _lock = threading.Lock()
@@ -72,9 +73,68 @@ def cache_key(module_text, devices, options):
     return h.hexdigest()
 
 
-def compile_or_load(module, devices, options, compile):
+def _code_version():
+    """A digest of xlafront's own source files (names, sizes, modification times): lowering
+    rules change with them, so an IR text's StableHLO may too."""
+    global _code_digest
+    if _code_digest is None:
+        import hashlib
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        h = hashlib.sha256()
+        for root, dirs, files in sorted(os.walk(package)):
+            dirs.sort()
+            for name in sorted(f for f in files if f.endswith(".py")):
+                st = os.stat(os.path.join(root, name))
+                h.update(f"{os.path.relpath(os.path.join(root, name), package)}:"
+                         f"{st.st_size}:{st.st_mtime_ns}\n".encode())
+        _code_digest = h.hexdigest()
+    return _code_digest
+
+
+_code_digest = None
+
+
+def ir_key(ir_text, devices, options):
+    """The index key of a program's stable IR text (core.stable_text): everything the
+    StableHLO key covers, with the IR and xlafront's code in place of the module."""
+    return cache_key(f"ir\n{_code_version()}\n{ir_text}".encode(), devices, options)
+
+
+def load_by_ir(ir_text, devices, options):
+    """The executable compiled earlier for this IR, found through its index entry without
+    lowering the IR (the MLIR bindings need not even load), or None."""
+    where = directory()
+    if where is None:
+        return None
+    index = os.path.join(where, ir_key(ir_text, devices, options) + INDEX_SUFFIX)
+    try:
+        with open(index, "rb") as f:
+            key = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        _bad_entry(index, "not an index entry")
+        return None
+    payload = _read(os.path.join(where, key + SUFFIX), key)
+    if payload is None:
+        return None
+    try:
+        executable = devices[0].client.deserialize_executable(payload, devices, options)
+    except Exception as e:
+        _bad_entry(index, f"jaxlib could not load its executable ({type(e).__name__}: {e})")
+        return None
+    try:
+        os.utime(index)
+    except OSError:
+        pass
+    stats["ir_hits"] += 1
+    return executable
+
+
+def compile_or_load(module, devices, options, compile, ir_text=None):
     """The executable for an MLIR module: loaded from the cache when an entry exists,
-    otherwise `compile()`'d and stored."""
+    otherwise `compile()`'d and stored. With the `ir_text` the module was lowered from,
+    an index entry lets later processes find it by that text (load_by_ir)."""
     where = directory()
     if where is None:
         return compile()
@@ -90,13 +150,22 @@ def compile_or_load(module, devices, options, compile):
             _bad_entry(path, f"jaxlib could not load it ({type(e).__name__}: {e})")
         else:
             stats["hits"] += 1
+            _index(where, ir_text, devices, options, key)
             return executable
     stats["misses"] += 1
     start = time.perf_counter()
     executable = compile()
     if time.perf_counter() - start >= config.read("persistent_cache_min_compile_time_secs"):
-        _write(where, path, key, client.serialize_executable(executable))
+        if _write(where, path, key, client.serialize_executable(executable)):
+            _index(where, ir_text, devices, options, key)
     return executable
+
+
+def _index(where, ir_text, devices, options, key):
+    """Points the index entry of `ir_text` (when given) at the entry `key`."""
+    if ir_text is not None:
+        _write(where, os.path.join(where, ir_key(ir_text, devices, options) + INDEX_SUFFIX),
+               key.encode(), raw=True)
 
 
 def _warn_once(kind, message):
@@ -140,11 +209,18 @@ def _read(path, key):
     return bytes(payload)
 
 
-def _write(where, path, key, payload):
-    if where in _unwritable or len(payload) < config.read("persistent_cache_min_entry_size_bytes"):
+def _write(where, path, key, payload=None, raw=False):
+    """Stores an entry (header and payload) or, `raw`, the bytes `key` as they are (an
+    index entry), atomically."""
+    if where in _unwritable:
         return
-    data = b"".join((MAGIC, _HEADER.pack(bytes.fromhex(key), len(payload), zlib.crc32(payload)),
-                     payload))
+    if raw:
+        data = key
+    elif len(payload) < config.read("persistent_cache_min_entry_size_bytes"):
+        return
+    else:
+        data = b"".join((MAGIC, _HEADER.pack(bytes.fromhex(key), len(payload),
+                                             zlib.crc32(payload)), payload))
     temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         os.makedirs(where, exist_ok=True)
@@ -162,8 +238,9 @@ def _write(where, path, key, payload):
         except OSError:
             pass
         return
-    stats["writes"] += 1
+    stats["index_writes" if raw else "writes"] += 1
     _account(where, len(data))
+    return True
 
 
 def _entries(where):
@@ -172,7 +249,7 @@ def _entries(where):
     try:
         with os.scandir(where) as it:
             for entry in it:
-                if entry.name.endswith((SUFFIX, ".tmp")):
+                if entry.name.endswith((SUFFIX, INDEX_SUFFIX, ".tmp")):
                     try:
                         st = entry.stat()
                     except OSError:
