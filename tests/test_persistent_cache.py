@@ -339,3 +339,14 @@ def test_a_broken_index_entry_warns_and_compiles(cache):
     for name in entries(cache):
         (cache / name).unlink()  # the index now points at nothing: a plain miss
     onp.testing.assert_allclose(f(X), expected(9.0, X), rtol=1e-6)
+
+
+def test_programs_whose_lowering_prepares_the_process_are_lowered_again(tmp_path):
+    # lowering cholesky loads LAPACK's routines: a second process must not skip it
+    code = ("import numpy as onp, xlafront.numpy as jnp; "
+            "print(float(onp.asarray(jnp.linalg.cholesky(jnp.eye(3) * 4.0)).sum()))")
+    env = dict(os.environ, XLAFRONT_CACHE_DIR=str(tmp_path))
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, timeout=300)
+        assert r.returncode == 0 and r.stdout.strip() == "6.0", r.stderr[-2000:]

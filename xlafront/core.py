@@ -129,6 +129,10 @@ class Primitive:
         self.abstract_eval = None
         self.impl = None  # None: run through XLA as a one-op program (the default)
         self.effectful = False  # True: never dropped as dead code (host callbacks)
+        # True: lowering it also prepares this process for the program (loads the LAPACK
+        # routines its kernels call), so a program holding it is never loaded by its IR
+        # text alone (stable_text refuses it)
+        self.prepared_by_lowering = False
         _primitives.append(self)
 
     def bind(self, *args, **params):
@@ -297,6 +301,8 @@ def stable_text(jaxpr, consts=()):
                               for v in jaxpr.constvars + jaxpr.invars)]
     lines += ["const " + _stable_value(c) for c in consts]
     for eqn in jaxpr.eqns:
+        if eqn.prim.prepared_by_lowering:
+            raise Unstable(f"{eqn.prim.name} is prepared by its lowering")
         params = ",".join(f"{k}={_stable_value(v)}" for k, v in sorted(eqn.params.items()))
         lines.append(f"{eqn.prim.name}[{params}] {' '.join(atom(x) for x in eqn.inputs)} -> "
                      + " ".join(f"{atom(v)}:{v.aval.str_long()}" for v in eqn.outvars))

@@ -1525,3 +1525,11 @@ def _tridiagonal_solve_batch(vals, dims, *, perturb_singular):
 ad.primitive_jvps[tridiagonal_solve_p] = _tridiagonal_solve_jvp
 ad.primitive_transposes[tridiagonal_solve_p] = _tridiagonal_solve_transpose
 batching.primitive_batchers[tridiagonal_solve_p] = _tridiagonal_solve_batch
+
+
+# Lowering these loads LAPACK's routines (CPU) or registers the plugin's solvers (GPU): a
+# program holding one is always lowered in a new process, never loaded by its IR alone.
+for _prim in (cholesky_p, triangular_solve_p, lu_pivots_to_permutation_p, lu_p, geqrf_p,
+              geqp3_p, householder_product_p, qr_p, svd_p, eigh_p, eig_p, schur_p,
+              tridiagonal_p, tridiagonal_solve_p):
+    _prim.prepared_by_lowering = True
