@@ -450,6 +450,17 @@ def _check_safe_casts(name, dtype, *args):
                 f"{get_aval(a).dtype.name} to {dtype.name}")
 
 
+def _sampler_args(name, key, shape, dtype, *params):
+    """(key data, float dtype, sample shape, params as arrays): the checks a float sampler
+    with parameters starts with."""
+    data, _ = _key_data(name, key)
+    dtype = _dtype(name, dtype, "f")
+    params = [_param(p) for p in params]
+    shape = _sample_shape(name, shape, *params)
+    _check_safe_casts(name, dtype, *params)
+    return data, dtype, shape, params
+
+
 # ---------------------------------------------------------------------------------------
 # bits, uniform, normal, randint
 
@@ -878,11 +889,7 @@ def _truncated_normal(key, lower, upper, shape, dtype):
 @api_boundary
 def pareto(key, b, shape=None, dtype=None):
     """Pareto values of shape parameter b (density b / x^(b+1) on x >= 1)."""
-    data, _ = _key_data("pareto", key)
-    dtype = _dtype("pareto", dtype, "f")
-    b = _param(b)
-    shape = _sample_shape("pareto", shape, b)
-    _check_safe_casts("pareto", dtype, b)
+    data, dtype, shape, (b,) = _sampler_args("pareto", key, shape, dtype, b)
     return _pareto(data, b, shape, dtype)
 
 
@@ -955,11 +962,7 @@ def _weibull_min(key, scale, concentration, shape, dtype):
 @api_boundary
 def rayleigh(key, scale, shape=None, dtype=None):
     """Rayleigh values of the given scale."""
-    data, _ = _key_data("rayleigh", key)
-    dtype = _dtype("rayleigh", dtype, "f")
-    scale = _param(scale)
-    shape = _sample_shape("rayleigh", shape, scale)
-    _check_safe_casts("rayleigh", dtype, scale)
+    data, dtype, shape, (scale,) = _sampler_args("rayleigh", key, shape, dtype, scale)
     return _rayleigh(data, scale, shape, dtype)
 
 
@@ -973,11 +976,7 @@ def _rayleigh(key, scale, shape, dtype):
 @api_boundary
 def wald(key, mean, shape=None, dtype=None):
     """Wald (inverse Gaussian) values of the given mean (and scale 1)."""
-    data, _ = _key_data("wald", key)
-    dtype = _dtype("wald", dtype, "f")
-    mean = _param(mean)
-    shape = _sample_shape("wald", shape, mean)
-    _check_safe_casts("wald", dtype, mean)
+    data, dtype, shape, (mean,) = _sampler_args("wald", key, shape, dtype, mean)
     return _wald(data, mean, shape, dtype)
 
 
@@ -1017,11 +1016,8 @@ def _geometric(key, p, shape, dtype):
 @api_boundary
 def triangular(key, left, mode, right, shape=None, dtype=None):
     """Triangular values on [left, right] with the given mode."""
-    data, _ = _key_data("triangular", key)
-    dtype = _dtype("triangular", dtype, "f")
-    left, mode, right = _param(left), _param(mode), _param(right)
-    shape = _sample_shape("triangular", shape, left, mode, right)
-    _check_safe_casts("triangular", dtype, left, mode, right)
+    data, dtype, shape, (left, mode, right) = _sampler_args("triangular", key, shape, dtype,
+                                                           left, mode, right)
     return _triangular(data, left, mode, right, shape, dtype)
 
 
@@ -1411,11 +1407,7 @@ def _dirichlet(key, alpha, shape, dtype):
 @api_boundary
 def t(key, df, shape=None, dtype=None):
     """Student's t values with df degrees of freedom."""
-    data, _ = _key_data("t", key)
-    dtype = _dtype("t", dtype, "f")
-    df = _param(df)
-    shape = _sample_shape("t", shape, df)
-    _check_safe_casts("t", dtype, df)
+    data, dtype, shape, (df,) = _sampler_args("t", key, shape, dtype, df)
     return _t(data, df, shape, dtype)
 
 
@@ -1432,11 +1424,7 @@ def _t(key, df, shape, dtype):
 @api_boundary
 def chisquare(key, df, shape=None, dtype=None):
     """Chi-square values with df degrees of freedom."""
-    data, _ = _key_data("chisquare", key)
-    dtype = _dtype("chisquare", dtype, "f")
-    df = _param(df)
-    shape = _sample_shape("chisquare", shape, df)
-    _check_safe_casts("chisquare", dtype, df)
+    data, dtype, shape, (df,) = _sampler_args("chisquare", key, shape, dtype, df)
     return _chisquare(data, df, shape, dtype)
 
 
@@ -1451,11 +1439,7 @@ def _chisquare(key, df, shape, dtype):
 @api_boundary
 def f(key, dfnum, dfden, shape=None, dtype=None):
     """F-distribution values with dfnum and dfden degrees of freedom."""
-    data, _ = _key_data("f", key)
-    dtype = _dtype("f", dtype, "f")
-    dfnum, dfden = _param(dfnum), _param(dfden)
-    shape = _sample_shape("f", shape, dfnum, dfden)
-    _check_safe_casts("f", dtype, dfnum, dfden)
+    data, dtype, shape, (dfnum, dfden) = _sampler_args("f", key, shape, dtype, dfnum, dfden)
     return _f(data, dfnum, dfden, shape, dtype)
 
 
