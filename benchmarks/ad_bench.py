@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import compare_rounds, fmt  # noqa: E402
+from core_bench import compare_rounds, print_table  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 BATCH = 128
@@ -183,17 +183,7 @@ def main():
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; xlafront on jaxlib {xf['jaxlib']}; "
           f"JAX: {jx.get('lib', 'n/a')}; load average at start {load:.2f}; best of {rounds} "
           f"round(s) of medians over {cfg['repeats']} x {cfg['n']} steps\n")
-    print("| benchmark | xlafront | JAX | ratio | target |")
-    print("|---|---|---|---|---|")
-    for key, label, unit, target in ROWS:
-        a, b = xf.get(key), jx.get(key)
-        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
-        goal = "-" if target is None else f"<= {target:g}x JAX"
-        if target is not None and a is not None and b:
-            goal += " ok" if a / b <= target else " MISSED"
-        show = (lambda v: "n/a" if v is None else str(int(v))) if unit == "n" else (
-            lambda v: fmt(v, unit))
-        print(f"| {label} | {show(a)} | {show(b)} | {ratio} | {goal} |")
+    print_table(ROWS, xf, jx)
     overhead = statistics.median(r["step_vs_hand"] for r in xs if r) - 1
     textbook = statistics.median(r["step_vs_textbook"] for r in xs if r) - 1
     print(f"\nautodiff step vs hand-written, same chain rule (timed alternately, median over "

@@ -304,6 +304,23 @@ def fmt(value, unit):
     return f"{v:.{digits}f} {unit}"
 
 
+def print_table(rows, xf, jx):
+    """The markdown table of (key, label, unit, target) rows: xlafront's value, JAX's, their
+    ratio, and whether it meets the target (at most `target` times JAX's)."""
+    print("| benchmark | xlafront | JAX | ratio | target |")
+    print("|---|---|---|---|---|")
+    for key, label, unit, target in rows:
+        a, b = xf.get(key), jx.get(key)
+        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
+        if target is None:
+            goal = "-"
+        else:
+            goal = f"<= {target:g}x JAX" if target != 1.0 else "<= JAX"
+            if a is not None and b:
+                goal += " ok" if a / b <= target else " MISSED"
+        print(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio} | {goal} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
@@ -359,18 +376,7 @@ def main():
           f"{cfg['n_eager']} eager ops / {cfg['lower_repeats']} lowerings (best of "
           f"{rounds} alternating round{'s' * (rounds > 1)}); {import_runs} fresh processes "
           f"per import row\n")
-    print("| benchmark | xlafront | JAX | ratio | target |")
-    print("|---|---|---|---|---|")
-    for key, label, unit, target in ROWS:
-        a, b = xf.get(key), jx.get(key)
-        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
-        if target is None:
-            goal = "-"
-        else:
-            goal = f"<= {target:g}x JAX" if target != 1.0 else "<= JAX"
-            if a is not None and b:
-                goal += " ok" if a / b <= target else " MISSED"
-        print(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio} | {goal} |")
+    print_table(ROWS, xf, jx)
     print(f"\n(total {time.perf_counter() - start:.0f} s)")
 
 

@@ -25,7 +25,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import compare_rounds, fmt  # noqa: E402
+from core_bench import compare_rounds, print_table  # noqa: E402
 
 ROWS = [
     ("solve", "eager `solve(a, b)`, f32 256 x 256, b 256 x 8", "ms", 1.1),
@@ -112,15 +112,7 @@ def main():
           f"start {load:.2f}; CPU cores: {os.cpu_count()}; OpenBLAS threads: "
           f"{cfg['blas_threads']}; best of {rounds} round(s) of medians over "
           f"{cfg['repeats']} x {cfg['n']} calls\n")
-    print("| benchmark | xlafront | JAX | ratio | target |")
-    print("|---|---|---|---|---|")
-    for key, label, unit, target in ROWS:
-        a, b = xf.get(key), jx.get(key)
-        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
-        goal = "-" if target is None else f"<= {target:g}x JAX"
-        if target is not None and a is not None and b:
-            goal += " ok" if a / b <= target else " MISSED"
-        print(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio} | {goal} |")
+    print_table(ROWS, xf, jx)
     if jx:
         same = xf["checksum"] == jx["checksum"]
         print(f"\nresults (rounded): {'the same in both' if same else 'DIFFERENT'} "

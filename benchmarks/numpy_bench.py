@@ -22,13 +22,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import compare_rounds, fmt  # noqa: E402
+from core_bench import compare_rounds, print_table  # noqa: E402
 
 FFT_N = 2 ** 20
 BATCH = 32
 
 ROWS = [
-    ("fft", f"eager `fft(x)`, f32[2^20] -> c64", "ms", 1.1),
+    ("fft", "eager `fft(x)`, f32[2^20] -> c64", "ms", 1.1),
     ("einsum", "eager `einsum('ij,jk,kl->il')`, 256x512 @ 512x512 @ 512x64", "ms", 1.1),
     ("cnn_step", f"jit `grad(loss)`: 2 convs 3x3 + ReLU + max pool, dense; batch {BATCH}",
      "ms", 1.1),
@@ -132,15 +132,7 @@ def main():
     print(f"xlafront on jaxlib {xf['jaxlib']}; JAX: {jx.get('lib', 'n/a')}; load average at "
           f"start {load:.2f}; CPU cores: {os.cpu_count()}; best of {rounds} round(s) of "
           f"medians over {cfg['repeats']} x {cfg['n']} calls\n")
-    print("| benchmark | xlafront | JAX | ratio | target |")
-    print("|---|---|---|---|---|")
-    for key, label, unit, target in ROWS:
-        a, b = xf.get(key), jx.get(key)
-        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
-        goal = "-" if target is None else f"<= {target:g}x JAX"
-        if target is not None and a is not None and b:
-            goal += " ok" if a / b <= target else " MISSED"
-        print(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio} | {goal} |")
+    print_table(ROWS, xf, jx)
     if jx:
         same = all(abs(p - q) <= 1e-3 * max(abs(p), abs(q), 1.0)
                    for p, q in zip(xf["check"], jx["check"]))

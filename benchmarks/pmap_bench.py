@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import clean_env, compare_rounds, fmt, resolve_jax_python  # noqa: E402
+from core_bench import clean_env, compare_rounds, print_table, resolve_jax_python  # noqa: E402
 
 SIZES = (64, 256, 256, 10)
 BATCH = 256  # examples per step, over all devices
@@ -195,18 +195,10 @@ def main():
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}; xlafront on jaxlib {xf['jaxlib']}; "
           f"JAX: {jx.get('lib', 'n/a')}; load average at start {load:.2f}; best of {rounds} "
           f"round(s) of medians over {cfg['repeats']} x {cfg['n']} calls\n")
-    print("| benchmark | xlafront | JAX | ratio | target |")
-    print("|---|---|---|---|---|")
     rows = ROWS + [("step_2_processes", "data-parallel MLP step, 2 processes x 1 device",
                     "ms", None)]
     xf["step_2_processes"], jx["step_2_processes"] = best["xlafront"], best.get("jax")
-    for key, label, unit, target in rows:
-        a, b = xf.get(key), jx.get(key)
-        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
-        goal = "-" if target is None else f"<= {target:g}x JAX"
-        if target is not None and a is not None and b:
-            goal += " ok" if a / b <= target else " MISSED"
-        print(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio} | {goal} |")
+    print_table(rows, xf, jx)
     if best["xlafront"] and xf.get("step_2"):
         print(f"\n2 processes x 1 device vs 1 process x 2 devices (xlafront): "
               f"{best['xlafront'] / xf['step_2']:.2f}x")

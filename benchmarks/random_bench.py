@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from core_bench import compare_rounds, fmt  # noqa: E402
+from core_bench import compare_rounds, print_table  # noqa: E402
 
 NORMAL_N = 10 ** 7
 SPLIT_N = 10 ** 5
@@ -103,15 +103,7 @@ def main():
     print(f"xlafront on jaxlib {xf['jaxlib']}; JAX: {jx.get('lib', 'n/a')}; load average at "
           f"start {load:.2f}; CPU cores: {os.cpu_count()}; best of {rounds} round(s) of "
           f"medians over {cfg['repeats']} repeats\n")
-    print("| benchmark | xlafront | JAX | ratio | target |")
-    print("|---|---|---|---|---|")
-    for key, label, unit, target in ROWS:
-        a, b = xf.get(key), jx.get(key)
-        ratio = f"{a / b:.2f}x" if a is not None and b else "n/a"
-        goal = "-" if target is None else f"<= {target:g}x JAX"
-        if target is not None and a is not None and b:
-            goal += " ok" if a / b <= target else " MISSED"
-        print(f"| {label} | {fmt(a, unit)} | {fmt(b, unit)} | {ratio} | {goal} |")
+    print_table(ROWS, xf, jx)
     if jx:
         same = xf["checksum"] == jx["checksum"]
         print(f"\nsamples of normal, split and gamma: "
