@@ -3,19 +3,37 @@ names: `python docs/api_reference.py` (re)writes it, `--check` fails when the co
 pages differ from what the code says (tests/test_docs.py runs that in CI).
 
 Each page lists the module's public names (its `__all__`, else its public attributes) in
-order, each with its signature and docstring; names without a docstring are listed at the
-end of the page, so the gaps stay visible."""
+order, each with its signature, its docstring and its example from
+docs/examples/<module>.md (tests/test_docs.py runs those as doctests). An example file
+holds one section per name: a heading (## and the name in backquotes), an optional one-line
+description (shown only when the name has no docstring) and a doctest. Names with
+neither docstring nor description are listed at the end of the page, so the gaps stay
+visible."""
 import argparse
 import importlib
 import inspect
 import os
+import re
 import sys
 
 MODULES = ["xlafront", "xlafront.numpy", "xlafront.lax", "xlafront.nn", "xlafront.random",
            "xlafront.tree_util", "xlafront.debug", "xlafront.experimental", "xlafront.dtypes",
            "xlafront.errors", "xlafront.stages", "xlafront.flatten_util",
-           "xlafront.custom_batching"]
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "api")
+           "xlafront.custom_batching", "xlafront.numpy.linalg", "xlafront.numpy.fft",
+           "xlafront.lax.linalg", "xlafront.nn.initializers", "xlafront.ops", "xlafront.image",
+           "xlafront.dlpack", "xlafront.scipy.special", "xlafront.scipy.linalg",
+           "xlafront.scipy.signal", "xlafront.scipy.fft", "xlafront.scipy.optimize",
+           "xlafront.scipy.integrate", "xlafront.scipy.ndimage", "xlafront.scipy.interpolate",
+           "xlafront.scipy.spatial.transform", "xlafront.scipy.cluster.vq",
+           "xlafront.scipy.stats"] + [f"xlafront.scipy.stats.{d}" for d in (
+    "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
+    "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
+    "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform",
+    "vonmises")]
+DOCS = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(DOCS, "api")
+EXAMPLES = os.path.join(DOCS, "examples")
+SECTION = re.compile(r"^## `([^`]+)`\n", re.M)
 
 
 def public_names(module):
@@ -25,10 +43,35 @@ def public_names(module):
     return sorted(set(names), key=str.lower)
 
 
+def documented_names(module):
+    """The public names an example file covers: all but submodules, which have their own."""
+    return [n for n in public_names(module) if not inspect.ismodule(getattr(module, n, None))]
+
+
+def examples(module_name):
+    """{name: (description, doctest text)} from docs/examples/<module>.md; None if absent."""
+    path = os.path.join(EXAMPLES, f"{module_name}.md")
+    if not os.path.exists(path):
+        return None
+    parts = SECTION.split(open(path).read())
+    sections = {}
+    for name, body in zip(parts[1::2], parts[2::2]):
+        lines = body.strip("\n").split("\n")
+        start = next((i for i, line in enumerate(lines) if line.startswith(">>>")), len(lines))
+        sections[name] = (" ".join(lines[:start]).strip(), "\n".join(lines[start:]) + "\n")
+    return sections
+
+
+def docstring(obj):
+    """obj's own docstring (not its type's), for functions and classes only."""
+    doc = inspect.getdoc(obj) if callable(obj) else None
+    return doc if doc and doc != inspect.getdoc(type(obj)) else None
+
+
 def signature(obj):
     try:
         return str(inspect.signature(obj))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, NotImplementedError):  # placeholders refuse introspection
         return ""
 
 
@@ -39,15 +82,17 @@ def page(module_name):
     if doc:
         lines += [doc, ""]
     undocumented = []
-    for name in public_names(module):
+    sections = examples(module_name) or {}
+    for name in documented_names(module):
         obj = getattr(module, name, None)
-        if inspect.ismodule(obj):
-            continue
-        doc = inspect.getdoc(obj) if callable(obj) or inspect.isclass(obj) else None
-        if callable(obj) and doc and doc != inspect.getdoc(type(obj)):
-            lines += [f"## `{name}{signature(obj)}`", "", doc, ""]
-        else:
+        description, example = sections.get(name, ("", ""))
+        doc = docstring(obj) or description
+        if not doc:
             undocumented.append(name)
+            continue
+        lines += [f"## `{name}{signature(obj) if callable(obj) else ''}`", "", doc, ""]
+        if example.strip():
+            lines += ["```python", example.rstrip("\n"), "```", ""]
     if undocumented:
         lines += ["## Names without a docstring yet", "",
                   ", ".join(f"`{n}`" for n in undocumented), ""]

@@ -38,6 +38,7 @@ from xlafront import lax
 # submodules that load on first use make primitives too: loaded before the snapshot below
 import xlafront.custom_batching  # noqa: F401,E402
 import xlafront.random  # noqa: F401,E402
+import xlafront.numpy.fft, xlafront.numpy.linalg  # noqa: F401,E402,E401
 
 from conftest import LOW_PRECISION, args_of, bfloat16, rand, upcast
 
@@ -376,6 +377,45 @@ rec("real", lax.real, onp.real, unary_gen(), (c64,), out_dtype=real_of)
 grec("real", lax.real, gen(("normal", S)), COMPLEX)
 rec("imag", lax.imag, onp.imag, unary_gen(), (c64,), out_dtype=real_of)
 grec("imag", lax.imag, gen(("normal", S)), COMPLEX)
+
+# special functions with scipy.special references (xlafront/lax/special.py); gradients only
+# where JAX defines them (not in polygamma's m, zeta's x, betainc's a and b, the second
+# derivative of igamma in a)
+import scipy.special as _ss  # noqa: E402
+
+
+def _uniform_gen(*ranges):
+    """(rng, dtype) -> one (3, 4) array per (low, high) range."""
+    return lambda rng, dtype: [rng.uniform(lo, hi, S).astype(dtype) for lo, hi in ranges]
+
+
+for _prim, _fun, _ref, _gen in [
+        ("igamma", lax.igamma, _ss.gammainc, _uniform_gen((0.2, 8), (0.05, 12))),
+        ("igammac", lax.igammac, _ss.gammaincc, _uniform_gen((0.2, 8), (0.05, 12))),
+        ("igamma_grad_a", lax.igamma_grad_a,
+         lambda a, x: onp.diff(_ss.gammainc(a.astype(f64)[..., None] + [-1e-6, 1e-6],
+                                            x.astype(f64)[..., None]))[..., 0] / 2e-6,
+         _uniform_gen((0.5, 8), (0.1, 12))),
+        ("polygamma", lax.polygamma, lambda m, x: _ss.polygamma(m.astype(int), x),
+         lambda rng, dtype: [rng.integers(0, 4, S).astype(dtype),
+                             rng.uniform(0.3, 6, S).astype(dtype)]),
+        ("zeta", lax.zeta, _ss.zeta, _uniform_gen((1.5, 6), (0.3, 4))),
+        ("bessel_i0e", lax.bessel_i0e, _ss.i0e, _uniform_gen((-20, 20))),
+        ("bessel_i1e", lax.bessel_i1e, _ss.i1e, _uniform_gen((-20, 20))),
+        ("regularized_incomplete_beta", lax.betainc, _ss.betainc,
+         _uniform_gen((0.2, 6), (0.2, 6), (0.02, 0.98)))]:
+    rec(_prim, _fun, _ref, _gen, (f32,), tol=2e-4)
+    rec(_prim, _fun, _ref, _gen, (f16, bf16), name=f"{_prim}_16bit")
+grec("igamma", lambda a, x: lax.igamma(a, x), _uniform_gen((0.5, 5), (0.5, 5)), order=1)
+grec("igamma", lambda x: lax.igamma(2.5, x), _uniform_gen((0.5, 5)), name="igamma_x")
+grec("igammac", lambda a, x: lax.igammac(a, x), _uniform_gen((0.5, 5), (0.5, 5)), order=1)
+grec("igamma_grad_a", lambda x: lax.igamma_grad_a(2.5, x), _uniform_gen((0.5, 5)))
+grec("polygamma", lambda x: lax.polygamma(2.0, x), _uniform_gen((0.5, 5)))
+grec("zeta", lambda q: lax.zeta(3.0, q), _uniform_gen((0.5, 5)))
+grec("bessel_i0e", lax.bessel_i0e, gen(("nonzero", S)))
+grec("bessel_i1e", lax.bessel_i1e, gen(("nonzero", S)))
+grec("regularized_incomplete_beta", lambda x: lax.betainc(2.0, 3.5, x),
+     _uniform_gen((0.05, 0.95)))
 
 
 def _with_specials(rng, dtype):
@@ -1416,7 +1456,7 @@ for _prim in ("pure_callback", "io_callback", "debug_callback"):
 _CUSTOM_VMAP = ("runs the user's vmap rule, not a fixed computation: tests/test_stages.py "
                 "checks it against hand-computed values under vmap, jvp, jit and grad")
 EXEMPT["custom_vmap_call"] = {"record": _CUSTOM_VMAP, "grad": _CUSTOM_VMAP, "vmap": _CUSTOM_VMAP}
-for _prim in ("not", "or", "xor", "le", "shift_left", "shift_right_arithmetic",
+for _prim in ("not", "xor", "le", "shift_left", "shift_right_arithmetic",
               "shift_right_logical", "population_count", "clz", "argmin", "reduce_and",
               "reduce_or", "reduce_xor"):
     EXEMPT.setdefault(_prim, {})["grad"] = _ZERO
@@ -1742,6 +1782,7 @@ function_vrec("cnn_step", _cnn_step, gen(("normal", (2, 4, 4, 1)), ("normal", (3
 # errors are in tests/test_linalg.py.
 # =======================================================================================
 from xlafront.lax import linalg as lax_linalg  # noqa: E402
+import scipy.linalg  # noqa: E402
 
 LINALG = (f32, c64)  # the dtypes LAPACK has (float64 and complex128 need x64: test_linalg)
 
@@ -1935,10 +1976,45 @@ grec("tridiagonal_solve", lambda dl, d, du, b: lax_linalg.tridiagonal_solve(dl, 
      _tridiagonal_gen)
 
 LINEAR.update({"triangular_solve", "tridiagonal_solve"})  # linear in b (JAX transposes them)
+
+
+# hessenberg, ormqr, symmetric_product, cholesky_update (references: SciPy's hessenberg, Q
+# from numpy's QR, the products and factorizations recomputed)
+def _spd_factor_gen(rng, dtype):
+    """An upper-triangular Cholesky factor R (of a positive-definite matrix) and a vector."""
+    a = gen_rand(rng, (2, 3, 3), dtype)
+    r = onp.swapaxes(onp.linalg.cholesky(a @ _herm(a) + 3 * onp.eye(3)), -1, -2)
+    return [r.astype(dtype), gen_rand(rng, (2, 3), dtype)]
+
+
+def _np_cholesky_update(r, w):
+    a = onp.swapaxes(r, -1, -2) @ r + w[..., :, None] * w[..., None, :]
+    return onp.swapaxes(onp.linalg.cholesky(a), -1, -2)
+
+
+_np_q = _per_matrix(lambda x: onp.linalg.qr(x, "complete")[0])
+rec("hessenberg", lambda a: np.triu(lax_linalg.hessenberg(a)[0], -1),
+    _per_matrix(scipy.linalg.hessenberg), gen(("normal", (2, 4, 4))), LINALG, tol=1e-4)
+rec("ormqr", lambda a, c: lax_linalg.ormqr(*lax_linalg.geqrf(a), c),
+    lambda a, c: _np_q(a) @ c, gen(("normal", (2, 4, 3)), ("normal", (2, 4, 2))), LINALG,
+    tol=1e-4)
+rec("ormqr", lambda a, c: lax_linalg.ormqr(*lax_linalg.geqrf(a), c, left=False,
+                                            transpose=True),
+    lambda a, c: c @ _herm(_np_q(a)), gen(("normal", (2, 4, 3)), ("normal", (2, 2, 4))),
+    LINALG, name="ormqr_right_adjoint", tol=1e-4)
+rec("symmetric_product",
+    lambda a, c: lax_linalg.symmetric_product(a, c + onp.swapaxes(c, -1, -2), alpha=0.5,
+                                              beta=2.0, symmetrize_output=True),
+    lambda a, c: 0.5 * a @ onp.swapaxes(a, -1, -2) + 2 * (c + onp.swapaxes(c, -1, -2)),
+    gen(("normal", (2, 3, 4)), ("normal", (2, 3, 3))), (f32,), tol=1e-5)
+rec("cholesky_update", lambda r, w: lax_linalg.cholesky_update(r, w), _np_cholesky_update,
+    _spd_factor_gen, (f32,), tol=1e-4)
 _NO_JVP = ("no derivative, as in JAX: differentiate the decomposition built on it (qr, "
            "eigh) instead")
 for _prim in ("geqrf", "geqp3", "householder_product", "schur", "tridiagonal"):
     EXEMPT[_prim] = {"jvp": _NO_JVP}
+for _prim in ("hessenberg", "ormqr", "symmetric_product", "cholesky_update"):
+    EXEMPT[_prim] = {"jvp": "no derivative, as in JAX (jax.lax.linalg defines no jvp for it)"}
 EXEMPT["lu_pivots_to_permutation"] = {"grad": _ZERO}
 # ======================= end of linear algebra section =====================================
 
@@ -1985,3 +2061,161 @@ EXEMPT["random_gamma"] = {
             f"not give: {_GAMMA}::test_gamma_implicit_gradient checks it",
     "vmap": f"{_GAMMA}::test_jit_and_vmap_give_the_eager_bits and "
             "test_vmap_over_parameters_and_keys_together"}
+
+
+# =======================================================================================
+# the rest of jax.lax (xlafront/lax/{shape,slicing,sort,reductions,dot,misc,solves}.py):
+# tile, stack, split, unstack, scatter_sub, top_k, approx_top_k, reduce, mulhi, the
+# total-order comparisons, reduce_precision, the identities, optimization_barrier, the
+# XLA generators, platform_index, composite, custom_linear_solve. References: NumPy.
+# =======================================================================================
+from xlafront.core import bind as _bind  # noqa: E402
+
+_ONE = xf.device_put(onp.zeros(())).sharding  # a single-device sharding
+
+rec("tile", lambda x: lax.tile(x, (2, 1, 3)), lambda x: onp.tile(x, (2, 1, 3)),
+    unary_gen(shape=(2, 3, 1)), ALL)
+grec("tile", lambda x: lax.tile(x, (2, 3)), gen(("normal", (2, 2))))
+rec("stack", lambda x, y: lax.stack([x, y, x], 1), lambda x, y: onp.stack([x, y, x], 1),
+    binary_gen(), ALL_C)
+grec("stack", lambda x, y: lax.stack([x, y], -1), gen(("normal", S), ("normal", S)))
+rec("split", lambda x: tuple(lax.split(x, (1, 0, 3), 1)), lambda x: onp.split(x, [1, 1], 1),
+    unary_gen(), ALL)
+grec("split", lambda x: lax.split(x, (2, 1), 0), gen(("normal", S)))
+rec("unstack", lambda x: lax.unstack(x, 1), lambda x: [x[:, i] for i in range(4)], unary_gen(),
+    ALL_C)
+grec("unstack", lambda x: lax.unstack(x, 0), gen(("normal", S)))
+rec("scatter_sub", lambda x, u: lax.scatter_sub(x, _ROWS, u, SCATTER_ROWS),
+    lambda x, u: _np_scatter_rows("scatter_add", "drop", _ROWS)(x, -u),
+    args_of(("small", (4, 3)), ("small", (5, 3))), (f32, i32, c64))
+grec("scatter_sub", lambda x, u: lax.scatter_sub(x, _grad_rows, u, SCATTER_ROWS),
+     gen(("normal", S), ("normal", (3, 4))))
+
+
+def _np_top_k(k, largest=True):
+    def ref(x):  # ties: the lower index first
+        order = onp.argsort(-x if largest else x, axis=-1, kind="stable")[..., :k]
+        return [onp.take_along_axis(x, order, -1), order.astype(onp.int32)]
+    return ref
+
+
+rec("top_k", lambda x: lax.top_k(x, 3), _np_top_k(3), unary_gen("small", (3, 5)),
+    (f32, i32, bf16, i8))
+rec("top_k", lambda x: [onp.swapaxes(r, 0, 1) for r in lax.top_k(x, 2, axis=0)],
+    lambda x: _np_top_k(2)(x.T), unary_gen("distinct", (4, 3)), (f32,), name="top_k_axis0")
+grec("top_k", lambda x: lax.top_k(x, 2)[0], gen(("distinct", S)))
+rec("approx_top_k", lambda x: lax.approx_max_k(x, 2), _np_top_k(2),
+    unary_gen("distinct", (3, 5)), (f32, bf16))
+rec("approx_top_k", lambda x: lax.approx_min_k(x, 3, recall_target=0.5), _np_top_k(3, False),
+    unary_gen("distinct", (3, 5)), (f32,), name="approx_min_k")
+# more candidates than k without aggregate_to_topk: XLA's size, 256 of 1000 here (sorted)
+rec("approx_top_k", lambda x: lax.approx_max_k(x, 5, aggregate_to_topk=False),
+    _np_top_k(256), unary_gen("distinct", (2, 1000)), (f32,), name="approx_max_k_candidates")
+grec("approx_top_k", lambda x: lax.approx_min_k(x, 2)[0], gen(("distinct", S)))
+
+
+_IOTA34 = onp.broadcast_to(onp.arange(4, dtype=onp.int32), (3, 4))  # _argmax_pair: above
+rec("reduce", lambda x: lax.reduce(x, 0, lambda a, b: a + b, (1,)),
+    lambda x: onp.sum(x, 1).astype(x.dtype), unary_gen("small"), NUM)
+rec("reduce", lambda x: lax.reduce((x, _IOTA34), (-onp.inf, 0), _argmax_pair, (1,)),
+    lambda x: [onp.max(x, 1), onp.argmax(x, 1).astype(onp.int32)], unary_gen("distinct"),
+    (f32,), name="reduce_argmax_pair")
+grec("reduce", lambda x: lax.reduce(x, 1.0, lambda a, b: a * b, (0,)), gen(("nonzero", S)))
+grec("reduce", lambda x: lax.reduce((x, _IOTA34), (-onp.inf, 0), _argmax_pair, (1,))[0],
+     gen(("distinct", S)), name="reduce_argmax_pair")
+# a monoid computation with its identity is the reduce_<op> primitive, as in JAX
+function_grec("reduce_monoid", lambda x: lax.reduce(x, 0.0, lax.add, (0, 1)), gen(("normal", S)))
+
+
+def _np_mulhi(x, y):
+    bits = x.dtype.itemsize * 8
+    return ((x.astype(object) * y.astype(object)) >> bits).astype(x.dtype)
+
+
+rec("mulhi", lax.mulhi, _np_mulhi, lambda rng, dtype: [
+    rng.integers(onp.iinfo(dtype).min, onp.iinfo(dtype).max, (3, 4), dtype=dtype,
+                 endpoint=True) for _ in range(2)], (i32, u32, i8, u8, i16, u16))
+EXEMPT["mulhi"] = {"grad": _ZERO}
+
+
+def _total_key(x):
+    """Integers ordered as floats are in IEEE's total order (-NaN < -inf < -0 < 0 < NaN)."""
+    i = x.view(onp.dtype(f"int{x.dtype.itemsize * 8}")).astype(onp.int64)
+    return onp.where(i < 0, -(i & onp.iinfo(onp.dtype(f"int{x.dtype.itemsize * 8}")).max) - 1, i)
+
+
+def _specials_pair(rng, dtype):
+    v = onp.array([onp.nan, -onp.nan, -0.0, 0.0, onp.inf, -onp.inf, 1.5, -2.0], dtype)
+    return [v[rng.integers(0, 8, (6, 8))], v[rng.integers(0, 8, (6, 8))]]
+
+
+for _name, _np_fn in (("eq_to", onp.equal), ("le_to", onp.less_equal), ("lt_to", onp.less)):
+    rec(_name, lambda x, y, p=_name: _bind(getattr(lax, f"{p}_p"), x, y),
+        lambda x, y, f=_np_fn: f(_total_key(x), _total_key(y)), _specials_pair, (f32, f16),
+        out_dtype=to(bool_), upcast=False)
+    rec(_name, lambda x, y, p=_name: _bind(getattr(lax, f"{p}_p"), x, y),
+        lambda x, y, f=_np_fn: f(x, y), binary_gen("small"), (i32, u8), out_dtype=to(bool_),
+        name=f"{_name}_int")
+    EXEMPT[_name] = {"grad": _ZERO}
+
+rec("reduce_precision", lambda x: lax.reduce_precision(x, 8, 7),
+    lambda x: x.astype(bfloat16).astype(x.dtype), unary_gen(), (f32,))
+rec("reduce_precision", lambda x: lax.reduce_precision(x, 5, 10),
+    lambda x: x.astype(onp.float16).astype(x.dtype), unary_gen("nonzero"), (f32,),
+    name="reduce_precision_half")
+grec("reduce_precision", lambda x: lax.reduce_precision(x, 11, 52), gen(("normal", S)),
+     ONLY64)
+for _name, _fn in (("copy", lambda x: _bind(lax.copy_p, x)), ("stage", lax.stage),
+                   ("device_put", lambda x: _bind(lax.device_put_p, x, devices=(None,),
+                                                  srcs=(None,), copy_semantics=(None,))[0]),
+                   ("sharding_constraint", lambda x: lax.with_sharding_constraint(x, _ONE)),
+                   ("optimization_barrier", lambda x: lax.optimization_barrier([x, x])[1])):
+    rec(_name, _fn, lambda x: x, unary_gen(), ALL_C)
+    grec(_name, _fn, gen(("normal", S)))
+grec("optimization_barrier", lambda x, y: lax.optimization_barrier((x, y * 2.0)),
+     gen(("normal", S), ("normal", (2,))), name="optimization_barrier_pair")
+
+# XLA's generators: their bits have no NumPy counterpart; these check the shapes, ranges
+# and that a key gives the same bits every time (test_lax.py checks the rest)
+for _dtype in (u32, u8):
+    rec("rng_bit_generator", lambda k, d=_dtype: lax.eq(*[
+        lax.rng_bit_generator(k, (8, 5), d)[1] for _ in range(2)]),
+        lambda k: onp.ones((8, 5), bool),
+        lambda rng, dtype: [rng.integers(0, 2 ** 32, 4, dtype=onp.uint32)], (u32,),
+        name=f"rng_bit_generator_{_dtype.name}", out_dtype=to(bool_))
+EXEMPT["rng_bit_generator"] = {"grad": _ZERO}
+rec("rng_uniform", lambda: (lambda u: lax.bitwise_and(lax.ge(u, 2.0), lax.lt(u, 5.0)))(
+    lax.rng_uniform(2.0, 5.0, (64,))), lambda: onp.ones(64, bool), lambda rng, dtype: [],
+    (f32,), out_dtype=to(bool_))
+_STATEFUL = ("XLA's stateful generator: no derivative and no batching rule, as in JAX "
+             "(xlafront.random is the differentiable, batchable one)")
+EXEMPT["rng_uniform"] = {"jvp": _STATEFUL, "batch": _STATEFUL}
+
+rec("platform_index", lambda x: lax.platform_dependent(x, cpu=lambda v: lax.mul(v, 2),
+                                                        default=lax.neg),
+    lambda x: x * 2, unary_gen(), (f32, i32))
+EXEMPT["platform_index"] = dict(EXEMPT["iota"])
+
+_tangent = lax.composite(lambda x, *, scale: lax.div(lax.sin(x), lax.cos(x)) * scale,
+                         name="test.tangent", version=2)
+rec("composite", lambda x: _tangent(x, scale=onp.float32(2)), lambda x: 2 * onp.tan(x),
+    unary_gen("small"), (f32,))
+grec("composite", lambda x: _tangent(x, scale=3.0), gen(("small", S)))
+
+
+def _solve_gen(rng, dtype):
+    a = gen_rand(rng, (3, 3), dtype) + onp.asarray(4 * onp.eye(3), dtype)
+    return [a, gen_rand(rng, (3,), dtype)]
+
+
+def _linear_solve(a, b):
+    return lax.custom_linear_solve(lambda x: lax.dot(a, x), b,
+                                   lambda mv, r: np.linalg.solve(a, r),
+                                   lambda vm, r: np.linalg.solve(a.T, r))
+
+
+rec("custom_linear_solve", _linear_solve, lambda a, b: onp.linalg.solve(a, b), _solve_gen,
+    (f32,), tol=1e-5)
+grec("custom_linear_solve", _linear_solve, _solve_gen)
+LINEAR |= {"scatter_sub", "optimization_barrier", "custom_linear_solve"}
+# ======================= end of the rest of jax.lax =====================================

@@ -128,7 +128,9 @@ def test_weak_type_flags():
     assert lax.mul(weak, 2).weak_type and not lax.mul(onp.ones(2, onp.float32), 2.0).weak_type
     assert not lax.mul(weak, onp.ones(2, onp.float32)).weak_type
     assert lax.neg(weak).weak_type and lax.reshape(weak, (1, 2)).weak_type
-    assert not lax.eq(weak, weak).weak_type
+    # as JAX: a comparison (or is_finite) of weakly typed operands is a weak bool
+    assert lax.eq(weak, weak).weak_type and lax.is_finite(weak).weak_type
+    assert not lax.eq(weak, onp.ones(2, onp.float32)).weak_type
 
 
 def test_no_op_wrappers_return_arrays():

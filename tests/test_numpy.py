@@ -812,3 +812,26 @@ def test_16_bit_float_sums_accumulate_in_float32():
     assert float(xnp.mean(x)) == float(onp.float16(0.1))
     b = onp.full(1000, 0.1, onp.float32).astype(bfloat16)
     assert float(xnp.sum(xnp.asarray(b))) == float(b.astype(onp.float32).sum().astype(bfloat16))
+
+
+def test_complex_comparisons_are_lexicographic():
+    # NumPy's (and jax.numpy's) order: real part first, then the imaginary part
+    x = onp.array([1 + 2j, 1 + 1j, 0 + 9j, 2 - 1j], onp.complex64)
+    y = onp.array([1 + 1j, 1 + 1j, 1 + 0j, 2 - 1j], onp.complex64)
+    for name in ("less", "less_equal", "greater", "greater_equal"):
+        onp.testing.assert_array_equal(getattr(xnp, name)(x, y), getattr(onp, name)(x, y))
+    onp.testing.assert_array_equal(xnp.asarray(x) >= y[0], x >= y[0])
+
+
+def test_float_initial_of_an_integer_reduction_saturates():
+    # as XLA's convert does under jit: -inf becomes the int32 minimum, so it never wins
+    x = xnp.arange(3)
+    assert xf.jit(lambda v: xnp.max(v, initial=-onp.inf))(x) == 2
+    assert xf.jit(lambda v: xnp.min(v, initial=onp.inf))(x) == 0
+    assert xnp.max(x, initial=-onp.inf) == 2
+
+
+def test_logaddexp_keeps_weak_types():
+    r = xnp.logaddexp(2.0, 0)
+    assert r.weak_type and r.dtype == onp.float32
+    onp.testing.assert_allclose(r, onp.logaddexp(2.0, 0.0), rtol=1e-6)

@@ -646,8 +646,7 @@ def test_host_io_and_dlpack():
     assert onp.asarray(xnp.load(buf)["a"]).tolist() == [1.0, 1.0]
     _expect(xnp.from_dlpack(onp.arange(4.0, dtype=onp.float32)), onp.arange(4.0, dtype=onp.float32))
     _expect(xnp.from_dlpack(xnp.arange(3)), onp.arange(3))
-    with pytest.raises(ValueError, match="copy=False"):
-        xnp.from_dlpack(onp.arange(2.0), copy=False)
+    # (copy=False with a buffer that cannot be shared: tests/test_array_api.py)
 
 
 # ---------------------------------------------------------------------------------------
@@ -917,7 +916,7 @@ def test_dtype_names():
                  "float6_e2m3fn", "float6_e3m2fn"):
         assert getattr(xnp, name).dtype == onp.dtype(getattr(ml_dtypes, name))
     with pytest.raises(TypeError, match="not supported"):
-        xnp.int4(3)  # (xlafront has no sub-byte arrays yet)
+        xnp.int2(3)  # (xlafront has no 2-bit arrays)
 
 
 def test_printing_is_numpy():
@@ -949,9 +948,9 @@ def test_coverage_page_is_up_to_date():
     coverage = _coverage()
     assert coverage.main(["--check"]) == 0, "run `python docs/coverage.py`"
     # the reason column survives a rewrite
-    page = open(coverage.OUT).read()
+    page = open(os.path.join(coverage.HERE, "numpy_coverage.md")).read()
     line = next(l for l in page.splitlines() if l.startswith("| `") and l.endswith("| |"))
     edited = page.replace(line, line[:-1] + "a reason |", 1)
     with open(coverage.NAMES) as f:
         names = json.load(f)["modules"]
-    assert "a reason" in coverage.page(names, coverage.old_reasons(edited))
+    assert "a reason" in coverage.page("title", names, coverage.old_reasons(edited))

@@ -50,7 +50,16 @@ def _check_known(expr, dtype, shape, values):
         want = onp.frombuffer(bytes.fromhex(values), dtype=onp.dtype(dtype))
     else:
         want = onp.array(values, onp.float64 if dtype == "bfloat16" else dtype).astype(dtype)
-    onp.testing.assert_array_equal(_bits_of(got), _bits_of(want.reshape(shape)), err_msg=expr)
+    if got.dtype.kind in "fc" and xf.runtime.compat.version[:2] != (0, 10):
+        # The vectors are JAX 0.10.2's on jaxlib 0.10.2: the random bits stay exact on any
+        # jaxlib, but another XLA may round log, exp or tan of them differently
+        parts = lambda a: a.view(a.real.dtype) if a.dtype.kind == "c" else a  # noqa: E731
+        got, want = parts(got), parts(want.reshape(shape))
+        wide = onp.float64 if got.dtype.itemsize == 8 else onp.float32
+        onp.testing.assert_array_max_ulp(got.astype(wide), want.astype(wide), maxulp=16)
+    else:
+        onp.testing.assert_array_equal(_bits_of(got), _bits_of(want.reshape(shape)),
+                                       err_msg=expr)
 
 
 KAT = [  # (expression, dtype, shape, values): JAX 0.10.2's outputs, from its random_kat file

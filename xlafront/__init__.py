@@ -42,7 +42,7 @@ from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noq
 
 # Submodules most programs never touch load on first use (each costs import time).
 _LAZY_SUBMODULES = ("custom_batching", "debug", "experimental", "flatten_util", "stages",
-                    "typing", "alias", "nn", "random")
+                    "typing", "alias", "nn", "random", "ops", "image", "dlpack", "scipy")
 
 
 def __getattr__(name):

@@ -79,9 +79,10 @@ def _contains(self, item):
 
 
 def _array_namespace(self, *, api_version=None):
-    if api_version is not None and api_version != "2024.12":
+    """The Array API namespace of arrays: xlafront.numpy."""
+    if api_version is not None and api_version != xnp.__array_api_version__:
         raise ValueError(f"__array_namespace__: api_version={api_version!r} is not available; "
-                         f"the available version is '2024.12'")
+                         f"the available version is {xnp.__array_api_version__!r}")
     return xnp
 
 
@@ -284,10 +285,30 @@ def _repr(self):
 
 
 def _array(self, dtype=None, copy=None):
-    value = _value(self)
-    if dtype is not None and np.dtype(dtype) != value.dtype:
-        return value.astype(dtype)
-    return value.copy() if copy else value
+    """np.asarray(x): the host value (read-only, no copy on CPU where possible); as NumPy 2's
+    protocol, copy=True always copies and copy=False raises when a copy is needed."""
+    if copy is None:
+        return np.asarray(_value(self), dtype=dtype)
+    return np.array(_value(self), dtype=dtype, copy=copy)
+
+
+def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    """A DLPack capsule of this array's buffer (shared; copied for copy=True, or to move
+    it to `dl_device`, a (DLPack device type, id) pair)."""
+    if max_version is not None and tuple(max_version) < (0, 5):
+        raise BufferError(f"__dlpack__: DLPack versions below (0, 5) are not supported, got "
+                          f"max_version={max_version}")
+    runtime.array.dlpack_device(self)  # (BufferError unless it has one, exportable device)
+    source = runtime.array_device(self)
+    target = runtime.array.dlpack_source_device(dl_device) if dl_device else source
+    if target != source:
+        if copy is False:
+            raise ValueError(f"__dlpack__: dl_device={dl_device} needs a copy from "
+                             f"{source}, but copy=False; pass copy=True or copy=None")
+        array = devices.device_put(self, target)
+    else:
+        array = _copy(self) if copy else self
+    return runtime.array.to_dlpack(array, stream=stream)
 
 
 def _len(self):
@@ -431,9 +452,7 @@ _concrete = {
     "addressable_data": lambda self, i: _shards(self)[i].data,
     "copy_to_host_async": runtime.copy_to_host_async,
     "__reduce__": lambda self: (_rebuild, (_value(self).copy(), self.aval.weak_type)),
-    "__dlpack__": lambda self, *a, **k: _value(self).__dlpack__(*a, **k),
-    # (the DLPack export above hands over a host copy, so its device is the host's)
-    "__dlpack_device__": lambda self: _value(self).__dlpack_device__(),
+    "__dlpack__": _dlpack, "__dlpack_device__": runtime.array.dlpack_device,
     "__hex__": lambda self: hex(_index(self)), "__oct__": lambda self: oct(_index(self)),
     "__numpy_dtype__": property(_numpy_dtype),
     "tobytes": lambda self, order="C": _value(self).tobytes(order),

@@ -3,8 +3,6 @@ jacobian, hessian. The machinery (JVPTrace, linearize, backward_pass) is in
 interpreters/ad.py; this module handles pytrees, argnums, has_aux and the checks."""
 import functools
 
-import numpy as np
-
 from . import core, dtypes
 from . import lax
 from . import numpy as xnp
@@ -35,10 +33,7 @@ def _zero_tangent_output(aval):
 
 @api_boundary
 def jvp(fun, primals, tangents, has_aux=False):
-    """Forward-mode derivative: (fun(*primals), the directional derivative along tangents).
-
-    >>> jvp(np.sin, (0.5,), (1.0,))   # (sin 0.5, cos 0.5)
-    """
+    """Forward-mode derivative: (fun(*primals), the directional derivative along tangents)."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(f"jvp: primals and tangents must be tuples or lists, got "
                         f"{type(primals).__name__} and {type(tangents).__name__}")
@@ -83,10 +78,7 @@ def _linearize(fun, primals, has_aux, op):
 @api_boundary
 def linearize(fun, *primals, has_aux=False):
     """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the jvp at `primals` from a
-    staged linear program (primal work is not repeated).
-
-    >>> y, f_jvp = linearize(np.sin, 0.5); f_jvp(1.0)   # cos(0.5)
-    """
+    staged linear program (primal work is not repeated)."""
     p_leaves, in_tree, outs, store, linear, in_mask, out_mask = _linearize(
         fun, primals, has_aux, "linearize")
     out_tree = store["out_tree"]
@@ -108,40 +100,53 @@ def linearize(fun, *primals, has_aux=False):
     return (*result, store["aux"]) if has_aux else result
 
 
+class _VJPFunction:
+    """A pullback as a pytree, its residual arrays as leaves (as JAX's, it can be returned
+    from jit and passed into jit). Calling it with an output cotangent gives the input
+    cotangents."""
+
+    def __init__(self, residuals, static):
+        self.residuals, self.static = residuals, static
+
+    def __call__(self, cotangent):
+        jaxpr, in_tree, out_tree, in_mask, out_mask, in_avals, out_avals = self.static
+        cts, tree = tree_flatten(cotangent)
+        if tree != out_tree:
+            raise TypeError(f"vjp: the cotangent must have the structure of the function's "
+                            f"output {out_tree}, got {tree}")
+        for i, (ct, aval) in enumerate(zip(cts, out_avals)):
+            ct_aval = core.get_aval(ct)
+            if ct_aval.shape != aval.shape or ct_aval.dtype not in (
+                    ad.tangent_aval(aval).dtype, dtypes.float0):
+                raise ValueError(f"vjp: the cotangent at output position {i} must have shape "
+                                 f"{aval.shape} and dtype {ad.tangent_aval(aval).dtype.name}, "
+                                 f"got {ct_aval.str_short()}")
+        in_cts = iter(ad.backward_pass(jaxpr, list(self.residuals),
+                                       [ct for ct, m in zip(cts, out_mask) if m]))
+        return tree_unflatten(in_tree, [ad.instantiate(next(in_cts)) if m else
+                                        _zero_tangent_output(a) for m, a in zip(in_mask, in_avals)])
+
+
+register_pytree_node(_VJPFunction, lambda f: (f.residuals, f.static),
+                     lambda static, residuals: _VJPFunction(list(residuals), static))
+
+
+def _vjp(fun, primals, has_aux, op):
+    """(fun(*primals), its pullback, aux or None)."""
+    p_leaves, in_tree, outs, store, linear, in_mask, out_mask = _linearize(
+        fun, primals, has_aux, op)
+    static = (linear.jaxpr, in_tree, store["out_tree"], tuple(in_mask), tuple(out_mask),
+              tuple(get_aval(p) for p in p_leaves), tuple(get_aval(o) for o in outs))
+    return (tree_unflatten(store["out_tree"], outs), _VJPFunction(list(linear.consts), static),
+            store["aux"])
+
+
 @api_boundary
 def vjp(fun, *primals, has_aux=False):
     """(fun(*primals), f_vjp) where f_vjp(cotangent) pulls a cotangent of the output back
-    to a tuple of cotangents of the inputs (reverse mode).
-
-    >>> y, f_vjp = vjp(lambda x: x ** 2, 3.0); f_vjp(1.0)   # (6.0,)
-    """
-    p_leaves, in_tree, outs, store, linear, in_mask, out_mask = _linearize(
-        fun, primals, has_aux, "vjp")
-    out_tree = store["out_tree"]
-    out_avals = [get_aval(o) for o in outs]
-    in_avals = [get_aval(p) for p in p_leaves]
-
-    def f_vjp(cotangent):
-        ct_leaves, ct_tree = tree_flatten(cotangent)
-        if ct_tree != out_tree:
-            raise TypeError(f"vjp: the cotangent must have the structure of the function's "
-                            f"output {out_tree}, got {ct_tree}")
-        for i, (o, ct) in enumerate(zip(out_avals, ct_leaves)):
-            ct_aval = get_aval(ct)
-            if ct_aval.shape != o.shape or (ct_aval.dtype != ad.tangent_aval(o).dtype
-                                            and ct_aval.dtype != dtypes.float0):
-                raise ValueError(f"vjp: the cotangent at output position {i} must have shape "
-                                 f"{o.shape} and dtype {ad.tangent_aval(o).dtype.name}, got "
-                                 f"{ct_aval.str_short()}")
-        cts = ad.backward_pass(linear.jaxpr, linear.consts,
-                               [ct for ct, m in zip(ct_leaves, out_mask) if m])
-        cts = iter(cts)
-        return tree_unflatten(in_tree, [ad.instantiate(next(cts)) if m else
-                                        _zero_tangent_output(a)
-                                        for m, a in zip(in_mask, in_avals)])
-
-    result = tree_unflatten(out_tree, outs), f_vjp
-    return (*result, store["aux"]) if has_aux else result
+    to a tuple of cotangents of the inputs (reverse mode)."""
+    out, f_vjp, aux = _vjp(fun, primals, has_aux, "vjp")
+    return (out, f_vjp, aux) if has_aux else (out, f_vjp)
 
 
 def _argnums_partial(op, fun, argnums, args, kwargs):
@@ -195,10 +200,7 @@ def _check_scalar_output(op, ans, holomorphic):
 
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
                    reduce_axes=()):
-    """A function returning (fun(*args), the gradient of fun with respect to argnums).
-
-    >>> value_and_grad(lambda x: (x ** 2).sum())(np.arange(3.0))   # (5.0, [0., 2., 4.])
-    """
+    """A function returning (fun(*args), the gradient of fun with respect to argnums)."""
     if reduce_axes:
         raise NotImplementedError("reduce_axes argument to grad is deprecated")
     name = getattr(fun, "__name__", "fun")
@@ -220,18 +222,14 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
-    """The gradient of scalar-valued `fun` with respect to the arguments at argnums.
-
-    >>> grad(lambda x: np.sin(x))(0.0)   # 1.0
-    """
+    """The gradient of scalar-valued `fun` with respect to the arguments at argnums."""
     value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int,
                                       reduce_axes)
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):
-        (_, aux), g = value_and_grad_f(*args, **kwargs) if has_aux else (
-            (None, None), value_and_grad_f(*args, **kwargs)[1])
-        return (g, aux) if has_aux else g
+        value, g = value_and_grad_f(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
 
     return grad_f
 
@@ -255,13 +253,16 @@ def _std_basis(leaves):
     return blocks
 
 
-def _unravel(jac_leaf, leaves, out_shape):
-    """Splits a Jacobian block (*out_shape, N), N the flattened inputs, into one array per
-    input leaf, of shape out_shape + leaf.shape."""
+def _unravel(jac, leaves, other_shape, front=False):
+    """Splits a Jacobian block along its axis of the flattened `leaves` (last: the block is
+    (*other_shape, N); first when `front`: (N, *other_shape)) into one array per leaf, of
+    shape other_shape + leaf.shape (front: leaf.shape + other_shape)."""
     results, start = [], 0
     for leaf in leaves:
         aval = get_aval(leaf)
-        results.append(jac_leaf[..., start:start + aval.size].reshape(out_shape + aval.shape))
+        part = jac[start:start + aval.size] if front else jac[..., start:start + aval.size]
+        results.append(part.reshape(aval.shape + other_shape if front else
+                                    other_shape + aval.shape))
         start += aval.size
     return results
 
@@ -275,10 +276,7 @@ def _jac_result(out_tree, per_out, in_tree, multiple):
 
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
-    """The Jacobian of `fun` by forward mode (one jvp per input element, vectorized).
-
-    >>> jacfwd(lambda x: x ** 2)(np.arange(3.0))   # diag([0., 2., 4.])
-    """
+    """The Jacobian of `fun` by forward mode (one jvp per input element, vectorized)."""
     @api_boundary
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
@@ -324,10 +322,7 @@ def _check_real_outputs(op, outs, holomorphic):
 
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
-    """The Jacobian of `fun` by reverse mode (one vjp per output element, vectorized).
-
-    >>> jacrev(lambda x: x ** 2)(np.arange(3.0))   # diag([0., 2., 4.])
-    """
+    """The Jacobian of `fun` by reverse mode (one vjp per output element, vectorized)."""
     @api_boundary
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
@@ -346,15 +341,9 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 
         cols = batching.vmap_flat(pull, basis, [0] * len(basis),
                                   lambda n: [0] * n, total)  # one (M, *in_shape) per input
-        per_out = [[] for _ in out_leaves]
-        for col, leaf in zip(cols, in_leaves):
-            in_shape = get_aval(leaf).shape
-            start = 0
-            for k, o in enumerate(out_leaves):
-                o_shape = get_aval(o).shape
-                m = get_aval(o).size
-                per_out[k].append(col[start:start + m].reshape(o_shape + in_shape))
-                start += m
+        per_in = [_unravel(col, out_leaves, get_aval(leaf).shape, front=True)
+                  for col, leaf in zip(cols, in_leaves)]
+        per_out = [[blocks[k] for blocks in per_in] for k in range(len(out_leaves))]
         jac = _jac_result(out_tree, per_out, in_tree, multiple)
         return (jac, out[2]) if has_aux else jac
 
@@ -367,10 +356,7 @@ def jacobian(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 
 
 def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
-    """The Hessian of scalar `fun`: jacfwd(jacrev(fun)).
-
-    >>> hessian(lambda x: (x ** 3).sum())(np.arange(3.0))   # diag(6x)
-    """
+    """The Hessian of scalar `fun`: jacfwd(jacrev(fun))."""
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
@@ -404,11 +390,7 @@ def _transpose_call(jaxpr, in_tree, out_tree, out_avals, consts, out_cotangent):
 def linear_transpose(fun, *primals, reduce_axes=()):
     """The transpose of `fun`, a function promised to be linear, at arguments shaped like
     `primals` (arrays or ShapeDtypeStructs: only shapes and dtypes are read). The transposed
-    function takes a cotangent of fun's output and returns a tuple like `primals`.
-
-    >>> f_t = linear_transpose(lambda x, y: 0.5 * x - 0.5 * y, 1.0, 1.0)
-    >>> f_t(1.0)   # (0.5, -0.5)
-    """
+    function takes a cotangent of fun's output and returns a tuple like `primals`."""
     if reduce_axes:
         raise NotImplementedError("reduce_axes argument to transpose is deprecated")
     leaves, in_tree = tree_flatten(primals)
@@ -427,78 +409,20 @@ def linear_transpose(fun, *primals, reduce_axes=()):
                                      tuple(closed.out_avals)), closed.consts)
 
 
-class _VJPFunction:
-    """A pullback as a pytree, its residual arrays as leaves: it can be returned from jit and
-    passed into jit (what fwd_and_bwd's forward function returns). Calling it with an output
-    cotangent gives the input cotangents, as vjp's pullback does."""
-
-    def __init__(self, residuals, static):
-        self.residuals, self.static = residuals, static
-
-    def __call__(self, cotangent):
-        jaxpr, in_tree, out_tree, in_mask, out_mask, in_avals, out_avals = self.static
-        cts, tree = tree_flatten(cotangent)
-        if tree != out_tree:
-            raise TypeError(f"vjp: the cotangent must have the structure of the function's "
-                            f"output {out_tree}, got {tree}")
-        for i, (ct, aval) in enumerate(zip(cts, out_avals)):
-            ct_aval = core.get_aval(ct)
-            if ct_aval.shape != aval.shape or ct_aval.dtype not in (
-                    ad.tangent_aval(aval).dtype, dtypes.float0):
-                raise ValueError(f"vjp: the cotangent at output position {i} must have shape "
-                                 f"{aval.shape} and dtype {ad.tangent_aval(aval).dtype.name}, "
-                                 f"got {ct_aval.str_short()}")
-        in_cts = iter(ad.backward_pass(jaxpr, list(self.residuals),
-                                       [ct for ct, m in zip(cts, out_mask) if m]))
-        return tree_unflatten(in_tree, [
-            ad.instantiate(next(in_cts)) if m else ad.zeros_like_aval(ad.tangent_aval(a))
-            for m, a in zip(in_mask, in_avals)])
-
-
-register_pytree_node(_VJPFunction, lambda f: (f.residuals, f.static),
-                     lambda static, residuals: _VJPFunction(list(residuals), static))
-
-
 def fwd_and_bwd(fun, argnums, has_aux=False, jitted=True):
     """(fwd, bwd): the forward and backward passes of `fun` as two functions, so the
     backward one compiles once and is reused across iterations.
     `fwd(*args)` returns `(fun(*args), residuals)` (plus aux with has_aux);
     `bwd(residuals, cotangent)` returns the cotangents of the arguments at `argnums` (one,
-    or a tuple when argnums is a sequence). Both are jitted unless jitted=False.
-
-    >>> fwd, bwd = fwd_and_bwd(lambda x, w: x @ w, argnums=(0, 1))
-    >>> y, res = fwd(x, w); dx, dw = bwd(res, np.ones_like(y))
-    """
+    or a tuple when argnums is a sequence). Both are jitted unless jitted=False."""
     if not callable(fun):
         raise TypeError(f"fwd_and_bwd: expected a callable, got {fun!r}")
     multiple = not isinstance(argnums, int)
-    nums = tuple(argnums) if multiple else (argnums,)
 
     def fwd(*args, **kwargs):
-        for n in nums:
-            if not -len(args) <= n < len(args):
-                raise TypeError(f"fwd_and_bwd: argnums {argnums!r} out of range for a call "
-                                f"with {len(args)} positional arguments")
-        positions = [n % len(args) for n in nums]
-
-        def partial(*dyn):
-            full = list(args)
-            for n, d in zip(positions, dyn):
-                full[n] = d
-            return fun(*full, **kwargs)
-
-        p_leaves, in_tree = tree_flatten(tuple(args[n] for n in positions))
-        store = {}
-        flat = flatten_fun(partial, in_tree, store, "fwd_and_bwd", has_aux)
-        outs, linear, in_mask, out_mask = ad.linearize_flat(
-            flat, p_leaves, lambda: store.get("num_aux", 0))
-        outs, aux = split_aux_outputs(store, outs)
-        static = (linear.jaxpr, in_tree, store["out_tree"], tuple(in_mask), tuple(out_mask),
-                  tuple(core.get_aval(p) for p in p_leaves),
-                  tuple(core.get_aval(o) for o in outs))
-        result = tree_unflatten(store["out_tree"], outs), _VJPFunction(list(linear.consts),
-                                                                        static)
-        return (*result, aux) if has_aux else result
+        partial, dyn, _ = _argnums_partial("fwd_and_bwd", fun, argnums, args, kwargs)
+        out, f_vjp, aux = _vjp(partial, dyn, has_aux, "fwd_and_bwd")
+        return (out, f_vjp, aux) if has_aux else (out, f_vjp)
 
     def bwd(f_vjp, outgrad):
         g = f_vjp(outgrad)

@@ -191,13 +191,7 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
     side effects (its call may be dropped or repeated). `vmap_method` says how it batches:
     'sequential' (one call per example), 'sequential_unrolled', 'expand_dims' (one call,
     unbatched arguments get a leading axis of size 1), 'broadcast_all' (unbatched
-    arguments tiled to the batch).
-
-    >>> import xlafront as xf, xlafront.numpy as jnp, numpy as onp
-    >>> f = lambda x: xf.pure_callback(onp.sin, xf.ShapeDtypeStruct(x.shape, x.dtype), x)
-    >>> xf.jit(f)(jnp.zeros(2))
-    Array([0., 0.], dtype=float32)
-    """
+    arguments tiled to the batch)."""
     if vmap_method not in VMAP_METHODS:
         raise ValueError(f"pure_callback: vmap_method must be one of {VMAP_METHODS}, got "
                          f"{vmap_method!r}")
@@ -250,15 +244,7 @@ def io_callback(callback, result_shape_dtypes, *args, sharding=None, ordered=Fal
     """Calls `callback(*args, **kwargs)` on the host for its side effects (and results
     matching `result_shape_dtypes`, or None): never dropped; with `ordered=True` the
     calls of one program body run in program order. Cannot be differentiated; vmapped
-    (unordered only) one example at a time.
-
-    >>> import xlafront as xf, xlafront.numpy as jnp
-    >>> from xlafront.experimental import io_callback
-    >>> seen = []
-    >>> _ = xf.jit(lambda x: io_callback(seen.append, None, x))(jnp.ones(2))
-    >>> len(seen)
-    1
-    """
+    (unordered only) one example at a time."""
     if sharding is not None:
         raise NotImplementedError("io_callback(sharding=...): shardings are not supported yet")
     return _bind_callback(io_callback_p, "io_callback", callback, result_shape_dtypes, args,
@@ -292,11 +278,6 @@ ad.primitive_jvps[debug_callback_p] = _debug_callback_jvp
 def debug_callback(callback, *args, ordered=False, **kwargs):
     """Calls `callback(*args, **kwargs)` on the host with the values (NumPy arrays) the
     computation has at that point, staged, vmapped (once per example) or differentiated
-    (with the primal values); returns None.
-
-    >>> import xlafront as xf, xlafront.numpy as jnp
-    >>> _ = xf.jit(lambda x: xf.debug.callback(print, x) or x)(jnp.arange(2))
-    [0 1]
-    """
+    (with the primal values); returns None."""
     _bind_callback(debug_callback_p, "debug.callback", callback, (), args, kwargs,
                    ordered=bool(ordered))

@@ -71,10 +71,10 @@ class ShapedArray:
 
     def __repr__(self):
         weak = ", weak_type=True" if self.weak_type else ""
-        return f"ShapedArray({self.str_short()}{weak})"
+        return f"ShapedArray({self}{weak})"
 
-    def __str__(self):
-        return self.str_short()
+    def __str__(self):  # (as JAX's: float32[2,3]; jaxprs print the short f32[2,3])
+        return f"{np.dtype(self.dtype).name}[{','.join(map(str, self.shape))}]"
 
 
 _python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
@@ -514,7 +514,7 @@ class Tracer:
         return builtins.bool(self._concretize("bool", TracerBoolConversionError))
 
     def __int__(self):
-        return builtins.int(self._concretize("int", TracerIntegerConversionError))
+        return builtins.int(self._concretize("int"))  # (as JAX: __index__ differs)
 
     def __index__(self):
         return self._concretize("index", TracerIntegerConversionError).__index__()

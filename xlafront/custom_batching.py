@@ -112,20 +112,10 @@ pe.partial_eval_rules[custom_vmap_p] = _no_reverse_mode
 
 
 class custom_vmap:
-    """A function with a user-defined vmap rule.
-
-    >>> @custom_vmap
-    ... def f(x, y):
-    ...     return x + y
-    >>> @f.def_vmap
-    ... def f_vmap_rule(axis_size, in_batched, xs, ys):
-    ...     return xs * ys, True     # (batched output, which outputs are batched)
-    >>> vmap(f)(np.arange(3), np.arange(1, 4))   # [0, 2, 6]
-
-    The rule gets the axis size, a list with one tree of booleans per argument (whether
-    each leaf is batched, along axis 0) and the arguments; it returns the output and a tree
-    of booleans of the output's structure. Without vmap, the function runs as written.
-    """
+    """A function with a user-defined vmap rule. The rule gets the axis size, a list with
+    one tree of booleans per argument (whether each leaf is batched, along axis 0) and the
+    arguments; it returns the output and a tree of booleans of the output's structure.
+    Without vmap, the function runs as written."""
 
     def __init__(self, fun):
         functools.update_wrapper(self, fun)
@@ -181,10 +171,7 @@ def _call_user_rule(user_rule, in_tree, out_tree, axis_size, flat_batched, *flat
 
 def sequential_vmap(f):
     """`f` as a custom_vmap function whose vmap runs it once per example, in a loop
-    (lax.map): for functions that cannot be vectorized.
-
-    >>> vmap(sequential_vmap(f))(xs)   # f(xs[0]), f(xs[1]), ... stacked
-    """
+    (lax.map): for functions that cannot be vectorized."""
     f = custom_vmap(f)
 
     @f.def_vmap

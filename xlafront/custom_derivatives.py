@@ -15,8 +15,7 @@ from .core import bind, eval_jaxpr, get_aval
 from .errors import api_boundary
 from .interpreters import ad, batching, lowering
 from .interpreters import partial_eval as pe
-from .interpreters.partial_eval import (convert_constvars, flatten_fun, partial_eval_call,
-                                        trace_pytree_fun, trace_to_jaxpr)
+from .interpreters.partial_eval import partial_eval_call, trace_pytree_fun
 from .tree import (register_pytree_node_class, tree_flatten, tree_map, tree_structure,
                    tree_unflatten, treedef_is_leaf)
 
@@ -33,13 +32,16 @@ def _resolve_args(fun, args, kwargs):
 
 
 def _split_nondiff(args, nondiff_argnums):
+    """((position, value) of each non-differentiable argument, the other arguments)."""
     nondiff = [(i, args[i]) for i in nondiff_argnums]
     dyn = [a for i, a in enumerate(args) if i not in nondiff_argnums]
     return nondiff, dyn
 
 
-def _merge_nondiff(nondiff, dyn):
-    args = list(dyn)
+def _merge_nondiff(nondiff, in_tree, leaves):
+    """The whole argument list: the differentiable arguments rebuilt from their leaves, the
+    others put back at their positions."""
+    args = tree_unflatten(in_tree, list(leaves))
     for i, value in nondiff:
         args.insert(i, value)
     return args
@@ -96,8 +98,7 @@ def _custom_jvp_call_jvp(primals, tangents, call_jaxpr, jvp_fun, num_consts, sym
         tangents = [ad.instantiate(t) for t in tangents]
     outs = jvp_fun(*primals, *tangents)
     n = len(call_jaxpr.outvars)
-    primals_out, tangents_out = outs[:n], outs[n:]
-    return primals_out, tangents_out
+    return outs[:n], outs[n:]
 
 
 def _custom_jvp_call_batch(trace, vals, dims, call_jaxpr, jvp_fun, num_consts, symbolic_zeros):
@@ -132,23 +133,14 @@ batching.batchers_with_trace[custom_jvp_call_p] = _custom_jvp_call_batch
 pe.partial_eval_rules[custom_jvp_call_p] = _custom_jvp_call_partial_eval
 
 
-class custom_jvp:
-    """A function with a user-defined jvp rule (which also defines its reverse mode).
-
-    >>> @custom_jvp
-    ... def f(x):
-    ...     return np.sin(x)
-    >>> @f.defjvp
-    ... def f_jvp(primals, tangents):
-    ...     (x,), (t,) = primals, tangents
-    ...     return np.sin(x), np.cos(x) * t
-    """
+class _CustomDerivative:
+    """What custom_jvp and custom_vjp share: the wrapped function, its non-differentiable
+    arguments, and the call's primal function staged on the differentiable ones."""
 
     def __init__(self, fun, nondiff_argnums=()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self.jvp = None
         self.symbolic_zeros = False
 
     def __getattr__(self, name):
@@ -157,6 +149,32 @@ class custom_jvp:
         if name == "fun":
             raise AttributeError(name)
         return getattr(self.fun, name)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def _stage_call(self, args, kwargs, rule, what):
+        """(name, nondiff, differentiable args, their leaves and tree, and the primal
+        staged: jaxpr, consts, out_tree), once the `what` ("jvp" or "vjp") rule (None if not
+        defined) is checked."""
+        name = getattr(self.fun, "__name__", f"custom_{what} function")
+        if rule is None:
+            raise AttributeError(f"No {what.upper()} defined for custom_{what} function {name} "
+                                 f"using def{what}")
+        nondiff, dyn = _split_nondiff(_resolve_args(self.fun, args, kwargs),
+                                      self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(dyn)
+        staged = _stage(lambda *xs: self.fun(*_merge_nondiff(nondiff, in_tree, xs)), leaves,
+                        name)
+        return (name, nondiff, dyn, leaves, in_tree, *staged)
+
+
+class custom_jvp(_CustomDerivative):
+    """A function with a user-defined jvp rule (which also defines its reverse mode)."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp = None
 
     def defjvp(self, jvp, symbolic_zeros=False):
         """Sets the rule `jvp(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)`."""
@@ -180,17 +198,8 @@ class custom_jvp:
 
     @api_boundary
     def __call__(self, *args, **kwargs):
-        name = getattr(self.fun, "__name__", "custom_jvp function")
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {name} using defjvp")
-        args = _resolve_args(self.fun, args, kwargs)
-        nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(dyn)
-
-        def primal(*xs):
-            return self.fun(*_merge_nondiff(nondiff, tree_unflatten(in_tree, list(xs))))
-
-        call_jaxpr, consts, out_tree = _stage(primal, leaves, name)
+        name, nondiff, _, leaves, in_tree, call_jaxpr, consts, out_tree = self._stage_call(
+            args, kwargs, self.jvp, "jvp")
         out_avals = call_jaxpr.out_avals
 
         def jvp_fun(*xs):
@@ -222,9 +231,6 @@ class custom_jvp:
                     jvp_fun=jvp_fun, num_consts=len(consts),
                     symbolic_zeros=self.symbolic_zeros)
         return tree_unflatten(out_tree, outs)
-
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
 
 
 def _tangent_value(t, primal):
@@ -336,29 +342,12 @@ batching.batchers_with_trace[custom_vjp_call_p] = _custom_vjp_call_batch
 batching.primitive_batchers[custom_lin_p] = _custom_lin_batch
 
 
-class custom_vjp:
-    """A function with a user-defined reverse-mode rule.
-
-    >>> @custom_vjp
-    ... def f(x):
-    ...     return np.sin(x)
-    >>> f.defvjp(lambda x: (np.sin(x), np.cos(x)),      # fwd: (output, residuals)
-    ...          lambda res, g: (res * g,))              # bwd: one cotangent per input
-    """
+class custom_vjp(_CustomDerivative):
+    """A function with a user-defined reverse-mode rule."""
 
     def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
-        self.symbolic_zeros = False
-
-    def __getattr__(self, name):
-        """The wrapped function's other attributes (e.g. custom_vmap's def_vmap beneath a
-        custom_vjp), as JAX's custom-derivative wrappers forward them."""
-        if name == "fun":
-            raise AttributeError(name)
-        return getattr(self.fun, name)
 
     def defvjp(self, fwd, bwd, symbolic_zeros=False):
         """`fwd(*args) -> (output, residuals)`, `bwd(*nondiff_args, residuals, g) -> tuple
@@ -368,23 +357,13 @@ class custom_vjp:
 
     @api_boundary
     def __call__(self, *args, **kwargs):
-        name = getattr(self.fun, "__name__", "custom_vjp function")
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
-                                 "defvjp")
-        args = _resolve_args(self.fun, args, kwargs)
-        nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_flatten(dyn)
-
-        def primal(*xs):
-            return self.fun(*_merge_nondiff(nondiff, tree_unflatten(in_tree, list(xs))))
-
-        call_jaxpr, consts, out_tree = _stage(primal, leaves, name)
+        name, nondiff, dyn, leaves, in_tree, call_jaxpr, consts, out_tree = self._stage_call(
+            args, kwargs, self.fwd, "vjp")
         out_avals = tuple(call_jaxpr.out_avals)
         res_tree = {}
 
         def fwd_fun(*xs):
-            out = self.fwd(*_merge_nondiff(nondiff, tree_unflatten(in_tree, list(xs))))
+            out = self.fwd(*_merge_nondiff(nondiff, in_tree, xs))
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError(f"custom_vjp fwd function of {name} must return a pair "
                                 f"(output, residuals), got {type(out).__name__}")
@@ -436,18 +415,12 @@ class custom_vjp:
                     symbolic_zeros=self.symbolic_zeros)
         return tree_unflatten(out_tree, outs)
 
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
-
 
 # ---------------------------------------------------------------------------------------
 # stop_gradient
 
 def stop_gradient(x):
-    """x (any pytree) with its derivative taken to be zero.
-
-    >>> grad(lambda x: x * stop_gradient(x))(3.0)   # 3.0
-    """
+    """x (any pytree) with its derivative taken to be zero."""
     def stop(leaf):
         if not dtypes.is_inexact(get_aval(leaf).dtype):
             return leaf
@@ -517,10 +490,7 @@ class checkpoint_policies:
 def checkpoint(fun, prevent_cse=True, policy=None, static_argnums=()):
     """`fun`, with its intermediate values recomputed in the backward pass instead of
     saved (`policy` chooses values that may be saved, e.g.
-    `checkpoint_policies.dots_saveable`).
-
-    >>> loss = checkpoint(lambda w, x: np.tanh(x @ w).sum())
-    """
+    `checkpoint_policies.dots_saveable`)."""
     policy = policy or checkpoint_policies.nothing_saveable
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)
@@ -528,13 +498,10 @@ def checkpoint(fun, prevent_cse=True, policy=None, static_argnums=()):
     @api_boundary
     @functools.wraps(fun)
     def remat_fun(*args, **kwargs):
-        args = _resolve_args(fun, args, kwargs)
-        statics = [(i, args[i]) for i in static_argnums]
-        dyn = [a for i, a in enumerate(args) if i not in static_argnums]
+        statics, dyn = _split_nondiff(_resolve_args(fun, args, kwargs), static_argnums)
         leaves, in_tree = tree_flatten(dyn)
         jaxpr, consts, out_tree = _stage(
-            lambda *xs: fun(*_merge_nondiff(statics, tree_unflatten(in_tree, list(xs)))),
-            leaves, "checkpoint")
+            lambda *xs: fun(*_merge_nondiff(statics, in_tree, xs)), leaves, "checkpoint")
         outs = bind(remat_p, *consts, *leaves, jaxpr=jaxpr, policy=policy,
                     prevent_cse=prevent_cse)
         return tree_unflatten(out_tree, outs)
@@ -548,14 +515,6 @@ remat = checkpoint
 # ---------------------------------------------------------------------------------------
 # closure_convert, custom_gradient
 
-def _trace_pytree(fun, in_tree, avals, what):
-    """(jaxpr with its captured values as leading inputs, those values, output tree)."""
-    store = {}
-    closed = trace_to_jaxpr(flatten_fun(fun, in_tree, store, what), avals)
-    jaxpr, consts = convert_constvars(closed)
-    return jaxpr, consts, store["out_tree"]
-
-
 def _maybe_perturbed(x):
     """Whether a captured value may carry a derivative: a traced value of inexact dtype."""
     return isinstance(x, core.Tracer) and dtypes.is_inexact(x.aval.dtype)
@@ -566,14 +525,10 @@ def closure_convert(fun, *example_args):
     """(converted, hoisted): `fun` traced on arguments like `example_args`, with the traced
     values it closes over (those that may carry derivatives) hoisted out as extra trailing
     arguments, so a custom_vjp/custom_jvp rule can differentiate with respect to them.
-    `converted(*args, *hoisted)` computes `fun(*args)`.
-
-    >>> converted, hoisted = closure_convert(lambda x: x * w, x0)   # hoisted == [w]
-    """
+    `converted(*args, *hoisted)` computes `fun(*args)`."""
     leaves, in_tree = tree_flatten(example_args)
     avals = [core.get_aval(x) for x in leaves]
-    jaxpr, consts, out_tree = _trace_pytree(lambda *a: fun(*a), in_tree, avals,
-                                            "closure_convert")
+    jaxpr, consts, out_tree = trace_pytree_fun(fun, in_tree, avals, "closure_convert")
     hoist = [_maybe_perturbed(c) for c in consts]
     closed_over = [c for c, h in zip(consts, hoist) if not h]
     hoisted = [c for c, h in zip(consts, hoist) if h]
@@ -612,11 +567,6 @@ class _GradientRule:
 def custom_gradient(fun):
     """A function with a custom gradient, TensorFlow style: `fun(*args)` returns
     `(output, vjp_fun)` where `vjp_fun(output_cotangent)` returns one cotangent per argument.
-
-    >>> @custom_gradient
-    ... def f(x):
-    ...     return x ** 2, lambda g: (g * x,)
-    >>> grad(f)(3.0)   # 3.0
     """
     @custom_vjp
     def wrapped(*args, **kwargs):
@@ -626,7 +576,7 @@ def custom_gradient(fun):
         ans, rule = fun(*args, **kwargs)
         ans_leaves, ans_tree = tree_flatten((ans,))
         avals = [ad.tangent_aval(core.get_aval(x)) for x in ans_leaves]
-        jaxpr, consts, cts_tree = _trace_pytree(rule, ans_tree, avals, "custom_gradient")
+        jaxpr, consts, cts_tree = trace_pytree_fun(rule, ans_tree, avals, "custom_gradient")
         return ans, _GradientRule(jaxpr, cts_tree, ans_tree, consts)
 
     def bwd(res, cts):

@@ -14,12 +14,7 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
     """Prints `fmt.format(*args, **kwargs)` on the host with the values the computation
     has at that point (NumPy arrays), also inside jit, vmap (once per example) and grad.
     As in JAX, the options may come first: `debug.print(ordered=True)("x = {}", x)`.
-    `partitioned` changes nothing without shardings (every device holds whole values).
-
-    >>> import xlafront as xf, xlafront.numpy as jnp
-    >>> _ = xf.jit(lambda x: xf.debug.print("x = {}", x) or x)(jnp.arange(3))
-    x = [0 1 2]
-    """
+    `partitioned` changes nothing without shardings (every device holds whole values)."""
     def emit(fmt, *args, **kwargs):
         if not isinstance(fmt, str):
             raise TypeError(f"debug.print: the format must be a str, got {fmt!r}")

@@ -133,8 +133,6 @@ def eager(fun=None, *, static_argnums=(), static_argnames=()):
     if fun is None:
         return functools.partial(eager, static_argnums=static_argnums,
                                  static_argnames=static_argnames)
-    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     nums = names = jitted = None  # set on the first eager call (import stays cheap)
     n_dynamic = 0  # how many leading parameters are dynamic (before the first static one)
 

@@ -12,6 +12,10 @@ import numpy as np
 from .config import config
 from .errors import warn
 
+# JAX's public names (jax.dtypes); the rest serve the library
+__all__ = ["TypePromotionError", "bfloat16", "canonicalize_dtype", "extended", "finfo", "float0",
+           "iinfo", "issubdtype", "itemsize_bits", "prng_key", "result_type", "scalar_type_of"]
+
 bool_ = np.dtype(np.bool_)
 int8, int16, int32, int64 = map(np.dtype, (np.int8, np.int16, np.int32, np.int64))
 uint8, uint16, uint32, uint64 = map(np.dtype, (np.uint8, np.uint16, np.uint32, np.uint64))
@@ -23,12 +27,17 @@ float8_names = ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2f
 float8_dtypes = tuple(np.dtype(getattr(ml_dtypes, n)) for n in float8_names
                       if hasattr(ml_dtypes, n))
 float8_by_name = {d.name: d for d in float8_dtypes}
+# The 4-bit types, as JAX has them: arrays, conversions and arithmetic among themselves,
+# but no implicit promotion to or from another type.
+int4, uint4 = np.dtype(ml_dtypes.int4), np.dtype(ml_dtypes.uint4)
+float4_e2m1fn = np.dtype(ml_dtypes.float4_e2m1fn)
+int4_dtypes = (int4, uint4)
 
 signed_ints = (int8, int16, int32, int64)
 unsigned_ints = (uint8, uint16, uint32, uint64)
-floats = (*float8_dtypes, bfloat16, float16, float32, float64)
+floats = (*float8_dtypes, float4_e2m1fn, bfloat16, float16, float32, float64)
 complexes = (complex64, complex128)
-all_dtypes = (bool_, *signed_ints, *unsigned_ints, *floats, *complexes)
+all_dtypes = (bool_, *signed_ints, *unsigned_ints, *int4_dtypes, *floats, *complexes)
 _supported = frozenset(all_dtypes)
 
 _to_32 = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
@@ -43,9 +52,12 @@ def x64_enabled():
 
 
 def kind(dtype):
-    """'b', 'i', 'u', 'f' or 'c'; the ml_dtypes floats count as 'f'."""
+    """'b', 'i', 'u', 'f' or 'c'; the ml_dtypes floats count as 'f', int4/uint4 as 'i'/'u'
+    (NumPy gives them all kind 'V')."""
     dtype = np.dtype(dtype)
-    return "f" if dtype in floats else dtype.kind
+    if dtype.kind != "V":
+        return dtype.kind
+    return "f" if dtype in floats else {int4: "i", uint4: "u"}.get(dtype, "V")
 
 
 def is_inexact(dtype):
@@ -139,7 +151,7 @@ def python_scalar_dtype(x):
 
 def check_python_int(x, dtype):
     """Raises OverflowError, as JAX does, when a Python int does not fit its dtype."""
-    info = np.iinfo(dtype)
+    info = iinfo(dtype)
     if not info.min <= x <= info.max:
         if dtype == default_int():  # the weak type of a Python int
             hint = "" if x64_enabled() else ("; use an explicit dtype such as np.int64 with "
@@ -153,10 +165,11 @@ def check_python_int(x, dtype):
 def _lattice():
     i_, f_, c_ = "i*", "f*", "c*"
     return {
-        bool_: [i_], i_: [uint8, int8],
+        bool_: [i_], i_: [uint8, int8, *int4_dtypes], **{t: [] for t in int4_dtypes},
         uint8: [int16, uint16], uint16: [int32, uint32], uint32: [int64, uint64],
         uint64: [f_], int8: [int16], int16: [int32], int32: [int64], int64: [f_],
-        f_: [*float8_dtypes, bfloat16, float16, c_], **{t: [] for t in float8_dtypes},
+        f_: [*float8_dtypes, float4_e2m1fn, bfloat16, float16, c_],
+        **{t: [] for t in (*float8_dtypes, float4_e2m1fn)},
         bfloat16: [float32], float16: [float32], float32: [float64, complex64],
         float64: [complex128], c_: [complex64], complex64: [complex128], complex128: [],
     }
@@ -201,7 +214,12 @@ def _lub(nodes, x64):
     for candidate in common:
         if all(candidate == other or other in bounds[candidate] for other in common):
             return candidate
-    raise TypeError(f"no common dtype for {nodes}")
+    names = tuple(str(n) for n in nodes)
+    narrow = [n for n in nodes if n in (*float8_dtypes, float4_e2m1fn, *int4_dtypes)]
+    hint = (f"; {narrow[0]} does not promote implicitly (as in JAX), convert explicitly, e.g. "
+            f"x.astype('float32')" if narrow else "")
+    raise TypeError(f"Input dtypes {names} have no available implicit dtype promotion "
+                    f"path{hint}")
 
 
 def promote_types(*dtypes_and_weak):
@@ -274,8 +292,10 @@ def scalar_type_of(x):
 
 
 def itemsize_bits(dtype):
-    """The size of one element of `dtype` in bits."""
-    return np.dtype(dtype).itemsize * 8
+    """The size of one element of `dtype` in bits (4 for the 4-bit types, which NumPy
+    stores in a byte each)."""
+    dtype = np.dtype(dtype)
+    return 4 if dtype in (*int4_dtypes, float4_e2m1fn) else dtype.itemsize * 8
 
 
 class extended(np.generic):
@@ -299,8 +319,8 @@ def _extended_type(dtype):
 
 
 def issubdtype(a, b):
-    """Like np.issubdtype, with bfloat16 and the float8 types counted as floating, and
-    extended dtypes (PRNG keys) under `extended` / `prng_key`."""
+    """Like np.issubdtype, with bfloat16, the float8 and float4 types counted as floating,
+    int4/uint4 as integers, and extended dtypes (PRNG keys) under `extended` / `prng_key`."""
     special = _extended_type(a) or (a if isinstance(a, type) and issubclass(a, extended) else None)
     if special is not None:
         return isinstance(b, type) and issubclass(special, b) or a == b
@@ -310,16 +330,27 @@ def issubdtype(a, b):
     if isinstance(b, type) and issubclass(b, np.generic) and b in (np.floating, np.inexact, np.number, np.generic):
         if a in floats:
             return True
+    if a in int4_dtypes and b in (np.integer, np.number, np.generic, np.signedinteger,
+                                  np.unsignedinteger):
+        return b is not (np.unsignedinteger if a == int4 else np.signedinteger)
     return np.issubdtype(a, b)
 
 
+def dtype_of(x):
+    """The dtype of an array (any object with a dtype, not a type) or of a dtype-like."""
+    return np.dtype(x.dtype if hasattr(x, "dtype") and not isinstance(x, type) else x)
+
+
 def finfo(dtype):
-    dtype = np.dtype(dtype)
+    """Machine limits of a floating dtype (or of an array's)."""
+    dtype = dtype_of(dtype)
     return ml_dtypes.finfo(dtype) if dtype in floats else np.finfo(dtype)
 
 
 def iinfo(dtype):
-    return np.iinfo(np.dtype(dtype))
+    """Machine limits of an integer dtype (or of an array's)."""
+    dtype = dtype_of(dtype)
+    return ml_dtypes.iinfo(dtype) if dtype in int4_dtypes else np.iinfo(dtype)
 
 
 def lowest(dtype):
@@ -328,7 +359,7 @@ def lowest(dtype):
     dtype = np.dtype(dtype)
     if dtype == bool_:
         return False
-    return -np.inf if kind(dtype) in "fc" else np.iinfo(dtype).min
+    return -np.inf if kind(dtype) in "fc" else iinfo(dtype).min
 
 
 def highest(dtype):
@@ -337,13 +368,13 @@ def highest(dtype):
     dtype = np.dtype(dtype)
     if dtype == bool_:
         return True
-    return np.inf if kind(dtype) in "fc" else np.iinfo(dtype).max
+    return np.inf if kind(dtype) in "fc" else iinfo(dtype).max
 
 
 def _all_bits_set(dtype):
     if dtype == bool_:
         return True
-    return np.iinfo(dtype).max if kind(dtype) == "u" else -1
+    return iinfo(dtype).max if kind(dtype) == "u" else -1
 
 
 def reduction_identity(op, dtype):
@@ -373,7 +404,6 @@ def short_name(dtype):
         return "float0"
     if dtype == bfloat16:
         return "bf16"
-    if dtype in float8_dtypes:
+    if dtype in float8_dtypes or dtype == float4_e2m1fn:
         return dtype.name.replace("float", "f")
-    k = kind(dtype)
-    return f"{k}{dtype.itemsize * 8}"
+    return f"{kind(dtype)}{itemsize_bits(dtype)}"

@@ -6,6 +6,7 @@ It sits below lax: eager execution of lax and NumPy functions is jit of a small 
 (see dispatch.py), so running eagerly never reaches above this layer.
 """
 import contextlib
+import dataclasses
 import functools
 import inspect
 
@@ -98,19 +99,10 @@ def normalize_static(fun, static_argnums, static_argnames):
 
 
 def _split_args(args, kwargs, static_argnums, static_argnames, fun_name):
-    statics = []
-    dyn_args = []
-    for i, a in enumerate(args):
-        if i in static_argnums:
-            statics.append((i, a))
-        else:
-            dyn_args.append(a)
-    dyn_kwargs = {}
-    for k, v in kwargs.items():
-        if k in static_argnames:
-            statics.append((k, v))
-        else:
-            dyn_kwargs[k] = v
+    """(dynamic args, dynamic kwargs, statics): statics as (position or name, value) pairs,
+    checked hashable (they are part of the cache key)."""
+    statics = tuple([(i, a) for i, a in enumerate(args) if i in static_argnums]
+                    + [(k, v) for k, v in kwargs.items() if k in static_argnames])
     for _, value in statics:
         try:
             hash(value)
@@ -120,7 +112,8 @@ def _split_args(args, kwargs, static_argnums, static_argnames, fun_name):
                 f"occurred while trying to hash an object of type {type(value).__name__}, "
                 f"{value!r}. The error was: {e}. Pass a tuple instead of a list, or make the "
                 f"argument non-static.") from None
-    return tuple(dyn_args), dyn_kwargs, tuple(statics)
+    dyn_args = tuple(a for i, a in enumerate(args) if i not in static_argnums)
+    return dyn_args, {k: v for k, v in kwargs.items() if k not in static_argnames}, statics
 
 
 def _merge_args(dyn_args, dyn_kwargs, statics):
@@ -134,25 +127,62 @@ def _merge_args(dyn_args, dyn_kwargs, statics):
     return args, kwargs
 
 
-def _trace(fun, args, kwargs, static_argnums, static_argnames, transform):
-    """(ClosedJaxpr, out_tree, flat dynamic leaves, in_tree, statics) of fun on these args."""
-    name = getattr(fun, "__name__", "fun")
-    if transform == "jit" and config.read("no_tracing"):
-        raise RuntimeError(f"re-tracing function {name} for `jit`, but 'no_tracing' is set")
-    dyn_args, dyn_kwargs, statics = _split_args(args, kwargs, static_argnums, static_argnames, name)
-    leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-    debug = debug_info(fun, transform, args, kwargs, static_argnums, static_argnames)
-    names = debug.arg_names if len(debug.arg_names) == len(leaves) else [f"#{i}" for i in range(len(leaves))]
-    avals = [arg_aval(x, n, name) for x, n in zip(leaves, names)]
-    debug.arg_names = names
+def _leaf_names(debug, n):
+    """debug's argument names, one per dynamic leaf (positions when they do not line up)."""
+    if len(debug.arg_names) != n:
+        debug.arg_names = [f"#{i}" for i in range(n)]
+    return debug.arg_names
+
+
+def leaf_avals(fun_name, leaves, names):
+    """The avals of a call's dynamic leaves; a bad leaf is named by its path, from
+    `names()` (only worked out then)."""
+    try:
+        return tuple(arg_aval(x, "?", fun_name) for x in leaves)
+    except TypeError:
+        for x, name in zip(leaves, names()):
+            arg_aval(x, name, fun_name)
+        raise
+
+
+def _donated_leaves(args, static_argnums, donate_argnums):
+    """The positions among the dynamic leaves of the leaves of the donated arguments."""
+    donated, position = [], 0
+    for i, arg in enumerate(args if donate_argnums else ()):
+        if i in static_argnums:
+            continue
+        n = len(tree_leaves(arg))
+        if i in donate_argnums:
+            donated.extend(range(position, position + n))
+        position += n
+    return tuple(donated)
+
+
+def trace_flat(fun, in_tree, statics, avals, what, debug=None, axis=None):
+    """(ClosedJaxpr, out_tree) of fun on dynamic leaves of types `avals`, with its static
+    arguments merged back in."""
     store = {}
 
     def call(dyn_args, dyn_kwargs):
         args, kwargs = _merge_args(dyn_args, dyn_kwargs, statics)
         return fun(*args, **kwargs)
 
-    closed = trace_to_jaxpr(flatten_fun(call, in_tree, store, name), avals, debug)
-    return closed, store["out_tree"], leaves, avals, in_tree, statics
+    closed = trace_to_jaxpr(flatten_fun(call, in_tree, store, what), avals, debug, axis)
+    return closed, store["out_tree"]
+
+
+def _trace(fun, args, kwargs, static_argnums, static_argnames, transform):
+    """(ClosedJaxpr, out_tree, flat dynamic leaves, avals, in_tree, statics) of fun on these
+    args."""
+    name = getattr(fun, "__name__", "fun")
+    if transform == "jit" and config.read("no_tracing"):
+        raise RuntimeError(f"re-tracing function {name} for `jit`, but 'no_tracing' is set")
+    dyn_args, dyn_kwargs, statics = _split_args(args, kwargs, static_argnums, static_argnames, name)
+    leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+    debug = debug_info(fun, transform, args, kwargs, static_argnums, static_argnames)
+    avals = [arg_aval(x, n, name) for x, n in zip(leaves, _leaf_names(debug, len(leaves)))]
+    closed, out_tree = trace_flat(fun, in_tree, statics, avals, name, debug)
+    return closed, out_tree, leaves, avals, in_tree, statics
 
 
 # ---------------------------------------------------------------------------------------
@@ -205,6 +235,11 @@ def _prune_unused(closed, donated, keep_unused):
     return pruned, kept, tuple(position[i] for i in donated if i in position)
 
 
+# what each part of a cache key is, for explain_cache_misses (the avals are named one by one)
+_KEY_PARTS = ("argument structure", None, "static arguments", "device", "enable_x64",
+              f"config {TRACE_OPTIONS}")
+
+
 class _JitInfo:
     """The Python side of one jitted function: its trace/compile cache and its options."""
 
@@ -227,20 +262,6 @@ class _JitInfo:
         self.cache.clear()
         self.traced.clear()
 
-    def _donated_leaves(self, args, kwargs):
-        if not self.donate_argnums:
-            return ()
-        donated = []
-        position = 0
-        for i, arg in enumerate(args):
-            if i in self.static_argnums:
-                continue
-            n = len(tree_leaves(arg))
-            if i in self.donate_argnums:
-                donated.extend(range(position, position + n))
-            position += n
-        return tuple(donated)
-
     def _device_for(self, leaves):
         if self.device is not None:
             return self.device
@@ -252,94 +273,70 @@ class _JitInfo:
                     return device
         return runtime.default_device()
 
-    def trace_pruned(self, args, kwargs):
-        """(IR, out_tree, leaves, avals, in_tree, statics, the IR to lower, kept, donated):
-        `kept[i]` says whether input leaf i is an argument of the program (unused ones are
-        pruned unless keep_unused, as in JAX)."""
-        closed, out_tree, leaves, avals, in_tree, statics = _trace(
-            self.fun, args, kwargs, self.static_argnums, self.static_argnames, "jit")
-        pruned, kept, donated = _prune_unused(closed, self._donated_leaves(args, kwargs),
-                                              self.keep_unused)
-        return closed, out_tree, leaves, avals, in_tree, statics, pruned, kept, donated
+    def flatten(self, args, kwargs):
+        """(dynamic leaves, in_tree, statics, avals) of a call."""
+        dyn_args, dyn_kwargs, statics = _split_args(
+            args, kwargs, self.static_argnums, self.static_argnames, self.name)
+        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+        avals = leaf_avals(self.name, leaves, lambda: _leaf_names(debug_info(
+            self.fun, "jit", args, kwargs, self.static_argnums, self.static_argnames),
+            len(leaves)))
+        return leaves, in_tree, statics, avals
 
-    def lower(self, args, kwargs):
-        """(IR, out_tree, leaves, avals, in_tree, statics, module, kept, host callbacks)."""
-        closed, out_tree, leaves, avals, in_tree, statics, pruned, kept, donated = \
-            self.trace_pruned(args, kwargs)
-        module, callbacks = lowering.lower_closed_jaxpr(
-            pruned, self.name, donated, _source(self.fun),
-            platform=runtime.device_platform(self._device_for(leaves)))
-        return closed, out_tree, leaves, avals, in_tree, statics, module, kept, callbacks
+    def trace_pruned(self, args, kwargs):
+        """(IR, out_tree, leaves, the IR to lower, kept, donated): `kept[i]` says whether
+        input leaf i is an argument of the program (unused ones are pruned unless
+        keep_unused, as in JAX)."""
+        closed, out_tree, leaves = _trace(self.fun, args, kwargs, self.static_argnums,
+                                          self.static_argnames, "jit")[:3]
+        donated = _donated_leaves(args, self.static_argnums, self.donate_argnums)
+        return (closed, out_tree, leaves, *_prune_unused(closed, donated, self.keep_unused))
+
+    def lower(self, pruned, donated, device):
+        """(StableHLO module, host callbacks) of the pruned IR for `device`."""
+        return lowering.lower_closed_jaxpr(pruned, self.name, donated, _source(self.fun),
+                                           platform=runtime.device_platform(device))
 
     def executable(self, pruned, donated, device):
         """(executable, host callbacks) of the program for `device`. A program an earlier
         process compiled loads by its stable text, without lowering (or loading the MLIR
         bindings at all); otherwise it is lowered and compiled (or loaded by its
         StableHLO), and its text indexed for next time."""
-        platform = runtime.device_platform(device)
         ir_text = None
         if runtime.persistent_cache.directory() is not None:
             try:
-                ir_text = (f"{self.name}|{platform}|{donated}|{dtypes.x64_enabled()}|"
-                           f"{trace_context()}\n" + core.stable_text(pruned.jaxpr, pruned.consts))
+                ir_text = (f"{self.name}|{runtime.device_platform(device)}|{donated}|"
+                           f"{dtypes.x64_enabled()}|{trace_context()}\n"
+                           + core.stable_text(pruned.jaxpr, pruned.consts))
             except core.Unstable:
-                ir_text = None
-        if ir_text is not None:
-            executable = runtime.load_by_ir(ir_text, device)
-            if executable is not None:
-                return executable, []
-        module, callbacks = lowering.lower_closed_jaxpr(
-            pruned, self.name, donated, _source(self.fun), platform=platform)
+                pass
+        executable = runtime.load_by_ir(ir_text, device) if ir_text is not None else None
+        if executable is not None:
+            return executable, []
+        module, callbacks = self.lower(pruned, donated, device)
         return runtime.compile(module, device, callbacks, None if callbacks else ir_text), \
             callbacks
 
     def _explain_miss(self, key):
+        """Why `key` missed the cache: the parts in which it differs from the nearest key."""
         if not self.cache:
             return "first call"
-        in_tree, avals, statics, device, x64, context = key
         reasons = []
-        for old_tree, old_avals, old_statics, old_device, old_x64, old_context in self.cache:
-            diff = []
-            if old_tree != in_tree:
-                diff.append(f"argument structure changed from {old_tree} to {in_tree}")
-            elif old_avals != avals:
-                for i, (a, b) in enumerate(zip(old_avals, avals)):
-                    if a != b:
-                        diff.append(f"argument {i} changed from {a!r} to {b!r}")
-            if old_statics != statics:
-                diff.append(f"static arguments changed from {old_statics} to {statics}")
-            if old_device != device:
-                diff.append(f"device changed from {old_device} to {device}")
-            if old_x64 != x64:
-                diff.append(f"enable_x64 changed from {old_x64} to {x64}")
-            if old_context != context:
-                diff.append(f"config {TRACE_OPTIONS} changed from {old_context} to {context}")
+        for old in self.cache:
+            diff = [f"{part} changed from {a} to {b}"
+                    for part, a, b in zip(_KEY_PARTS, old, key) if part and a != b]
+            if old[0] == key[0]:  # the same structure: name the arguments whose type changed
+                diff[:0] = [f"argument {i} changed from {_key_text(a)} to {_key_text(b)}"
+                            for i, (a, b) in enumerate(zip(old[1], key[1])) if a != b]
             reasons.append("; ".join(diff) or "cache evicted")
         return min(reasons, key=len)
-
-    def arg_avals(self, leaves, args, kwargs):
-        """The avals of the dynamic argument leaves; a bad leaf is named by its path (the
-        names are only worked out then)."""
-        try:
-            return tuple(arg_aval(x, "?", self.name) for x in leaves)
-        except TypeError:
-            names = debug_info(self.fun, "jit", args, kwargs, self.static_argnums,
-                               self.static_argnames).arg_names
-            if len(names) != len(leaves):
-                names = [f"#{i}" for i in range(len(leaves))]
-            for x, name in zip(leaves, names):
-                arg_aval(x, name, self.name)
-            raise
 
     def call_traced(self, args, kwargs):
         """Under a transformation: bind pjit with the function's IR, traced once per
         signature (unless it captured traced values), so the transformations of the same
         IR are cached too."""
-        dyn_args, dyn_kwargs, statics = _split_args(
-            args, kwargs, self.static_argnums, self.static_argnames, self.name)
-        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        key = (in_tree, self.arg_avals(leaves, args, kwargs), statics, dtypes.x64_enabled(),
-               trace_context())
+        leaves, in_tree, statics, avals = self.flatten(args, kwargs)
+        key = (in_tree, avals, statics, dtypes.x64_enabled(), trace_context())
         hit = self.traced.get(key)
         if hit is None:
             closed, out_tree = _trace(self.fun, args, kwargs, self.static_argnums,
@@ -358,10 +355,7 @@ class _JitInfo:
             if self.inline:
                 return self.fun(*args, **kwargs), None, False
             return self.call_traced(args, kwargs), None, False
-        dyn_args, dyn_kwargs, statics = _split_args(
-            args, kwargs, self.static_argnums, self.static_argnames, self.name)
-        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        avals = self.arg_avals(leaves, args, kwargs)
+        leaves, in_tree, statics, avals = self.flatten(args, kwargs)
         device = self._device_for(leaves)
         # The x64 switch changes what tracing produces (canonical dtypes), so it is part of
         # the key: the C++ dispatcher misses after a switch and must not find a stale entry.
@@ -371,8 +365,7 @@ class _JitInfo:
             reason = self._explain_miss(key)
             if config.read("explain_cache_misses"):
                 runtime.logger().warning("TRACING CACHE MISS at %s: %s", self.name, reason)
-            closed, out_tree, leaves, avals, _, _, pruned, kept, donated = self.trace_pruned(
-                args, kwargs)
+            closed, out_tree, _, pruned, kept, donated = self.trace_pruned(args, kwargs)
             executable, callbacks = self.executable(pruned, donated, device)
             compiled = runtime.Compiled(executable, device, closed.out_avals,
                                         runtime.sharding_for(device))
@@ -380,7 +373,7 @@ class _JitInfo:
                                                   bool(callbacks))
             if config.read("log_compiles"):
                 runtime.logger().warning("Compiling %s for args %s (%s)", self.name,
-                               [a.str_short() for a in avals], reason)
+                                         [a.str_short() for a in avals], reason)
         arrays = [_to_device(x, a, device) for x, a, k in zip(leaves, avals, entry.kept) if k]
         if entry.callbacks:  # stay in Python: a callback's exception reaches the caller
             return tree_unflatten(entry.out_tree, _run_with_callbacks(entry.compiled, arrays)), \
@@ -460,13 +453,39 @@ def _shard_arg(x, sharding, layout):
     return _to_device(x, get_aval(x), sharding.device)
 
 
-class Lowered:
-    """The StableHLO module of a jitted function for given argument types."""
+@dataclasses.dataclass(frozen=True)
+class ArgInfo:
+    """One argument of a traced, lowered or compiled function: its type and whether it is
+    donated."""
+    _aval: ShapedArray
+    donated: bool
 
-    def __init__(self, info, module, closed, out_tree, device, kept, callbacks):
-        self._info, self._module, self.jaxpr = info, module, closed
-        self.out_tree, self._device, self._kept = out_tree, device, kept
-        self._callbacks = callbacks
+    @property
+    def shape(self):
+        return self._aval.shape
+
+    @property
+    def dtype(self):
+        return self._aval.dtype
+
+
+class Traced:
+    """A jitted function traced for given arguments: its program (`jaxpr`) and the
+    arguments' types (`args_info`, a pytree of ArgInfo like `(args, kwargs)`)."""
+
+    def __init__(self, jaxpr, args_info, lower):
+        self.jaxpr, self.args_info, self._lower = jaxpr, args_info, lower
+
+    def lower(self):
+        return self._lower()
+
+
+class Lowered:
+    """The StableHLO module of a jitted (or pmapped) function for given argument types."""
+
+    def __init__(self, module, jaxpr, out_tree, compile, args_info=None):
+        self._module, self.jaxpr, self.out_tree, self._compile = module, jaxpr, out_tree, compile
+        self.args_info = args_info
 
     def as_text(self, dialect="stablehlo", debug_info=False):
         return lowering.module_text(self._module, debug_info)
@@ -474,18 +493,18 @@ class Lowered:
     def compiler_ir(self, dialect="stablehlo"):
         return self._module
 
-    def compile(self):
-        compiled = runtime.Compiled(runtime.compile(self._module, self._device, self._callbacks),
-                                    self._device, self.jaxpr.out_avals,
-                                    runtime.sharding_for(self._device))
-        return Compiled(compiled, self.out_tree, self.jaxpr.in_avals, self._kept)
+    def compile(self, compiler_options=None):
+        """The compiled executable; `compiler_options` ({XLA option name: value}, as JAX's
+        `jax.stages.CompilerOptions`) override XLA's debug options for this program."""
+        return self._compile(compiler_options)
 
 
 class Compiled:
-    """An executable compiled ahead of time; call it with arguments of the lowered types."""
+    """An executable compiled ahead of time; call it with arguments of the lowered types.
+    `run(leaves)` runs it on the flat arguments."""
 
-    def __init__(self, compiled, out_tree, in_avals, kept):
-        self._compiled, self.out_tree, self.in_avals, self._kept = compiled, out_tree, in_avals, kept
+    def __init__(self, compiled, out_tree, in_avals, run):
+        self._compiled, self.out_tree, self.in_avals, self._run = compiled, out_tree, in_avals, run
 
     def as_text(self):
         return self._compiled.hlo_text()
@@ -503,23 +522,50 @@ class Compiled:
             raise TypeError(f"Compiled: called with argument types "
                             f"{[a.str_short() for a in avals]} but it was compiled for "
                             f"{[a.str_short() for a in self.in_avals]}")
-        device = self._compiled.device
-        outs = _run_with_callbacks(self._compiled, [
-            _to_device(x, a, device) for x, a, k in zip(leaves, self.in_avals, self._kept) if k])
-        return tree_unflatten(self.out_tree, outs)
+        return tree_unflatten(self.out_tree, self._run(leaves))
+
+
+def _key_text(part):
+    """An argument's part of a cache key, as jaxprs print types (f32[3], ~f32[] if weak)."""
+    if isinstance(part, ShapedArray):
+        return ("~" if part.weak_type else "") + part.str_short()
+    return repr(part)
+
+
+def _args_info(args, kwargs, info):
+    """The ArgInfo pytree of the dynamic arguments (static ones are left out, as in JAX)."""
+    dynamic = tuple(a for i, a in enumerate(args) if i not in info.static_argnums)
+    kwargs = {k: v for k, v in kwargs.items() if k not in info.static_argnames}
+    donated = set(_donated_leaves(args, info.static_argnums, info.donate_argnums))
+    leaves, tree = tree_flatten((dynamic, kwargs))
+    return tree_unflatten(tree, [ArgInfo(get_aval(x), i in donated)
+                                 for i, x in enumerate(leaves)])
 
 
 def _aot_methods(info):
     """The ahead-of-time methods of one jitted function (set on its C++ object, never on
     jaxlib's shared PjitFunction class)."""
     def lower(*args, **kwargs):
-        closed, out_tree, leaves, avals, _, _, module, kept, callbacks = info.lower(args, kwargs)
-        return Lowered(info, module, closed, out_tree, info._device_for(leaves), kept,
-                       callbacks)
+        closed, out_tree, leaves, pruned, kept, donated = info.trace_pruned(args, kwargs)
+        device = info._device_for(leaves)
+        module, callbacks = info.lower(pruned, donated, device)
+
+        def compile(compiler_options):
+            executable = runtime.compile(module, device, callbacks,
+                                         compiler_options=compiler_options)
+            compiled = runtime.Compiled(executable, device, closed.out_avals,
+                                        runtime.sharding_for(device))
+
+            def run(leaves):
+                return _run_with_callbacks(compiled, [_to_device(x, a, device) for x, a, k
+                                                      in zip(leaves, closed.in_avals, kept) if k])
+            return Compiled(compiled, out_tree, closed.in_avals, run)
+        return Lowered(module, closed, out_tree, compile, _args_info(args, kwargs, info))
 
     def trace(*args, **kwargs):
-        return _trace(info.fun, args, kwargs, info.static_argnums, info.static_argnames,
-                      "jit")[0]
+        closed = _trace(info.fun, args, kwargs, info.static_argnums, info.static_argnames,
+                        "jit")[0]
+        return Traced(closed, _args_info(args, kwargs, info), lambda: lower(*args, **kwargs))
 
     def eval_shape_(*args, **kwargs):
         return eval_shape(info.fun, *args, **kwargs)
@@ -531,12 +577,7 @@ def _aot_methods(info):
 def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=None,
         donate_argnames=None, device=None, backend=None, inline=False, keep_unused=False):
     """Compiles `fun` with XLA: traced once per argument signature (shapes, dtypes, weak
-    types, tree structure and static values), then called through the C++ dispatcher.
-
-    >>> f = jit(lambda x, y: x * y + 1)
-    >>> f(np.arange(3.0), 2.0)
-    Array([1., 3., 5.], dtype=float32)
-    """
+    types, tree structure and static values), then called through the C++ dispatcher."""
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, donate_argnums=donate_argnums,
@@ -545,18 +586,18 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
     if not callable(fun):
         raise TypeError(f"jit: expected a callable, got {fun!r} of type {type(fun).__name__}")
     static_argnums, static_argnames = normalize_static(fun, static_argnums, static_argnames)
-    donate = set(donate_argnums if not isinstance(donate_argnums, int) else (donate_argnums,)) \
-        if donate_argnums is not None else set()
+    donate = {donate_argnums} if isinstance(donate_argnums, int) else set(donate_argnums or ())
     if donate_argnames:
         names = (donate_argnames,) if isinstance(donate_argnames, str) else donate_argnames
         params = list(inspect.signature(fun).parameters)
         donate.update(params.index(n) for n in names if n in params)
+    donate = tuple(sorted(donate))
     if backend is not None and device is None:
         device = runtime.local_devices(backend=backend)[0]
-    info = _JitInfo(fun, static_argnums, static_argnames, tuple(sorted(donate)), device,
-                    inline, bool(keep_unused))
+    info = _JitInfo(fun, static_argnums, static_argnames, donate, device, inline,
+                    bool(keep_unused))
     return runtime.cpp_jit(info.name, fun, api_boundary(info.cache_miss), static_argnums,
-                           static_argnames, (tuple(sorted(donate)), device, bool(keep_unused)), _shard_arg,
+                           static_argnames, (donate, device, bool(keep_unused)), _shard_arg,
                            dict(_aot_methods(info), _xf_jit=info), info.clear)
 
 
@@ -564,14 +605,8 @@ def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=N
 # make_jaxpr and eval_shape
 
 def make_jaxpr(fun, static_argnums=(), return_shape=False):
-    """A function returning the IR (ClosedJaxpr) of `fun` for the given arguments.
-
-    >>> print(make_jaxpr(lambda x: np.sin(x) * 2)(1.0))
-    { lambda ; a:f32[]. let
-        b:f32[] = sin a
-        c:f32[] = mul b 2.0:f32[]
-      in (c,) }
-    """
+    """A function returning the IR (ClosedJaxpr) of `fun` for the given arguments (and,
+    with return_shape, the output's ShapeDtypeStructs)."""
     static_argnums, static_argnames = normalize_static(fun, static_argnums, ())
 
     @api_boundary
@@ -579,10 +614,7 @@ def make_jaxpr(fun, static_argnums=(), return_shape=False):
     def make(*args, **kwargs):
         closed, out_tree = _trace(fun, args, kwargs, static_argnums, static_argnames,
                                   "make_jaxpr")[:2]
-        if return_shape:
-            shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
-            return closed, tree_unflatten(out_tree, shapes)
-        return closed
+        return (closed, _out_shapes(closed, out_tree)) if return_shape else closed
 
     return make
 
@@ -590,23 +622,19 @@ def make_jaxpr(fun, static_argnums=(), return_shape=False):
 @api_boundary
 def eval_shape(fun, *args, **kwargs):
     """The output shapes and dtypes of `fun(*args)` as ShapeDtypeStructs, without running it."""
-    closed, out_tree = _trace(fun, args, kwargs, (), (), "eval_shape")[:2]
-    shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
-    return tree_unflatten(out_tree, shapes)
+    return _out_shapes(*_trace(fun, args, kwargs, (), (), "eval_shape")[:2])
 
 
-# ---------------------------------------------------------------------------------------
+def _out_shapes(closed, out_tree):
+    return tree_unflatten(out_tree, [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type)
+                                     for a in closed.out_avals])
 
 
 # ---------------------------------------------------------------------------------------
 # typeof, ensure_compile_time_eval, named scopes
 
 def typeof(x):
-    """The type (abstract value) of `x`: a ShapedArray with its shape, dtype and weak type.
-
-    >>> typeof(1.0)
-    ShapedArray(f32[], weak_type=True)
-    """
+    """The type (abstract value) of `x`: a ShapedArray with its shape, dtype and weak type."""
     return core.get_aval(x)
 
 
@@ -632,14 +660,7 @@ class _CompileTimeEvalTrace(core.Trace):
 def ensure_compile_time_eval():
     """A block whose operations on concrete values run while tracing (their results are
     concrete Arrays, usable in Python control flow) instead of being staged; operations on
-    traced values are staged as usual.
-
-    >>> @jit
-    ... def f(x):
-    ...     with ensure_compile_time_eval():
-    ...         positive = np.sin(3.0) > 0   # a concrete Array
-    ...     return np.sin(x) if positive else np.cos(x)
-    """
+    traced values are staged as usual."""
     parent = core.current_trace()
     if parent is core.eval_trace:
         yield
@@ -654,11 +675,7 @@ def ensure_compile_time_eval():
 def named_scope(name):
     """A context manager (or decorator) adding `name` to the names of the operations staged
     inside it: lowering writes them as `name/op` into each operation's location, where
-    profilers and `jit(f).lower(x).as_text(debug_info=True)` show them.
-
-    >>> with named_scope("layer1"):
-    ...     y = np.tanh(x @ w)
-    """
+    profilers and `jit(f).lower(x).as_text(debug_info=True)` show them."""
     if not isinstance(name, str):
         raise TypeError("named_scope name argument must be a string.")
     return extend_name_stack(name)

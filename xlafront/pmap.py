@@ -29,13 +29,14 @@ from .errors import api_boundary
 from .interpreters import ad, batching
 from .interpreters import lowering as L
 from .interpreters import partial_eval as pe
-from .jit import _merge_args, _split_args, arg_aval
+from .jit import (Compiled, Lowered, _donated_leaves, _leaf_names, _source, _split_args,
+                  leaf_avals, trace_flat)
 from .lax.parallel import axis_index_p
 from .runtime import array as rarray
 from .runtime import client as rclient
 from .runtime.compile import compile_replicated, cpp_jit, fast_path
 from .tree import tree_flatten, tree_unflatten
-from .vmap import _flatten_axes
+from .vmap import _flatten_axes, _mapped_size
 
 # ---------------------------------------------------------------------------------------
 # The primitive
@@ -49,6 +50,10 @@ def _insert(shape, axis, size):
 
 def _remove(shape, axis):
     return shape if axis is None else shape[:axis] + shape[axis + 1:]
+
+
+def _resize(shape, axis, size):
+    return _insert(_remove(shape, axis), axis, size)
 
 
 def _pmap_abstract(*avals, jaxpr, in_axes, out_axes, axis_size, **params):
@@ -188,28 +193,22 @@ def _pmap_lowering(ctx, *args, jaxpr, in_axes, out_axes, axis_name, axis_size, d
     try:  # each replica takes its block of the mapped operands, runs the body, and gathers
         index = L.axis_index(mc, axis_name)
         zero = L.constant(np.int32(0))
-        blocks = []
-        for x, a, aval in zip(args, in_axes, ctx.avals_in):
-            if a is None:
-                blocks.append(x)
-                continue
-            sizes = list(aval.shape)
-            sizes[a] = 1
-            block = L.hlo.dynamic_slice(x, [index if i == a else zero for i in range(aval.ndim)],
-                                        L.dense_i64(sizes))
-            blocks.append(L.hlo.reshape(L.ir_type(aval.update(shape=_remove(aval.shape, a))),
-                                        block))
-        outs = L.lower_jaxpr_body(mc, jaxpr, [], blocks)
         groups = L.groups_attr(L.replica_groups(mc, [axis_name]))
-        results = []
-        for y, o, aval in zip(outs, out_axes, ctx.avals_out):
-            if o is None:
-                results.append(y)
-                continue
-            block = L.hlo.reshape(L.ir_type(aval.update(shape=_insert(
-                _remove(aval.shape, o), o, 1))), y)
-            results.append(L.hlo.AllGatherOp([L.ir_type(aval)], [block], o, groups).result)
-        return results
+
+        def block(x, a, aval):  # this replica's block of an operand mapped at axis a
+            start = [index if i == a else zero for i in range(aval.ndim)]
+            x = L.hlo.dynamic_slice(x, start, L.dense_i64(_resize(aval.shape, a, 1)))
+            return L.hlo.reshape(L.ir_type(aval.update(shape=_remove(aval.shape, a))), x)
+
+        def gather(y, o, aval):  # every replica's result, stacked along axis o
+            y = L.hlo.reshape(L.ir_type(aval.update(shape=_resize(aval.shape, o, 1))), y)
+            return L.hlo.AllGatherOp([L.ir_type(aval)], [y], o, groups).result
+
+        blocks = [x if a is None else block(x, a, aval)
+                  for x, a, aval in zip(args, in_axes, ctx.avals_in)]
+        outs = L.lower_jaxpr_body(mc, jaxpr, [], blocks)
+        return [y if o is None else gather(y, o, aval)
+                for y, o, aval in zip(outs, out_axes, ctx.avals_out)]
     finally:
         mc.axis_env = saved
 
@@ -331,11 +330,7 @@ def _put(x, aval, axis, place):
 
 
 def _global_aval(aval, axis, place):
-    if axis is None or not place.multi:
-        return aval
-    shape = list(aval.shape)
-    shape[axis] = place.global_size
-    return aval.update(shape=tuple(shape))
+    return aval.update(shape=_resize(aval.shape, axis, place.global_size)) if place.multi else aval
 
 
 # ---------------------------------------------------------------------------------------
@@ -363,8 +358,7 @@ def _program(closed, in_avals, in_axes, out_axes, axis_name, axis_size, devices,
     process's parts, the mapped axis of size `axis_size`) mapped at `in_axes`."""
     replicas = _inner_replicas(closed.jaxpr)
     place = _placement(axis_size, None, devices, backend, replicas)
-    blocks = [a if k is None else a.update(shape=_insert(_remove(a.shape, k), k, 1))
-              for a, k in zip(in_avals, in_axes)]
+    blocks = [a.update(shape=_resize(a.shape, k, 1)) for a, k in zip(in_avals, in_axes)]
 
     def main(*args):  # blocks in, per-device values through the body, blocks out
         xs = [x if k is None else lax.reshape(x, _remove(x.shape, k))
@@ -387,7 +381,7 @@ def _program(closed, in_avals, in_axes, out_axes, axis_name, axis_size, devices,
     program.compiled = runtime.Compiled(executable, place.devices, out_avals, out_shardings)
     program.place, program.in_avals, program.in_axes = place, tuple(in_avals), in_axes
     program.in_shardings = [_sharding(place, k, a.ndim) for a, k in zip(in_avals, in_axes)]
-    program.out_local = [(a.update(shape=_insert(_remove(a.shape, o), o, axis_size)),
+    program.out_local = [(a.update(shape=_resize(a.shape, o, axis_size)),
                           _sharding(place, o, a.ndim, local=True))
                          for a, o in zip(out_avals, out_axes)]
     program.module = module
@@ -416,32 +410,6 @@ pmap_p.impl = _pmap_impl
 # ---------------------------------------------------------------------------------------
 # The pmap wrapper
 
-def _mapped_size(name, axes, avals, arg_names):
-    """The size of the mapped axis (checked across arguments), with axes normalized."""
-    sizes = []
-    for i, (aval, axis) in enumerate(zip(avals, axes)):
-        if axis is None:
-            continue
-        if not -aval.ndim <= axis < aval.ndim:
-            raise ValueError(f"pmap was requested to map its argument {arg_names()[i]} along "
-                             f"axis {axis}, which implies that its rank should be at least "
-                             f"{axis + 1 if axis >= 0 else -axis}, but is only {aval.ndim} "
-                             f"(its shape is {aval.shape})")
-        axes[i] = axis % aval.ndim
-        sizes.append((i, aval.shape[axes[i]]))
-    if not sizes:
-        raise ValueError("pmap requires at least one argument with a mapped axis.")
-    if len({s for _, s in sizes}) > 1:
-        lines = "\n".join(f"  * {arg_names()[i]} has size {s} along axis {axes[i]} (shape "
-                          f"{avals[i].shape})" for i, s in sizes)
-        raise ValueError(f"pmap got inconsistent sizes for array axes to be mapped:\n{lines}")
-    size = sizes[0][1]
-    if size == 0:
-        raise ValueError(f"pmap({name}): the mapped axis has size 0; map over at least one "
-                         f"device")
-    return size
-
-
 class _PmapInfo:
     """The Python side of one pmapped function: its options, traced bodies and programs."""
 
@@ -451,8 +419,7 @@ class _PmapInfo:
         self.static, self.devices, self.backend = static, devices, backend
         self.axis_size, self.donate = axis_size, donate
         self.name = getattr(fun, "__name__", type(fun).__name__)
-        code = getattr(fun, "__code__", None)
-        self.source = (code.co_filename, code.co_firstlineno) if code is not None else None
+        self.source = _source(fun)
         # signature -> (body, out_tree, out_axes) and -> (program, out_tree)
         self.traced = runtime.make_cache(f"pmap({self.name}) traced")
         self.programs = runtime.make_cache(f"pmap({self.name})")
@@ -480,29 +447,21 @@ class _PmapInfo:
         axes = _flatten_axes("pmap in_axes", in_tree, (in_axes, 0))
 
         def arg_names():
-            names = pe.debug_info(self.fun, "pmap", args, kwargs, self.static).arg_names
-            return names if len(names) == len(leaves) else [f"#{i}" for i in range(len(leaves))]
-        try:
-            avals = [arg_aval(x, "?", self.name) for x in leaves]
-        except TypeError:
-            for x, name in zip(leaves, arg_names()):
-                arg_aval(x, name, self.name)
-            raise
-        size = _mapped_size(self.name, axes, avals, arg_names)
+            debug = pe.debug_info(self.fun, "pmap", args, kwargs, self.static)
+            return _leaf_names(debug, len(leaves))
+        avals = leaf_avals(self.name, leaves, arg_names)
+        size = _mapped_size("pmap", avals, axes, lambda i: arg_names()[i])
+        if size is None:
+            raise ValueError("pmap requires at least one argument with a mapped axis.")
+        if size == 0:
+            raise ValueError(f"pmap({self.name}): the mapped axis has size 0; map over at least "
+                             f"one device")
         if (self.axis_size is not None and self.axis_size != size
                 and rclient.process_count(self.backend) == 1):
             raise ValueError(f"Specified axis_size {self.axis_size} doesn't match received "
                              f"axis_size {size}.")
-        donated = []
-        if self.donate:
-            position = 0
-            positions = [i for i in range(len(args)) if i not in self.static]
-            for i, arg in zip(positions, dyn_args):
-                n = len(tree_flatten(arg)[0])
-                if i in self.donate:
-                    donated.extend(range(position, position + n))
-                position += n
-        return leaves, in_tree, statics, tuple(axes), avals, size, tuple(donated)
+        donated = _donated_leaves(args, self.static, self.donate)
+        return leaves, in_tree, statics, tuple(axes), avals, size, donated
 
     def _body(self, in_tree, statics, axes, avals, size):
         """(ClosedJaxpr of the body on per-device types, out_tree, per-result axes)."""
@@ -511,12 +470,6 @@ class _PmapInfo:
         hit = self.traced.get(key)
         if hit is not None:
             return hit
-        store = {}
-
-        def call(dyn_args, dyn_kwargs):
-            a, k = _merge_args(dyn_args, dyn_kwargs, statics)
-            return self.fun(*a, **k)
-
         per_device = [a.update(shape=_remove(a.shape, k)) for a, k in zip(avals, axes)]
         if self.axis_size is not None:
             global_size = self.axis_size
@@ -526,14 +479,14 @@ class _PmapInfo:
             global_size = size * len(self.devices) // max(mine, 1)
         else:
             global_size = size * rclient.process_count(self.backend)
-        closed = pe.trace_to_jaxpr(pe.flatten_fun(call, in_tree, store, "pmap"), per_device,
-                                   axis=(self.axis_name, global_size))
-        out_axes = _flatten_axes("pmap out_axes", store["out_tree"], self.out_axes)
+        closed, out_tree = trace_flat(self.fun, in_tree, statics, per_device, "pmap",
+                                      axis=(self.axis_name, global_size))
+        out_axes = _flatten_axes("pmap out_axes", out_tree, self.out_axes)
         for a, o in zip(closed.out_avals, out_axes):
             if o is not None and not 0 <= o <= a.ndim:
                 raise ValueError(f"pmap: out_axes {o} is out of bounds for a result of rank "
                                  f"{a.ndim + 1} (its per-device shape is {a.shape})")
-        hit = (closed, store["out_tree"], tuple(out_axes))
+        hit = (closed, out_tree, tuple(out_axes))
         if not any(isinstance(c, core.Tracer) for c in closed.consts):
             self.traced[key] = hit
         return hit
@@ -570,7 +523,14 @@ class _PmapInfo:
     def lower(self, *args, **kwargs):
         leaves, in_tree, statics, axes, avals, size, donated = self._flat_args(args, kwargs)
         program, out_tree = self.program(leaves, in_tree, statics, axes, avals, size, donated)
-        return Lowered(program, out_tree)
+        closed = self._body(in_tree, statics, axes, avals, size)[0]
+        def compile(compiler_options):
+            if compiler_options:
+                raise NotImplementedError("pmap(...).lower(...).compile: compiler_options are "
+                                          "not supported (the program is compiled already)")
+            return Compiled(program.compiled, out_tree, program.in_avals,
+                            lambda leaves: program(*leaves))
+        return Lowered(program.module, closed, out_tree, compile)
 
 
 def _fast_ok(leaves, in_shardings):
@@ -592,42 +552,6 @@ def _shard_arg(x, sharding, layout):
     return _put(x, aval, sharding.axis, place)
 
 
-class Lowered:
-    """A pmapped function's program for given argument types (`pmap(f).lower(x)`)."""
-
-    def __init__(self, program, out_tree):
-        self._program, self.out_tree = program, out_tree
-
-    def as_text(self, dialect="stablehlo", debug_info=False):
-        return L.module_text(self._program.module, debug_info)
-
-    def compiler_ir(self, dialect="stablehlo"):
-        return self._program.module
-
-    def compile(self):
-        return Compiled(self._program, self.out_tree)
-
-
-class Compiled:
-    """A compiled pmap program; call it with arguments of the lowered types."""
-
-    def __init__(self, program, out_tree):
-        self._program, self.out_tree = program, out_tree
-
-    def as_text(self):
-        return self._program.compiled.hlo_text()
-
-    def __call__(self, *args, **kwargs):
-        leaves = tree_flatten((args, kwargs))[0]
-        avals = [core.get_aval(x) for x in leaves]
-        expected = self._program.in_avals
-        if [a.strip_weak_type() for a in avals] != [a.strip_weak_type() for a in expected]:
-            raise TypeError(f"Compiled: called with argument types "
-                            f"{[a.str_short() for a in avals]} but it was compiled for "
-                            f"{[a.str_short() for a in expected]}")
-        return tree_unflatten(self.out_tree, self._program(*leaves))
-
-
 def _axes_ok(what, axes):
     for leaf in tree_flatten(axes, is_leaf=lambda a: a is None)[0]:
         if leaf is not None and type(leaf) is not int:
@@ -640,11 +564,7 @@ def pmap(fun, axis_name=None, *, in_axes=0, out_axes=0, static_broadcasted_argnu
     """Maps `fun` over the leading axis (or `in_axes`) of its arguments, one device per
     position, all running one SPMD program; collectives (lax.psum ...) over `axis_name`
     communicate between the devices. Results are Arrays over the devices, mapped along
-    `out_axes` (None: the value of the first device, which must be the same everywhere).
-
-    >>> f = pmap(lambda x: x / lax.psum(x, "i"), axis_name="i")
-    >>> f(np.arange(1.0, 5.0))          # on 4 devices: [0.1, 0.2, 0.3, 0.4]
-    """
+    `out_axes` (None: the value of the first device, which must be the same everywhere)."""
     if not callable(fun):
         raise TypeError(f"pmap: expected a callable, got {fun!r} of type "
                         f"{type(fun).__name__}")

@@ -79,7 +79,17 @@ def _pp(jaxpr, namer, indent):
     outs = " ".join(namer(x) + "," if len(jaxpr.outvars) == 1 else namer(x)
                     for x in jaxpr.outvars)
     lines.append(f"{pad}  in ({outs}) }}")
+    if indent == 0 and not any("\n" in line for line in lines):
+        # as JAX's printer: a jaxpr that fits in 80 columns is one line, `;` between eqns
+        flat = _one_line(lines)
+        if len(flat) <= 80:
+            return flat
     return "\n".join(lines)
+
+
+def _one_line(lines):
+    head, *eqns, tail = (line.strip() for line in lines)
+    return f"{head} {'; '.join(eqns)} {tail}" if eqns else f"{head} {tail}"
 
 
 def pp_jaxpr(jaxpr):

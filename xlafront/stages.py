@@ -2,15 +2,12 @@
 
     jit(f)  --.trace(*args)-->  Traced  --.lower()-->  Lowered  --.compile()-->  Compiled
 
-`Lowered` and `Compiled` are the classes jit's `.lower` and `.compile` return (jit.py).
-`Wrapped` and `Traced` are protocols: `isinstance(jit(f), Wrapped)` holds, and
-`isinstance(x, Traced)` holds for an object with a `jaxpr` and a `lower` method.
+`Traced`, `Lowered` and `Compiled` are the classes jit's `.trace`, `.lower` and `.compile`
+return (jit.py); `Wrapped` is a protocol: `isinstance(jit(f), Wrapped)` holds.
 """
-import dataclasses
 import typing
 
-from .core import ShapedArray
-from .jit import Compiled, Lowered
+from .jit import ArgInfo, Compiled, Lowered, Traced
 
 __all__ = ["ArgInfo", "Compiled", "CompilerOptions", "Lowered", "Traced", "Wrapped"]
 
@@ -31,29 +28,3 @@ class Wrapped(typing.Protocol):
 
     def lower(self, *args, **kwargs):
         """The function lowered to StableHLO for these arguments (a `Lowered`)."""
-
-
-@typing.runtime_checkable
-class Traced(typing.Protocol):
-    """A function traced for given arguments: its program (`jaxpr`), ready to lower."""
-
-    jaxpr: object
-
-    def lower(self):
-        """The traced program lowered to StableHLO (a `Lowered`)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class ArgInfo:
-    """One argument of a traced, lowered or compiled function: its type and whether it is
-    donated."""
-    _aval: ShapedArray
-    donated: bool
-
-    @property
-    def shape(self):
-        return self._aval.shape
-
-    @property
-    def dtype(self):
-        return self._aval.dtype

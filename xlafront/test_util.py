@@ -105,6 +105,12 @@ def _rand_like(rng, x):
     return np.asarray(t).astype(aval.dtype)
 
 
+def _random_like(rng, tree):
+    """A random tangent (see _rand_like) for each leaf of `tree`, in its structure."""
+    leaves, treedef = tree_flatten(tree)
+    return tree_unflatten(treedef, [_rand_like(rng, x) for x in leaves])
+
+
 def _perturb(x, t, step):
     """x + step * t, of x's type: a Python scalar stays one (keeping its weak type), an
     array keeps its dtype; integer and boolean values are not perturbed."""
@@ -230,14 +236,9 @@ def numerical_jvp(f, args, tangents, eps=None, out=None):
 def check_jvp(f, f_jvp, args, atol=None, rtol=None, eps=None, err_msg=""):
     """Checks `f_jvp(primals, tangents) -> (f(*primals), tangent out)` (usually
     `functools.partial(xf.jvp, f)`) against finite differences of `f` at `args` along one
-    random direction. Raises AssertionError on a mismatch.
-
-    >>> check_jvp(np.sin, functools.partial(xf.jvp, np.sin), (np.arange(3.0),))
-    """
+    random direction. Raises AssertionError on a mismatch."""
     args = tuple(args)
-    rng = np.random.RandomState(0)
-    a_leaves, a_tree = tree_flatten(args)
-    tangent = tree_unflatten(a_tree, [_rand_like(rng, x) for x in a_leaves])
+    tangent = _random_like(np.random.RandomState(0), args)
     v_out, t_out = f_jvp(args, tangent)
     _check_tangent_types(v_out, t_out, "jvp", err_msg)
     v_expected = f(*args)
@@ -252,17 +253,13 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=None, err_msg="", f_jvp=
     """Checks `f_vjp(*args) -> (f(*args), vjp_fun)` (usually `functools.partial(xf.vjp,
     f)`) through the inner-product identity <t, vjp(ct)> == <ct, jvp(t)> for a random
     tangent t and cotangent ct. The jvp is `f_jvp(primals, tangents)` when given (exact,
-    so the tolerance applies to rounding only), else finite differences of f.
-
-    >>> check_vjp(np.sin, functools.partial(xf.vjp, np.sin), (np.arange(3.0),))
-    """
+    so the tolerance applies to rounding only), else finite differences of f."""
     args = tuple(args)
     rng = np.random.RandomState(0)
     v_out, vjp_fun = f_vjp(*args)
     v_expected = f(*args)
     _check_close(v_out, v_expected, atol, rtol, "primal output", err_msg)
-    a_leaves, a_tree = tree_flatten(args)
-    tangent = tree_unflatten(a_tree, [_rand_like(rng, x) for x in a_leaves])
+    tangent = _random_like(rng, args)
     if f_jvp is None:
         t_out = numerical_jvp(f, args, tangent, eps, out=v_expected)
         against = "finite differences"
@@ -270,10 +267,9 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=None, err_msg="", f_jvp=
         jvp_out, t_out = f_jvp(args, tangent)
         _check_tangent_types(jvp_out, t_out, "jvp", err_msg)
         against = "jvp"
-    o_leaves, o_tree = tree_flatten(v_out)
-    cotangent = tree_unflatten(o_tree, [_rand_like(rng, o) for o in o_leaves])
+    cotangent = _random_like(rng, v_out)
     ct_in = vjp_fun(_conj(cotangent))
-    ct_leaves, ct_tree = tree_flatten(ct_in)
+    ct_tree, a_tree = tree_flatten(ct_in)[1], tree_flatten(args)[1]
     if ct_tree != a_tree:
         _fail("vjp", f": the cotangents have tree structure {ct_tree}, expected the "
                      f"arguments' {a_tree}", err_msg)
@@ -292,12 +288,6 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=None, err_msg="", f_jvp=
 def _jvp_from_linearize(f, primals, tangents):
     out, f_lin = autodiff.linearize(f, *primals)
     return out, f_lin(*tangents)
-
-
-def _random_tangents(args):
-    rng = np.random.RandomState(1)
-    leaves, treedef = tree_flatten(tuple(args))
-    return tree_unflatten(treedef, [_rand_like(rng, x) for x in leaves])
 
 
 def _cotangent_of(out):
@@ -333,7 +323,8 @@ def check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None, eps=
             if order > 1:
                 def f_jvp(primals, tangents):
                     return autodiff.jvp(f, primals, tangents)
-                _check(f_jvp, (args, _random_tangents(args)), order - 1, msg)
+                _check(f_jvp, (args, _random_like(np.random.RandomState(1), args)), order - 1,
+                       msg)
         if "rev" in modes:
             msg = f"VJP of {err_msg}" if err_msg else "VJP"
             _check_vjp(f, functools.partial(autodiff.vjp, f), args, err_msg=msg,
@@ -348,6 +339,6 @@ def check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None, eps=
             _check_jvp(f, functools.partial(_jvp_from_linearize, f), args, err_msg=msg)
             if order > 1:
                 _check(functools.partial(_jvp_from_linearize, f),
-                       (args, _random_tangents(args)), order - 1, msg)
+                       (args, _random_like(np.random.RandomState(1), args)), order - 1, msg)
 
     _check(f, args, order, "")

@@ -1,6 +1,7 @@
 """JAX names of features xlafront does not have yet (meshes and shardings, Refs, memory
-spaces): importing them works, so ported code imports; using them raises
+spaces, tokens ...): importing them works, so ported code imports; using them raises
 NotImplementedError naming what is missing."""
+from . import lax as _lax
 
 
 class _Unsupported:
@@ -21,7 +22,7 @@ class _Unsupported:
         self._refuse()
 
     def __getattr__(self, attr):
-        if attr.startswith("__"):
+        if attr.startswith("_"):  # (introspection: inspect, hasattr, copy ...)
             raise AttributeError(attr)
         self._refuse()
 
@@ -50,3 +51,27 @@ freeze = _Unsupported("freeze", _REFS)
 ad_refs = _Unsupported("ad", _REFS)  # JAX's `jax.ad` namespace (DontWant, GradRef, ...)
 memory = _Unsupported("memory", "memory spaces")
 make_user_context = _Unsupported("make_user_context", "user contexts in jit's cache key")
+
+# jax.lax names with no meaning in xlafront yet. xlafront.lax sits below this module and
+# cannot import it, so they are placed into its namespace here (`import xlafront`, which
+# any import of xlafront.lax runs first, loads this module).
+_LAX = {
+    "AccuracyMode": "result-accuracy requests of transcendental functions (accuracy=)",
+    "Tolerance": "result-accuracy requests of transcendental functions (accuracy=)",
+    "create_token": "tokens (the ordering values of infeed, outfeed, psend and precv)",
+    "create_token_p": "tokens (the ordering values of infeed, outfeed, psend and precv)",
+    "after_all": "tokens (the ordering values of infeed, outfeed, psend and precv)",
+    "after_all_p": "tokens (the ordering values of infeed, outfeed, psend and precv)",
+    "psend": "point-to-point sends and receives between devices (with tokens)",
+    "precv": "point-to-point sends and receives between devices (with tokens)",
+    "ragged_all_to_all": "ragged all-to-all collectives (of shard_map programs)",
+    "ragged_all_to_all_p": "ragged all-to-all collectives (of shard_map programs)",
+    "pcast": "the varying-manual-axes types of shard_map",
+    "scaled_dot": "block-scaled (microscaling) matrix products",
+    "dce_sink": "values kept alive through dead-code elimination (effects)",
+    "dce_sink_p": "values kept alive through dead-code elimination (effects)",
+}
+
+for _name, _feature in _LAX.items():
+    setattr(_lax, _name, _Unsupported(f"lax.{_name}", _feature))
+    _lax.__all__.append(_name)

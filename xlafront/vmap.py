@@ -2,12 +2,12 @@
 (interpreters/batching.py)."""
 import functools
 
-from .core import Tracer, get_aval
+from .core import Tracer
 from .devices import Array
 from .errors import api_boundary
 from .interpreters import batching
 from .interpreters.partial_eval import debug_info, flatten_fun
-from .jit import arg_aval
+from .jit import leaf_avals
 from .numpy import asarray
 from .tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 
@@ -43,12 +43,34 @@ def _flatten_axes(what, treedef, axis_tree):
     return result
 
 
+def _mapped_size(what, avals, axes, name, axis_size=None):
+    """The size of the mapped axes, checked across arguments and against `axis_size` (None
+    when no argument is mapped). `axes` has one axis per leaf (None: not mapped) and is
+    normalized in place; `avals[i]` is mapped leaf i's type, `name(i)` its name."""
+    sizes = {}
+    for i, axis in enumerate(axes):
+        if axis is None:
+            continue
+        aval = avals[i]
+        if not -aval.ndim <= axis < aval.ndim:
+            raise ValueError(f"{what} was requested to map its argument {name(i)} along axis "
+                             f"{axis}, which implies that its rank should be at least "
+                             f"{axis + 1 if axis >= 0 else -axis}, but is only {aval.ndim} (its "
+                             f"shape is {aval.shape})")
+        axes[i] = axis % aval.ndim
+        sizes[i] = aval.shape[axes[i]]
+    found = set(sizes.values())
+    if len(found) > 1 or (axis_size is not None and found and found != {axis_size}):
+        lines = "\n".join(f"  * {name(i)} has size {s} along axis {axes[i]} (shape "
+                          f"{avals[i].shape})" for i, s in sizes.items())
+        raise ValueError(f"{what} got inconsistent sizes for array axes to be mapped:\n{lines}"
+                         + (f"\n  * axis_size is {axis_size}" if axis_size is not None else ""))
+    return found.pop() if found else None
+
+
 def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
     """Vectorizes `fun` over the axes `in_axes` of its arguments: the result stacks the
-    outputs of every example along `out_axes`.
-
-    >>> vmap(lambda row: row.sum())(np.ones((3, 4)))   # [4., 4., 4.]
-    """
+    outputs of every example along `out_axes`."""
     if isinstance(in_axes, list):  # a list is a tuple here, as in JAX: never a leaf
         in_axes = tuple(in_axes)
     if not (in_axes is None or type(in_axes) is int or isinstance(in_axes, tuple)):
@@ -79,34 +101,15 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
                     names[:] = [f"argument {i}" for i in range(len(leaves))]
             return names[i]
 
-        sizes = []
-        for i, (x, d) in enumerate(zip(leaves, dims)):
-            if d is None:
-                continue
-            try:
-                aval = get_aval(x)
-            except TypeError:
-                aval = arg_aval(x, name(i), "vmap")  # raises with the argument's name
-            if not -aval.ndim <= d < aval.ndim:
-                raise ValueError(f"vmap was requested to map its argument {name(i)} along axis "
-                                 f"{d}, which implies that its rank should be at least "
-                                 f"{d + 1 if d >= 0 else -d}, but is only {aval.ndim} (its "
-                                 f"shape is {aval.shape})")
-            dims[i] = d % aval.ndim
-            sizes.append((i, dims[i], aval))
-        size = axis_size
-        found = {aval.shape[d] for _, d, aval in sizes}
-        if len(found) > 1 or (axis_size is not None and found and found != {axis_size}):
-            lines = "\n".join(f"  * {name(i)} has size {aval.shape[d]} along axis {d} (shape "
-                              f"{aval.shape})" for i, d, aval in sizes)
-            raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped:\n"
-                             f"{lines}" + (f"\n  * axis_size is {axis_size}"
-                                           if axis_size is not None else ""))
-        if found:
-            size = found.pop()
-        elif size is None:
-            raise ValueError("vmap must have at least one non-None value in in_axes, or be "
-                             "given axis_size")
+        mapped = [i for i, d in enumerate(dims) if d is not None]
+        avals = dict(zip(mapped, leaf_avals("vmap", [leaves[i] for i in mapped],
+                                            lambda: [name(i) for i in mapped])))
+        size = _mapped_size("vmap", avals, dims, name, axis_size)
+        if size is None:
+            if axis_size is None:
+                raise ValueError("vmap must have at least one non-None value in in_axes, or be "
+                                 "given axis_size")
+            size = axis_size
         store = {}
         flat = flatten_fun(lambda a, k: fun(*a, **k), in_tree, store, "vmap")
         outs = batching.vmap_flat(

@@ -44,7 +44,7 @@ def ir_element_type(dtype):
     if dtype == dtypes.bool_:
         return ir.IntegerType.get_signless(1)
     kind = dtypes.kind(dtype)
-    bits = dtype.itemsize * 8
+    bits = dtypes.itemsize_bits(dtype)  # (4 for int4/uint4, stored a byte each by NumPy)
     if kind == "i":
         return ir.IntegerType.get_signless(bits)
     if kind == "u":
@@ -59,7 +59,8 @@ def ir_element_type(dtype):
              "float8_e4m3b11fnuz": ir.Float8E4M3B11FNUZType}
     named.update({n: getattr(ir, t) for n, t in (
         ("float8_e3m4", "Float8E3M4Type"), ("float8_e4m3", "Float8E4M3Type"),
-        ("float8_e8m0fnu", "Float8E8M0FNUType")) if hasattr(ir, t)})
+        ("float8_e8m0fnu", "Float8E8M0FNUType"), ("float4_e2m1fn", "Float4E2M1FNType"))
+        if hasattr(ir, t)})
     return named[dtype.name].get()
 
 

@@ -28,27 +28,39 @@ from .elementwise import (abs_p, acos, acos_p, acosh, acosh_p, add, add_p, and_p
                           square_p, sub, sub_p, tan, tan_p, tanh, tanh_p, unary_prims, xor_p)
 from .elementwise import (abs_ as abs, complex_ as complex, max_ as max, min_ as min,
                           pow_ as pow, round_ as round)
-from .special import (digamma, digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, lgamma,
-                      lgamma_p, logaddexp)
+from .special import (bessel_i0e, bessel_i0e_p, bessel_i1e, bessel_i1e_p, betainc, digamma,
+                      digamma_p, erf, erf_inv, erf_inv_p, erf_p, erfc, erfc_p, igamma,
+                      igamma_grad_a, igamma_grad_a_p, igamma_p, igammac, igammac_p, lgamma,
+                      lgamma_p, logaddexp, polygamma, polygamma_p, random_gamma_grad,
+                      regularized_incomplete_beta_p, zeta, zeta_p)
 from .shape import (broadcast, broadcast_in_dim, broadcast_in_dim_p, broadcast_to_rank,
                     broadcasted_iota, concatenate, concatenate_p, expand_dims, full, iota,
                     iota_p, pad, pad_p, reshape, reshape_p, rev, rev_p, squeeze, squeeze_p,
                     transpose, transpose_p, zeros_like_array)
+from .shape import (broadcast_like, broadcast_shapes, collapse, empty, full_like,
+                    shape_as_value, stack, stack_p, tile, tile_p)
 from .reductions import (argmax, argmax_p, argmin, argmin_p, reduce_and, reduce_and_p,
                          reduce_max, reduce_max_p, reduce_min, reduce_min_p, reduce_or,
                          reduce_or_p, reduce_prod, reduce_prod_p, reduce_sum, reduce_sum_p,
                          reduce_xor, reduce_xor_p)
+from .reductions import reduce, reduce_p
 from .slicing import (GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers,
                       dynamic_slice, dynamic_slice_p, dynamic_update_slice,
                       dynamic_update_slice_p, gather, gather_p, scatter, scatter_add,
                       scatter_add_p, scatter_max, scatter_max_p, scatter_min, scatter_min_p,
                       scatter_mul, scatter_mul_p, scatter_p, slice_in_dim, slice_p)
 from .slicing import slice_ as slice
-from .dot import Precision, dot, dot_general, dot_general_p
+from .slicing import (dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_index_in_dim,
+                      dynamic_update_slice_in_dim, index_in_dim, index_take, scatter_sub,
+                      scatter_sub_p, split, split_p, unstack, unstack_p)
+from .dot import (DotAlgorithm, DotAlgorithmPreset, DotDimensionNumbers, Precision,
+                  PrecisionLike, RaggedDotDimensionNumbers, batch_matmul, dot, dot_general,
+                  dot_general_p, ragged_dot, ragged_dot_general)
 from .fft import FftType, fft, fft_p
 from .convolution import (ConvDimensionNumbers, ConvGeneralDilatedDimensionNumbers, conv,
                           conv_dimension_numbers, conv_general_dilated,
-                          conv_general_dilated_p, conv_general_permutations,
+                          conv_general_dilated_local, conv_general_dilated_p,
+                          conv_general_dilated_patches, conv_general_permutations,
                           conv_general_shape_tuple, conv_shape_tuple, conv_transpose,
                           conv_transpose_shape_tuple, conv_with_general_padding,
                           padtype_to_pads)
@@ -56,17 +68,26 @@ from .windowed_reductions import (reduce_window, reduce_window_max_p, reduce_win
                                   reduce_window_p, reduce_window_shape_tuple,
                                   reduce_window_sum_p, select_and_gather_add_p,
                                   select_and_scatter_add_p)
-from .sort import sort, sort_key_val, sort_p
+from .sort import (approx_max_k, approx_min_k, approx_top_k_p, sort, sort_key_val, sort_p,
+                   top_k, top_k_p)
 from .cumulative import (associative_scan, cumlogsumexp, cumlogsumexp_p, cummax, cummax_p,
                          cummin, cummin_p, cumprod, cumprod_p, cumsum, cumsum_p)
 from .control_flow import (cond, cond_p, fori_loop, map, scan, scan_p, switch, while_loop,
                            while_p)
+from .misc import (RandomAlgorithm, RoundingMethod, composite, copy_p, device_put_p, dtype,
+                   eq_to_p, le_to_p, lt_to_p, mulhi, mulhi_p, optimization_barrier,
+                   optimization_barrier_p, platform_dependent, reciprocal, reduce_precision,
+                   reduce_precision_p, rng_bit_generator, rng_bit_generator_p, rng_uniform,
+                   rng_uniform_p, scatter_apply, sharding_constraint_p, stage, stage_p,
+                   with_sharding_constraint)
+from .solves import custom_linear_solve, custom_root, linear_solve_p
 from . import linalg  # noqa: F401  (jax.lax.linalg)
 from .parallel import (all_gather, all_gather_p, all_to_all, all_to_all_p, axis_index,
-                       axis_index_p, axis_size, pmax, pmax_p, pmean, pmin, pmin_p, ppermute,
+                       axis_index_p, axis_size, pbroadcast, pmax, pmax_p, pmean, pmin, pmin_p,
+                       ppermute,
                        ppermute_p, pshuffle, psum, psum_p, psum_scatter, pswapaxes,
                        reduce_scatter_p)
-from ..custom_derivatives import stop_gradient
+from ..custom_derivatives import stop_gradient, stop_gradient_p
 from ..interpreters import lax_ops as _lax_ops
 
 __all__ = [
@@ -103,8 +124,26 @@ __all__ = [
     "shift_right_arithmetic_p", "shift_right_logical", "shift_right_logical_p", "sign",
     "sign_p", "sin", "sin_p", "sinh", "sinh_p", "slice", "slice_in_dim", "slice_p", "sort",
     "sort_key_val", "sort_p", "sqrt", "sqrt_p", "square", "square_p", "squeeze", "squeeze_p",
-    "stop_gradient", "sub", "sub_p", "switch", "tan", "tan_p", "tanh", "tanh_p", "transpose",
+    "stop_gradient", "sub", "sub_p", "switch",
+    "bessel_i0e", "bessel_i0e_p", "bessel_i1e", "bessel_i1e_p", "betainc", "igamma",
+    "igamma_grad_a", "igamma_grad_a_p", "igamma_p", "igammac", "igammac_p", "polygamma",
+    "polygamma_p", "random_gamma_grad", "regularized_incomplete_beta_p", "zeta", "zeta_p", "tan", "tan_p", "tanh", "tanh_p", "transpose",
     "transpose_p", "unary_prims", "while_loop", "while_p", "xor_p", "zeros_like_array",
+    "broadcast_like", "broadcast_shapes", "collapse", "empty", "full_like", "shape_as_value",
+    "stack", "stack_p", "tile", "tile_p", "dynamic_index_in_dim", "dynamic_slice_in_dim",
+    "dynamic_update_index_in_dim", "dynamic_update_slice_in_dim", "index_in_dim", "index_take",
+    "scatter_sub", "scatter_sub_p", "split", "split_p", "unstack", "unstack_p",
+    "DotAlgorithm", "DotAlgorithmPreset", "DotDimensionNumbers", "PrecisionLike",
+    "RaggedDotDimensionNumbers", "batch_matmul", "ragged_dot", "ragged_dot_general",
+    "RandomAlgorithm", "RoundingMethod", "composite", "copy_p", "device_put_p", "dtype",
+    "eq_to_p", "le_to_p", "lt_to_p", "mulhi", "mulhi_p", "optimization_barrier",
+    "optimization_barrier_p", "platform_dependent", "reciprocal", "reduce_precision",
+    "reduce_precision_p", "rng_bit_generator", "rng_bit_generator_p", "rng_uniform",
+    "rng_uniform_p", "scatter_apply", "sharding_constraint_p", "stage", "stage_p",
+    "stop_gradient_p", "with_sharding_constraint",
+    "custom_linear_solve", "custom_root", "linear_solve_p",
+    "conv_general_dilated_local", "conv_general_dilated_patches",
+    "pbroadcast", "reduce", "reduce_p", "approx_max_k", "approx_min_k", "approx_top_k_p", "top_k", "top_k_p",
     "FftType", "fft", "fft_p", "ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_general_dilated_p", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads", "reduce_window", "reduce_window_max_p", "reduce_window_min_p", "reduce_window_p", "reduce_window_shape_tuple", "reduce_window_sum_p", "select_and_gather_add_p", "select_and_scatter_add_p",
 ]
 

@@ -2,16 +2,15 @@
 the checks whose error messages every primitive shares."""
 import builtins
 
-import numpy as np
-
 from .. import dispatch, dtypes, runtime  # noqa: F401  (dispatch: eager execution)
-from ..core import Primitive, ShapedArray, Tracer, get_aval
-from ..interpreters import ad
-from ..interpreters.lowering import register_lowering
+from ..core import Primitive, ShapedArray, Tracer, bind, get_aval
+from ..interpreters import ad, batching
+from ..interpreters.lowering import lower_fun, register_lowering
 
-__all__ = ["check_kinds", "check_same_dtypes", "const_like", "ints", "is_array_value", "jvp",
-           "jvp_ans", "jvp_rule", "linear", "normalize_axes", "normalize_axis", "out",
-           "primitive", "python_scalars", "zero_tangent"]
+__all__ = ["check_kinds", "check_same_dtypes", "composed", "const_like", "ints",
+           "is_array_value", "jvp", "jvp_ans", "jvp_rule", "linear", "linear_in",
+           "normalize_axes", "normalize_axis", "out", "primitive", "python_scalars",
+           "zero_tangent"]
 
 python_scalars = (builtins.bool, builtins.int, builtins.float, builtins.complex)
 
@@ -24,6 +23,27 @@ def primitive(name, abstract_eval, lowering, multiple_results=False):
     prim = Primitive(name, multiple_results)
     prim.abstract_eval = abstract_eval
     register_lowering(prim, lowering)
+    return prim
+
+
+def composed(name, impl, abstract_eval, multiple_results=False):
+    """A primitive meaning `impl(*operands, **params)`, a composition of lax operations (as
+    JAX's tile, split ...): it stays one equation in the IR, is lowered by tracing impl, and
+    is differentiated and batched by running impl under the jvp or vmap (so it needs no
+    rules of its own)."""
+    def flat(params):
+        return lambda *xs: list(impl(*xs, **params)) if multiple_results else [
+            impl(*xs, **params)]
+
+    prim = primitive(name, abstract_eval, lower_fun(impl, multiple_results), multiple_results)
+    ad.primitive_jvps[prim] = lambda primals, tangents, **params: ad.jvp_flat(
+        flat(params), primals, tangents)
+
+    def batch(vals, dims, **params):
+        outs = batching.vmap_flat(flat(params), vals, dims, lambda n: [0] * n,
+                                  batching.batch_size_of(vals, dims))
+        return outs, [0] * len(outs)
+    batching.primitive_batchers[prim] = batch
     return prim
 
 
@@ -52,6 +72,23 @@ def jvp_ans(*derivatives):
 def linear(transpose):
     """diff of an op linear in its operands: `transpose(ct, *operands, **params)`."""
     return lambda prim: ad.deflinear(prim, transpose)
+
+
+def linear_in(positions, transpose):
+    """diff of an op linear in its operands at `positions` and not differentiable in the
+    others (indices), which its jvp passes on as they are: `transpose(ct, *operands,
+    **params)` gives the cotangents."""
+    def register(prim):
+        def rule(primals, tangents, **params):
+            out_ = bind(prim, *primals, **params)
+            if all(type(tangents[i]) is ad.Zero for i in positions):
+                return [out_], [ad.Zero.like(out_)]
+            args = [ad.instantiate(t) if i in positions else x
+                    for i, (x, t) in enumerate(zip(primals, tangents))]
+            return [out_], [bind(prim, *args, **params)]
+        ad.primitive_jvps[prim] = rule
+        ad.primitive_transposes[prim] = transpose
+    return register
 
 
 zero_tangent = ad.defzero  # diff of a piecewise-constant or integer-valued op
@@ -116,10 +153,10 @@ def normalize_axes(op, axes, ndim):
 
 def const_like(x, value):
     """The constant `value` for a binary op with x (in rules, whose operands may be Python
-    scalars): a Python scalar (the op's wrappers give it x's dtype, weakly typed as x is)
-    unless x is one too (a primal passed to a transform as a Python scalar), then a NumPy
-    scalar of x's dtype."""
-    return np.array(value, get_aval(x).dtype) if isinstance(x, python_scalars) else value
+    scalars): a Python scalar, which the op's wrappers give x's dtype, weakly typed as x is;
+    of x's own Python type when x is one too (a primal passed to a transform as a Python
+    scalar), so that the pair computes in x's weak dtype."""
+    return type(x)(value) if isinstance(x, python_scalars) else value
 
 
 def is_array_value(x):

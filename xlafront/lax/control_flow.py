@@ -21,7 +21,7 @@ from ..interpreters.partial_eval import (flatten_fun, partial_eval_jaxpr, trace_
                                         trace_pytree_fun)
 from ..tree import (keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_structure,
                     tree_unflatten)
-from .base import avals_of
+from .base import avals_of, primitive
 from .elementwise import add, clamp, convert_element_type, lt, ne, select, select_n
 from .reductions import reduce_or
 from .shape import broadcast_in_dim, concatenate, reshape
@@ -32,6 +32,16 @@ from .slicing import slice_in_dim
 # Shared helpers
 
 _trace_cache = runtime.make_cache("traced control-flow bodies", weak_keys=True)
+_body_cache = runtime.make_cache("loop bodies", weak_keys=True)
+
+
+def _per_function(cache, fun):
+    """The dict `cache` keeps for the user function `fun` (a fresh one, not kept, for a
+    function no weak reference can hold)."""
+    try:
+        return cache.setdefault(fun, {})
+    except TypeError:
+        return {}
 
 
 def _trace(fun, in_tree, avals, what, wrap=None, *wrap_args):
@@ -39,15 +49,12 @@ def _trace(fun, in_tree, avals, what, wrap=None, *wrap_args):
     function and input types so that eager loops reuse one compiled program, unless it
     captured traced values."""
     key = (in_tree, tuple(avals), dtypes.x64_enabled(), wrap, wrap_args)
-    try:
-        per_fun = _trace_cache.setdefault(fun, {})
-    except TypeError:  # not weakly referenceable
-        per_fun = None
-    if per_fun is not None and key in per_fun:
+    per_fun = _per_function(_trace_cache, fun)
+    if key in per_fun:
         return per_fun[key]
     result = trace_pytree_fun(fun if wrap is None else wrap(fun, *wrap_args), in_tree, avals,
                               what)
-    if per_fun is not None and not any(isinstance(c, core.Tracer) for c in result[1]):
+    if not any(isinstance(c, core.Tracer) for c in result[1]):
         per_fun[key] = result
     return result
 
@@ -87,6 +94,13 @@ def _or(a, b):
     return [x or y for x, y in zip(a, b)]
 
 
+def _with_zeros(nonzeros, avals, tangents):
+    """Output tangents: the next of `tangents` where nonzero, else a symbolic zero."""
+    tangents = iter(tangents)
+    return [next(tangents) if nz else ad.Zero(ad.tangent_aval(a))
+            for nz, a in zip(nonzeros, avals)]
+
+
 def _fixpoint(step, state):
     """Runs `state, result = step(state)` until the state stops changing; returns that
     last (state, result).
@@ -111,7 +125,7 @@ def _check_carry(what, tree, in_avals, out_avals, out_tree):
     if out_tree != tree:
         raise TypeError(f"{what}: the body function's carry output must have the same "
                         f"structure as its input, got input {tree} and output {out_tree}")
-    paths = _leaf_names(tree)
+    paths = _leaf_names(tree, "carry")
     retrace = False
     new_avals = []
     for name, a, b in zip(paths, in_avals, out_avals):
@@ -131,10 +145,10 @@ def _check_carry(what, tree, in_avals, out_avals, out_tree):
     return new_avals if retrace else None
 
 
-def _leaf_names(tree):
+def _leaf_names(tree, prefix):
+    """The names of tree's leaves for messages: prefix and their paths ("carry[0]" ...)."""
     dummy = tree_unflatten(tree, [0] * tree.num_leaves)
-    paths, _ = tree_flatten_with_path(dummy)
-    return [f"carry{keystr(p)}" for p, _ in paths]
+    return [f"{prefix}{keystr(p)}" for p, _ in tree_flatten_with_path(dummy)[0]]
 
 
 def _cast_like(values, avals):
@@ -159,9 +173,7 @@ def _cond_lowering(ctx, index, *args, branches):
     return list(case.results)
 
 
-cond_p = core.Primitive("cond", multiple_results=True)
-cond_p.abstract_eval = _cond_abstract
-L.register_lowering(cond_p, _cond_lowering)
+cond_p = primitive("cond", _cond_abstract, _cond_lowering, multiple_results=True)
 
 
 def _cond_jvp(primals, tangents, branches):
@@ -177,9 +189,7 @@ def _cond_jvp(primals, tangents, branches):
     outs = bind(cond_p, index, *consts, *ops, *[t for t in tangents[1:] if type(t) is not ad.Zero],
                 branches=tuple(new_branches))
     n = len(branches[0].outvars)
-    touts = iter(outs[n:])
-    return outs[:n], [next(touts) if nz else ad.Zero(ad.tangent_aval(a))
-                      for nz, a in zip(out_nz, branches[0].out_avals)]
+    return outs[:n], _with_zeros(out_nz, branches[0].out_avals, outs[n:])
 
 
 def _cond_partial_eval(trace, args, branches):
@@ -190,14 +200,14 @@ def _cond_partial_eval(trace, args, branches):
     for b in branches:
         out_uk = _or(out_uk, partial_eval_jaxpr(b, unknowns)[2])
     splits = [partial_eval_jaxpr(b, unknowns, instantiate=out_uk) for b in branches]
-    res_avals = [[v.aval for v in known.outvars[len(known.outvars) - n:]]
-                 for known, _, _, n in splits]
-    all_res = [a for avals in res_avals for a in avals]
+    # every branch's residuals, of which each branch's known part fills its own with zeros
+    all_res = [v.aval for known, _, _, n in splits for v in known.outvars[len(known.outvars) - n:]]
+    starts = np.cumsum([0] + [n for *_, n in splits])
     num_known_out = out_uk.count(False)
 
     def known_branch(i):
         known, _, _, n = splits[i]
-        before = sum(len(r) for r in res_avals[:i])
+        before = starts[i]
 
         def fun(*xs):
             outs = eval_jaxpr(known, [], *xs)
@@ -208,7 +218,7 @@ def _cond_partial_eval(trace, args, branches):
 
     def unknown_branch(i):
         _, unknown, _, n = splits[i]
-        before = sum(len(r) for r in res_avals[:i])
+        before = starts[i]
 
         def fun(*xs):
             res, ops = xs[:len(all_res)], xs[len(all_res):]
@@ -264,12 +274,8 @@ def _cond_batch(trace, vals, dims, branches):
     index = batching.bdim_at_front(index, idim, size)
     results = [batching.vmap_flat(lambda *xs, b=b: eval_jaxpr(b, [], *xs), ops, odims,
                                   lambda n: [0] * n, size, name) for b in branches]
-    outs = []
-    for k in range(len(branches[0].outvars)):
-        cases = [r[k] for r in results]
-        shape = get_aval(cases[0]).shape
-        which = broadcast_in_dim(index, shape, (0,))
-        outs.append(select_n(which, *cases))
+    outs = [select_n(broadcast_in_dim(index, get_aval(cases[0]).shape, (0,)), *cases)
+            for cases in zip(*results)]
     return outs, [0] * len(outs)
 
 
@@ -300,10 +306,7 @@ def _bind_cond(what, index, branch_funs, operands):
 
 
 def cond(pred, true_fun, false_fun, *operands):
-    """true_fun(*operands) if pred else false_fun(*operands), as one staged conditional.
-
-    >>> cond(x > 0, lambda x: x, lambda x: -x, x)
-    """
+    """true_fun(*operands) if pred else false_fun(*operands), as one staged conditional."""
     if not (callable(true_fun) and callable(false_fun)):
         raise TypeError("cond: true_fun and false_fun must be callable")
     aval = get_aval(pred)
@@ -319,10 +322,7 @@ def cond(pred, true_fun, false_fun, *operands):
 
 
 def switch(index, branches, *operands):
-    """branches[index](*operands), the index clamped into range as JAX does.
-
-    >>> switch(i, [lambda x: x, lambda x: 2 * x, lambda x: 3 * x], x)
-    """
+    """branches[index](*operands), the index clamped into range as JAX does."""
     branches = list(branches)
     if not branches or not all(callable(b) for b in branches):
         raise TypeError("switch: branches must be a non-empty sequence of callables")
@@ -360,9 +360,7 @@ def _while_lowering(ctx, *args, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     return list(op.results)[nc:]
 
 
-while_p = core.Primitive("while", multiple_results=True)
-while_p.abstract_eval = _while_abstract
-L.register_lowering(while_p, _while_lowering)
+while_p = primitive("while", _while_abstract, _while_lowering, multiple_results=True)
 
 
 def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
@@ -375,11 +373,8 @@ def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nco
         return _or(nz, jvp[2]), jvp
 
     nz, (body, consts, _) = _fixpoint(step, [type(t) is not ad.Zero for t in carry_t])
-    k, nb, nca = len(consts), body_nconsts, len(carry)
-    n_bct = sum(bc_nz)
-    inv = body.invars
-    c_vars, bc_vars, carry_vars = inv[:k], inv[k:k + nb], inv[k + nb:k + nb + nca]
-    bct_vars, ct_vars = inv[k + nb + nca:k + nb + nca + n_bct], inv[k + nb + nca + n_bct:]
+    k, nb, nca, n_bct = len(consts), body_nconsts, len(carry), sum(bc_nz)
+    c_vars, bc_vars, carry_vars, bct_vars, ct_vars = _split(body.invars, k, nb, nca, n_bct)
     body = Jaxpr([], c_vars + bc_vars + bct_vars + carry_vars + ct_vars, body.eqns, body.outvars)
     cond_invars = cond_jaxpr.invars + [Var(ad.tangent_aval(v.aval))
                                        for v, z in zip(cond_jaxpr.invars[cond_nconsts:], nz) if z]
@@ -388,9 +383,7 @@ def _while_jvp(primals, tangents, cond_jaxpr, body_jaxpr, cond_nconsts, body_nco
     outs = bind(while_p, *cc, *consts, *bc, *[t for t in bc_t if type(t) is not ad.Zero],
                 *carry, *carry_tangents, cond_jaxpr=cond, body_jaxpr=body,
                 cond_nconsts=cond_nconsts, body_nconsts=k + nb + n_bct)
-    touts = iter(outs[nca:])
-    return outs[:nca], [next(touts) if z else ad.Zero(ad.tangent_aval(get_aval(p)))
-                        for z, p in zip(nz, carry)]
+    return outs[:nca], _with_zeros(nz, [get_aval(p) for p in carry], outs[nca:])
 
 
 def _while_partial_eval(trace, args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
@@ -461,12 +454,11 @@ def _while_batch(trace, vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, body_n
         body, bconsts, _ = batch_body(bat)
         cond, cconsts, _ = batching.batch_jaxpr(cond_jaxpr, cc_d + dims_of(bat), size, name)
     carry = [batching.bdim_at_front(x, d, size) if b else x for x, d, b in zip(carry, carry_d, bat)]
+    ncc, nbc = len(cconsts) + len(cc), len(bconsts) + len(bc)
     if not pred_mapped:
         outs = bind(while_p, *cconsts, *cc, *bconsts, *bc, *carry, cond_jaxpr=cond,
-                    body_jaxpr=body, cond_nconsts=len(cconsts) + len(cc),
-                    body_nconsts=len(bconsts) + len(bc))
+                    body_jaxpr=body, cond_nconsts=ncc, body_nconsts=nbc)
         return outs, dims_of(bat)
-    ncc, nbc = len(cconsts) + len(cc), len(bconsts) + len(bc)
 
     def any_cond(*xs):
         (pred,) = eval_jaxpr(cond, [], *xs)
@@ -497,10 +489,7 @@ batching.batchers_with_trace[while_p] = _while_batch
 
 
 def while_loop(cond_fun, body_fun, init_val):
-    """Repeats `val = body_fun(val)` while `cond_fun(val)`; returns the final val.
-
-    >>> while_loop(lambda x: x < 10, lambda x: x * 2, 1)   # 16
-    """
+    """Repeats `val = body_fun(val)` while `cond_fun(val)`; returns the final val."""
     if not (callable(cond_fun) and callable(body_fun)):
         raise TypeError("while_loop: cond_fun and body_fun must be callable")
     leaves, tree = tree_flatten(init_val)
@@ -527,10 +516,7 @@ def while_loop(cond_fun, body_fun, init_val):
 
 def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     """`val = body_fun(i, val)` for i in range(lower, upper). With concrete bounds it is a
-    scan (reverse-mode differentiable); with traced bounds a while_loop.
-
-    >>> fori_loop(0, 5, lambda i, x: x + i, 0)   # 10
-    """
+    scan (reverse-mode differentiable); with traced bounds a while_loop."""
     dtype = dtypes.result_type(lower, upper)
     if dtypes.kind(dtype) not in "iu":
         raise TypeError(f"fori_loop: lower and upper must be integers, got {dtype.name}")
@@ -539,13 +525,13 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     weak = all(get_aval(b).weak_type for b in (lower, upper))
     if static[0] is not None and static[1] is not None:
         start = convert_element_type(lower, dtype, weak)
-        (_, result), _ = scan(_fori_scan_step(body_fun, dtype), (start, init_val), None,
+        (_, result), _ = scan(_loop_body("fori scan", body_fun, dtype), (start, init_val), None,
                               length=builtins.max(static[1] - static[0], 0),
                               unroll=1 if unroll is None else unroll)
         return result
     lower = convert_element_type(lower, dtype, weak)
     upper = convert_element_type(upper, dtype, weak)
-    return while_loop(_fori_cond, _fori_while_body(body_fun, dtype),
+    return while_loop(_fori_cond, _loop_body("fori while", body_fun, dtype),
                       (lower, upper, init_val))[2]
 
 
@@ -553,37 +539,26 @@ def _fori_cond(carry):
     return lt(carry[0], carry[1])
 
 
-_fori_cache = runtime.make_cache("fori_loop bodies", weak_keys=True)
-
-
-def _fori_wrapper(kind, body_fun, dtype):
-    """The loop body fori_loop builds around body_fun, made once per (body_fun, dtype) so
-    that scan's and while_loop's trace caches see the same function each call."""
-    try:
-        per_fun = _fori_cache.setdefault(body_fun, {})
-    except TypeError:
-        per_fun = {}
-    key = (kind, dtype)
-    if key not in per_fun:
+def _loop_body(kind, fun, dtype=None):
+    """The body fori_loop ("fori scan", "fori while") or map ("map") builds around the user's
+    `fun`, made once per (fun, kind, dtype) so that the trace caches of scan and while_loop
+    see the same function each call."""
+    per_fun = _per_function(_body_cache, fun)
+    if (kind, dtype) not in per_fun:
         one = lambda: convert_element_type(1, dtype, True)  # noqa: E731  (keeps i's type)
-        if kind == "scan":
+        if kind == "fori scan":
             def step(carry, _):
                 i, x = carry
-                return (add(i, one()), body_fun(i, x)), None
-        else:
+                return (add(i, one()), fun(i, x)), None
+        elif kind == "fori while":
             def step(carry):
                 i, n, x = carry
-                return add(i, one()), n, body_fun(i, x)
-        per_fun[key] = step
-    return per_fun[key]
-
-
-def _fori_scan_step(body_fun, dtype):
-    return _fori_wrapper("scan", body_fun, dtype)
-
-
-def _fori_while_body(body_fun, dtype):
-    return _fori_wrapper("while", body_fun, dtype)
+                return add(i, one()), n, fun(i, x)
+        else:
+            def step(carry, x):
+                return carry, fun(x)
+        per_fun[kind, dtype] = step
+    return per_fun[kind, dtype]
 
 
 def _static_int(x):
@@ -657,9 +632,7 @@ def _scan_lowering(ctx, *args, jaxpr, num_consts, num_carry, length, reverse, un
     return list(carry) + list(ys)
 
 
-scan_p = core.Primitive("scan", multiple_results=True)
-scan_p.abstract_eval = _scan_abstract
-L.register_lowering(scan_p, _scan_lowering)
+scan_p = primitive("scan", _scan_abstract, _scan_lowering, multiple_results=True)
 
 
 def _scan_jvp(primals, tangents, jaxpr, num_consts, num_carry, length, reverse, unroll):
@@ -674,32 +647,23 @@ def _scan_jvp(primals, tangents, jaxpr, num_consts, num_carry, length, reverse, 
         return _or(nz, jvp[2][:num_carry]), jvp
 
     nz, (body, jconsts, out_nz) = _fixpoint(step, [type(t) is not ad.Zero for t in init_t])
-    k, nc, nca, nx = len(jconsts), num_consts, num_carry, len(xs)
-    n_ct, n_cat = sum(c_nz), sum(nz)
-    v = body.invars
-    kv, cv, cav, xv = _split(v[:k + nc + nca + nx], k, nc, nca)
-    ctv, catv, xtv = _split(v[k + nc + nca + nx:], n_ct, n_cat)
-    outs_v = body.outvars
-    carry_o, ys_o = outs_v[:nca], outs_v[nca:nca + num_ys]
-    tan_o = outs_v[nca + num_ys:]
-    ys_nz = out_nz[nca:]
-    carry_to, ys_to = tan_o[:n_cat], tan_o[n_cat:]
+    k, nca, n_ct, n_cat = len(jconsts), num_carry, sum(c_nz), sum(nz)
+    # the jvp body takes (consts, carry, xs), then their nonzero tangents, and returns
+    # (carry, ys), then theirs: regroup as scan's consts, carry and xs, each with tangents
+    kv, cv, cav, xv, ctv, catv, xtv = _split(body.invars, k, num_consts, nca, len(xs), n_ct,
+                                             n_cat)
+    carry_o, ys_o, carry_to, ys_to = _split(body.outvars, nca, num_ys, n_cat)
     body = Jaxpr([], kv + cv + ctv + cav + catv + xv + xtv, body.eqns,
                  carry_o + carry_to + ys_o + ys_to)
     outs = bind(scan_p, *jconsts, *consts, *[t for t in consts_t if type(t) is not ad.Zero],
                 *init, *[ad.instantiate(t) for t, z in zip(init_t, nz) if z],
                 *xs, *[t for t in xs_t if type(t) is not ad.Zero],
-                jaxpr=body, num_consts=k + nc + n_ct, num_carry=nca + n_cat, length=length,
-                reverse=reverse, unroll=unroll)
+                jaxpr=body, num_consts=k + num_consts + n_ct, num_carry=nca + n_cat,
+                length=length, reverse=reverse, unroll=unroll)
     carry_out, carry_tan, ys, ys_tan = _split(outs, nca, n_cat, num_ys)
-    carry_tan, ys_tan = iter(carry_tan), iter(ys_tan)
     out_avals = _scan_abstract(jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry,
                                length=length, reverse=reverse, unroll=unroll)
-    tangents_out = [next(carry_tan) if z else ad.Zero(ad.tangent_aval(a))
-                    for z, a in zip(nz, out_avals[:nca])]
-    tangents_out += [next(ys_tan) if z else ad.Zero(ad.tangent_aval(a))
-                     for z, a in zip(ys_nz, out_avals[nca:])]
-    return carry_out + ys, tangents_out
+    return carry_out + ys, _with_zeros(nz + out_nz[nca:], out_avals, carry_tan + ys_tan)
 
 
 def _scan_partial_eval(trace, args, jaxpr, num_consts, num_carry, length, reverse, unroll):
@@ -736,9 +700,6 @@ def _scan_partial_eval(trace, args, jaxpr, num_consts, num_carry, length, revers
         x for x, u in zip(xs, x_uk) if not u], dict(params, jaxpr=known,
                                                    num_consts=len(k_consts),
                                                    num_carry=len(k_carry)))
-    n_kcarry = len(k_carry)
-    k_carry_out = known_outs[:n_kcarry]
-    k_ys = known_outs[n_kcarry:num_known_out]
     stacked = known_outs[num_known_out:]
     # the unknown scan: consts (constant residuals, unknown consts), carry, xs (stacked
     # residuals, unknown xs)
@@ -755,8 +716,7 @@ def _scan_partial_eval(trace, args, jaxpr, num_consts, num_carry, length, revers
                          [x for x, u in zip(xs, x_uk) if u],
                          dict(params, jaxpr=unknown, num_consts=len(const_res) + len(uc),
                               num_carry=len(ucarry)))
-    known_iter = iter(k_carry_out + k_ys)
-    staged_iter = iter(staged)
+    known_iter, staged_iter = iter(known_outs[:num_known_out]), iter(staged)
     return [next(staged_iter) if u else next(known_iter) for u in out_uk]
 
 
@@ -775,12 +735,10 @@ def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse, u
     k_consts = [x for x in consts if not ad.is_undefined(x)]
     k_xs = [x for x in xs if not ad.is_undefined(x)]
     lin_c_avals = [x.aval for x in consts if ad.is_undefined(x)]
-    n_t, n_kc, n_lc = len(tconsts), len(k_consts), len(lin_c_avals)
-    n_kx = len(k_xs)
+    n_t, n_kc, n_lc, n_kx = len(tconsts), len(k_consts), len(lin_c_avals), len(k_xs)
 
     def body(*a):
-        tc, kc, acc, ctc, rest = _split(a, n_t, n_kc, n_lc, num_carry)
-        kx, cty = rest[:n_kx], rest[n_kx:]
+        tc, kc, acc, ctc, kx, cty = _split(a, n_t, n_kc, n_lc, num_carry, n_kx)
         outs = eval_jaxpr(tj, [], *tc, *kc, *kx, *ctc, *cty)
         ct_consts, ct_carry_in, ct_xs = _split(outs, n_lc, num_carry)
         return [add(x, y) for x, y in zip(acc, ct_consts)] + ct_carry_in + ct_xs
@@ -837,16 +795,13 @@ batching.batchers_with_trace[scan_p] = _scan_batch
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """Loops `carry, y = f(carry, x)` over the leading axis of xs; returns (final carry,
-    stacked ys). Under jit it stays one loop.
-
-    >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))   # (6., [0., 0., 2., 9.])
-    """
+    stacked ys). Under jit it stays one loop."""
     if not callable(f):
         raise TypeError(f"scan: f must be callable, got {f!r}")
     x_leaves, x_tree = tree_flatten(xs)
     x_avals = avals_of("scan", x_leaves)
     lengths = []
-    for name, a in zip(_xs_names(x_tree), x_avals):
+    for name, a in zip(_leaf_names(x_tree, "xs"), x_avals):
         if a.ndim == 0:
             raise ValueError(f"scan: the value {name} to scan over must have a leading axis, "
                              f"got a scalar")
@@ -899,19 +854,11 @@ def _scan_body(f):
     return body
 
 
-def _xs_names(tree):
-    dummy = tree_unflatten(tree, [0] * tree.num_leaves)
-    return [f"xs{keystr(p)}" for p, _ in tree_flatten_with_path(dummy)[0]]
-
-
 def map(f, xs, *, batch_size=None):  # noqa: A001
     """[f(x) for x in xs] along the leading axis, as a scan (or a scan of vmapped batches of
-    `batch_size`).
-
-    >>> map(lambda x: x ** 2, np.arange(3.0))   # [0., 1., 4.]
-    """
+    `batch_size`)."""
     if batch_size is None:
-        return scan(_map_body(f), (), xs)[1]
+        return scan(_loop_body("map", f), (), xs)[1]
     leaves, tree = tree_flatten(xs)
     n = get_aval(leaves[0]).shape[0]
     num_batches, rem = divmod(n, batch_size)
@@ -939,13 +886,3 @@ def _vmap(f, xs):
     outs = batching.vmap_flat(flatten_fun(f, in_tree, store, "map"), leaves, [0] * len(leaves),
                               lambda n: [0] * n, get_aval(leaves[0]).shape[0])
     return tree_unflatten(store["out_tree"], outs)
-
-
-_map_cache = runtime.make_cache("map bodies", weak_keys=True)
-
-
-def _map_body(f):
-    try:
-        return _map_cache.setdefault(f, lambda c, x: (c, f(x)))
-    except TypeError:
-        return lambda c, x: (c, f(x))

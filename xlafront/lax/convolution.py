@@ -13,15 +13,15 @@ from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from .base import check_same_dtypes, ints, out, primitive
-from .dot import _precision_names
-from .elementwise import add, complex_, convert_element_type, imag, real, sub
+from .dot import DotAlgorithm, DotAlgorithmPreset, Precision, _precision_names, dot_general
+from .elementwise import _real_dtype, add, complex_, convert_element_type, imag, real, sub
 from .shape import full, reshape, rev, transpose
 
 __all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv",
            "conv_dimension_numbers", "conv_general_dilated", "conv_general_dilated_p",
            "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
-           "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding",
-           "padtype_to_pads"]
+           "conv_general_dilated_local", "conv_general_dilated_patches", "conv_transpose",
+           "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads"]
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -278,8 +278,7 @@ def _conv_lowering(ctx, lhs, rhs, window_strides, padding, lhs_dilation, rhs_dil
 def _complex_conv(lhs, rhs, preferred_element_type, **params):
     """A complex convolution as three real ones (Gauss's trick)."""
     if preferred_element_type is not None:
-        preferred_element_type = np.dtype(np.float64 if preferred_element_type ==
-                                          dtypes.complex128 else np.float32)
+        preferred_element_type = _real_dtype(preferred_element_type)
 
     def conv_(x, y):
         return bind(conv_general_dilated_p, x, y,
@@ -344,12 +343,18 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                                   window_strides, padding)
     pref = None if preferred_element_type is None else dtypes.check_dtype(
         preferred_element_type, "conv_general_dilated")
+    precision = _precision_names(precision)
+    if isinstance(precision, (DotAlgorithm, DotAlgorithmPreset)):  # (JAX ignores them)
+        if precision is not DotAlgorithmPreset.DEFAULT:
+            raise NotImplementedError(f"conv_general_dilated: dot algorithms such as "
+                                      f"{precision} are not supported for convolutions")
+        precision = None
     return bind(conv_general_dilated_p, lhs, rhs, window_strides=window_strides,
                 padding=_pairs(padding), lhs_dilation=lhs_dilation,
                 rhs_dilation=rhs_dilation, dimension_numbers=dnums,
                 feature_group_count=operator.index(feature_group_count),
                 batch_group_count=operator.index(batch_group_count),
-                precision=_precision_names(precision), preferred_element_type=pref)
+                precision=precision, preferred_element_type=pref)
 
 
 def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
@@ -418,28 +423,17 @@ def _spec_transpose(spec):
     return (spec[1], spec[0]) + tuple(spec[2:])
 
 
-def _vjp_lhs_padding(in_shape, window_dimensions, window_strides, out_shape, padding,
-                     lhs_dilation, rhs_dilation):
-    """The padding of the convolution (or windowed reduction) that computes the input
-    cotangent from the output one."""
+def _vjp_paddings(in_shape, window_dimensions, window_strides, out_shape, padding,
+                  lhs_dilation, rhs_dilation):
+    """The paddings of the convolutions (or windowed reduction) that compute the input's
+    and the kernel's cotangents from the output's."""
     lhs_d = _dilate_shape(in_shape, lhs_dilation)
     rhs_d = _dilate_shape(window_dimensions, rhs_dilation)
     out_d = _dilate_shape(out_shape, window_strides)
     before = [r - lo - 1 for r, (lo, _) in zip(rhs_d, padding)]
     after = [l + r - 1 - o - b for l, r, o, b in zip(lhs_d, rhs_d, out_d, before)]
-    return tuple(zip(before, after))
-
-
-def _vjp_rhs_padding(in_shape, window_dimensions, window_strides, out_shape, padding,
-                     lhs_dilation, rhs_dilation):
-    if not in_shape:
-        return ()
-    lhs_d = _dilate_shape(in_shape, lhs_dilation)
-    rhs_d = _dilate_shape(window_dimensions, rhs_dilation)
-    out_d = _dilate_shape(out_shape, window_strides)
-    lows = [lo for lo, _ in padding]
-    highs = [o - l + r - lo - 1 for o, l, r, lo in zip(out_d, lhs_d, rhs_d, lows)]
-    return tuple(zip(lows, highs))
+    kernel = [(lo, o - l + r - lo - 1) for o, l, r, (lo, _) in zip(out_d, lhs_d, rhs_d, padding)]
+    return tuple(zip(before, after)), tuple(kernel)
 
 
 def _reshape_axis_into(src, dst, x):
@@ -459,19 +453,24 @@ def _reshape_axis_out_of(src, size1, x):
     return reshape(x, tuple(shape))
 
 
+def _into_groups(x, bdim, dim, groups):
+    """x with its batch dimension `bdim` folded into dimension `dim` inside each of its
+    `groups` groups (the groups stay the major part)."""
+    x = _reshape_axis_out_of(dim + int(bdim <= dim), groups, x)
+    x = _reshape_axis_into(bdim + int(dim < bdim), dim + 1, x)
+    return _reshape_axis_into(dim, dim, x)
+
+
 def _conv_transpose_lhs(ct, lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                         dimension_numbers, feature_group_count, batch_group_count, precision,
                         preferred_element_type):
     lhs_aval, rhs_shape = lhs.aval, get_aval(rhs).shape
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    if feature_group_count > 1:
+    if feature_group_count > 1 or batch_group_count > 1:  # (at most one of them is)
+        feature_group_count = max(feature_group_count, batch_group_count)
         rhs = _reshape_axis_out_of(rhs_spec[0], feature_group_count, rhs)
         rhs = _reshape_axis_into(rhs_spec[0], rhs_spec[1], rhs)
-    elif batch_group_count > 1:
-        rhs = _reshape_axis_out_of(rhs_spec[0], batch_group_count, rhs)
-        rhs = _reshape_axis_into(rhs_spec[0], rhs_spec[1], rhs)
-        feature_group_count = batch_group_count
-    pads = _vjp_lhs_padding([lhs_aval.shape[d] for d in lhs_spec[2:]],
+    pads, _ = _vjp_paddings([lhs_aval.shape[d] for d in lhs_spec[2:]],
                             [rhs_shape[d] for d in rhs_spec[2:]], window_strides,
                             [get_aval(ct).shape[d] for d in out_spec[2:]], padding,
                             lhs_dilation, rhs_dilation)
@@ -499,7 +498,7 @@ def _conv_transpose_rhs(ct, lhs, rhs, window_strides, padding, lhs_dilation, rhs
         feature_group_count, batch_group_count = batch_group_count, 1
     elif feature_group_count > 1:
         feature_group_count, batch_group_count = 1, feature_group_count
-    pads = _vjp_rhs_padding([lhs_shape[d] for d in lhs_spec[2:]],
+    _, pads = _vjp_paddings([lhs_shape[d] for d in lhs_spec[2:]],
                             [rhs_aval.shape[d] for d in rhs_spec[2:]], window_strides,
                             [get_aval(ct).shape[d] for d in out_spec[2:]], padding,
                             lhs_dilation, rhs_dilation)
@@ -541,21 +540,14 @@ def _conv_batch(vals, dims, **params):
         if bgc == 1:
             result = conv_(_reshape_axis_into(lbd, lhs_spec[0], lhs), rhs)
             return [_reshape_axis_out_of(out_spec[0], size, result)], [out_spec[0]]
-        # the batch groups stay the major part of the batch dimension
-        new_lhs = _reshape_axis_out_of(lhs_spec[0] + int(lbd <= lhs_spec[0]), bgc, lhs)
-        new_lhs = _reshape_axis_into(lbd + int(lhs_spec[0] < lbd), lhs_spec[0] + 1, new_lhs)
-        new_lhs = _reshape_axis_into(lhs_spec[0], lhs_spec[0], new_lhs)
-        result = conv_(new_lhs, rhs)
+        result = conv_(_into_groups(lhs, lbd, lhs_spec[0], bgc), rhs)
         return [_reshape_axis_out_of(out_spec[0], size, result)], [out_spec[0]]
     if fgc == 1 and bgc == 1:
         result = conv_(lhs, _reshape_axis_into(rbd, rhs_spec[0], rhs))
         return [_reshape_axis_out_of(out_spec[1], size, result)], [out_spec[1]]
     # grouped: the examples' kernels go inside each group of output features
     groups = fgc if fgc > 1 else bgc
-    new_rhs = _reshape_axis_out_of(rhs_spec[0] + int(rbd <= rhs_spec[0]), groups, rhs)
-    new_rhs = _reshape_axis_into(rbd + int(rhs_spec[0] < rbd), rhs_spec[0] + 1, new_rhs)
-    new_rhs = _reshape_axis_into(rhs_spec[0], rhs_spec[0], new_rhs)
-    result = conv_(lhs, new_rhs)
+    result = conv_(lhs, _into_groups(rhs, rbd, rhs_spec[0], groups))
     result = _reshape_axis_out_of(out_spec[1], groups, result)
     result = _reshape_axis_out_of(out_spec[1] + 1, size, result)
     return [_reshape_axis_into(out_spec[1], out_spec[1] + 1, result)], [out_spec[1]]
@@ -563,3 +555,49 @@ def _conv_batch(vals, dims, **params):
 
 ad.defbilinear(conv_general_dilated_p, _conv_transpose_lhs, _conv_transpose_rhs)
 batching.primitive_batchers[conv_general_dilated_p] = _conv_batch
+
+
+def _moveaxes(x, source, destination):
+    order = [i for i in range(get_aval(x).ndim) if i not in source]
+    for d, src in sorted(zip(destination, source)):
+        order.insert(d, src)
+    return transpose(x, order)
+
+
+def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs_dilation=None,
+                                 rhs_dilation=None, dimension_numbers=None, precision=None,
+                                 preferred_element_type=None):
+    """The patches a kernel of spatial shape `filter_shape` meets, in the output's feature
+    dimension (input feature major); a grouped convolution with one-hot kernels (JAX's)."""
+    lhs_shape, filter_shape = get_aval(lhs).shape, tuple(filter_shape)
+    dnums = conv_dimension_numbers(lhs_shape, (1, 1) + filter_shape, dimension_numbers)
+    size, channels = int(np.prod(filter_shape)), lhs_shape[dnums.lhs_spec[1]]
+    eye = np.eye(size, dtype=get_aval(lhs).dtype)
+    rhs = reshape(np.broadcast_to(eye, (channels, size, size)),
+                  (channels * size, 1) + filter_shape)
+    return conv_general_dilated(
+        lhs, _moveaxes(rhs, (0, 1), dnums.rhs_spec[:2]), window_strides, padding, lhs_dilation,
+        rhs_dilation, dnums, feature_group_count=channels,
+        precision=None if precision is None else (precision, Precision.DEFAULT),
+        preferred_element_type=preferred_element_type)
+
+
+def conv_general_dilated_local(lhs, rhs, window_strides, padding, filter_shape,
+                               lhs_dilation=None, rhs_dilation=None, dimension_numbers=None,
+                               precision=None):
+    """A convolution whose kernel differs at every output position (rhs: one kernel per
+    position, laid out by the rhs spec); patches, then a batched dot (JAX's)."""
+    pair = _precision_names(precision)
+    if pair is not None and not isinstance(pair, tuple):
+        raise ValueError(f"conv_general_dilated_local: unsupported precision {precision!r}")
+    patches = conv_general_dilated_patches(lhs, filter_shape, window_strides, padding,
+                                           lhs_dilation, rhs_dilation, dimension_numbers,
+                                           precision=pair and pair[0])
+    lhs_spec, rhs_spec, out_spec = conv_dimension_numbers(
+        get_aval(lhs).shape, (1, 1) + tuple(filter_shape), dimension_numbers)
+    rhs_batch = [rhs_spec[2:][i] for i in sorted(range(len(out_spec) - 2),
+                                                   key=lambda k: out_spec[2:][k])]
+    dn = (((out_spec[1],), (rhs_spec[1],)), (tuple(sorted(out_spec[2:])), tuple(rhs_batch)))
+    out_ = dot_general(patches, rhs, dn, precision)
+    ndim = get_aval(out_).ndim
+    return _moveaxes(out_, (ndim - 2, ndim - 1), (out_spec[0], out_spec[1]))

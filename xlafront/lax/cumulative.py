@@ -22,6 +22,7 @@ from .elementwise import add, bitwise_or, max_, min_, mul
 from .shape import concatenate, pad, rev
 from .slicing import slice_in_dim
 from .special import logaddexp
+from .windowed_reductions import _reduce_window_op
 
 __all__ = ["associative_scan", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cummax_p",
            "cummin", "cummin_p", "cumprod", "cumprod_p", "cumsum", "cumsum_p",
@@ -34,10 +35,7 @@ __all__ = ["associative_scan", "cumlogsumexp", "cumlogsumexp_p", "cummax", "cumm
 @eager(static_argnames=("fn", "reverse", "axis"))
 def associative_scan(fn, elems, reverse=False, axis=0):
     """Inclusive prefix scan of `elems` with the associative `fn`, in O(log n) parallel
-    steps (Blelloch's odd/even recursion).
-
-    >>> associative_scan(np.add, np.arange(5.0))   # [0., 1., 3., 6., 10.]
-    """
+    steps (Blelloch's odd/even recursion)."""
     leaves, tree = tree_flatten(elems)
     if not leaves:
         return elems
@@ -144,22 +142,14 @@ def cumulative(name, kinds, fn, identity, linear=False):
         n, ndim = aval.shape[axis], aval.ndim
         if aval.size == 0:
             return [x]
-        window = [1] * ndim
+        ones, window, padding = [1] * ndim, [1] * ndim, [(0, 0)] * ndim
         window[axis] = n
-        padding = [[0, 0] for _ in range(ndim)]
-        padding[axis] = [0, n - 1] if reverse else [n - 1, 0]
+        padding[axis] = (0, n - 1) if reverse else (n - 1, 0)
         init = L.constant(dtypes.reduction_identity(identity, aval.dtype))
-        op = L.hlo.ReduceWindowOp(
-            [L.ir_type(aval)], [x], [init], L.dense_i64(window),
-            window_strides=L.dense_i64([1] * ndim), base_dilations=L.dense_i64([1] * ndim),
-            window_dilations=L.dense_i64([1] * ndim),
-            padding=L.ir.DenseIntElementsAttr.get(np.asarray(padding, np.int64),
-                                                  shape=[ndim, 2]))
         scalar = aval.update(shape=())
         scalar_ctx = L.LoweringContext(ctx.module_context, [scalar, scalar], [scalar])
-        L.build_region(op.regions[0], [L.scalar_type(aval.dtype)] * 2,
-                       lambda a, b: lower_fn(scalar_ctx, a, b))
-        return list(op.results)
+        return _reduce_window_op(ctx, [x], [init], [aval], lambda a, b: lower_fn(scalar_ctx, a, b),
+                                 window, ones, padding, ones, ones)
 
     prim = primitive(name, abstract_eval, lower)
     if linear:

@@ -127,7 +127,7 @@ def unary(name, lower_fn, kinds, diff, out_dtype=None):
     def abstract_eval(x):
         check_kinds(name, x, kinds)
         dtype = out_dtype(x.dtype) if out_dtype else x.dtype
-        return out(x.shape, dtype, x.weak_type and dtype != dtypes.bool_)
+        return out(x.shape, dtype, x.weak_type)  # (weak bools too, as in JAX)
 
     prim = primitive(name, abstract_eval, lambda ctx, x: [lower_fn(ctx, x)])
     diff(prim)
@@ -276,9 +276,10 @@ batching.defvectorized(round_p)
 binary_prims = {}  # name -> primitive, for every row of the family
 
 
-def binary(name, lower_fn, kinds, diff, out_dtype=None):
-    """A row of the binary family: as `unary`, for `lower_fn(ctx, x, y)` on operands of
-    one dtype (rank-0 operands broadcast against the other's shape)."""
+def binary(name, lower_fn, kinds, diff, out_dtype=None, family=binary_prims):
+    """A row of the binary family (or of `family`, a dict of rows by name): as `unary`, for
+    `lower_fn(ctx, x, y)` on operands of one dtype (rank-0 operands broadcast against the
+    other's shape)."""
     def abstract_eval(x, y):
         shape = _elementwise_shape(name, (x, y))
         check_same_dtypes(name, (x, y))
@@ -292,7 +293,7 @@ def binary(name, lower_fn, kinds, diff, out_dtype=None):
     prim = primitive(name, abstract_eval, lower)
     diff(prim)
     batching.defbroadcasting(prim)
-    binary_prims[name] = prim
+    family[name] = prim
 
     def op(x, y):
         x, y = _lift_scalars(x, y)
@@ -433,30 +434,16 @@ complex_p, complex_ = binary(
 compare_prims = {}  # name -> primitive, for every row of the family
 
 
-def comparison(name, direction):
-    """A row of the comparison family: `direction` is StableHLO's ("EQ", "LT" ...)."""
-    def abstract_eval(x, y):
-        shape = _elementwise_shape(name, (x, y))
-        check_same_dtypes(name, (x, y))
-        if direction not in ("EQ", "NE"):
-            check_kinds(name, x, "biuf")
-        return out(shape, dtypes.bool_, False)
-
+def comparison(name, direction, total_order=False):
+    """A row of the comparison family, a binary op to bool: `direction` is StableHLO's
+    ("EQ", "LT" ...); only (in)equality compares complex values. With `total_order`, floats
+    compare in their total order (-NaN < -inf < ... < -0 < 0 < ... < inf < NaN)."""
     def lower(ctx, x, y):
-        x, y = _broadcast_operands(ctx, (x, y))
-        return [L.compare(x, y, direction, ctx.avals_in[0].dtype)]
-
-    prim = primitive(name, abstract_eval, lower)
-    ad.defzero(prim)
-    batching.defbroadcasting(prim)
-    compare_prims[name] = prim
-
-    def op(x, y):
-        x, y = _lift_scalars(x, y)
-        return bind(prim, x, y)
-
-    op.__name__ = name
-    return prim, op
+        dtype = ctx.avals_in[0].dtype
+        total = "TOTALORDER" if total_order and dtypes.kind(dtype) == "f" else None
+        return L.compare(x, y, direction, dtype, total)
+    return binary(name, lower, ALL if direction in ("EQ", "NE") else "biuf", zero_tangent,
+                  _to_bool, compare_prims)
 
 
 eq_p, eq = comparison("eq", "EQ")

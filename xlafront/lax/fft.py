@@ -11,7 +11,7 @@ from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from .base import ints, out, primitive
-from .elementwise import conj, convert_element_type, div, mul
+from .elementwise import _real_dtype, conj, convert_element_type, div, mul
 from .shape import broadcast_in_dim
 
 __all__ = ["FftType", "fft", "fft_p"]
@@ -42,10 +42,6 @@ def _complex_of(dtype):
     return np.dtype(np.complex128 if wide else np.complex64)
 
 
-def _real_of(dtype):
-    return np.dtype(np.float64 if dtype == dtypes.complex128 else np.float32)
-
-
 def _fft_abstract(x, fft_type, fft_lengths):
     k = len(fft_lengths)
     if k > x.ndim:
@@ -67,7 +63,7 @@ def _fft_abstract(x, fft_type, fft_lengths):
         if minor != fft_lengths[:-1] + (fft_lengths[-1] // 2 + 1,):
             raise ValueError(f"fft: IRFFT input shape {x.shape} minor dimensions must equal "
                              f"fft_lengths {fft_lengths} with the last one n as n // 2 + 1")
-        return out(lead + fft_lengths, _real_of(x.dtype))
+        return out(lead + fft_lengths, _real_dtype(x.dtype))
     if minor != fft_lengths:
         raise ValueError(f"fft: {fft_type.name} input shape {x.shape} minor dimensions must "
                          f"equal fft_lengths {fft_lengths}")

@@ -1,6 +1,7 @@
 """Linear algebra primitives, as JAX's `jax.lax.linalg`: the factorizations (cholesky, lu,
-qr, svd, eigh, eig, schur, tridiagonal, householder_product) and the triangular and
-tridiagonal solves, each with its rules.
+qr, svd, eigh, eig, schur, tridiagonal, hessenberg, householder_product, ormqr) and the
+triangular and tridiagonal solves, each with its rules; cholesky_update, symmetric_product
+and the qdwh polar decomposition are compositions of lax operations, as in JAX.
 
 Every operation is batched over leading dimensions. On CPU it lowers to the LAPACK kernel
 jaxlib registers with XLA (a typed-FFI custom call such as `lapack_spotrf_ffi`, see
@@ -22,21 +23,25 @@ from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..runtime import lapack
 from .base import out, primitive
-from .control_flow import fori_loop, scan
+from .control_flow import fori_loop, scan, while_loop
 from .cumulative import cumsum
 from .dot import Precision, dot_general
-from .elementwise import (add, complex_, conj, convert_element_type, div, eq, ge, imag, mul,
-                          ne, neg, real, rem, select, sub)
-from .reductions import argmax, reduce_sum
+from .elementwise import (abs_, add, bitwise_and, bitwise_not, complex_, conj,
+                          convert_element_type, div, eq, ge, gt, imag, lt, max_, mul, ne, neg,
+                          real, rem, rsqrt, select, sqrt, sub)
+from .reductions import argmax, reduce_max, reduce_sum
 from .shape import (broadcast_in_dim, broadcasted_iota, concatenate, expand_dims, full, pad,
                     reshape, squeeze, transpose)
-from .slicing import GatherDimensionNumbers, dynamic_slice, gather, slice_
+from .slicing import (GatherDimensionNumbers, dynamic_slice, dynamic_update_slice, gather,
+                      slice_)
 from .sort import sort_key_val
 
 __all__ = ["EigImplementation", "EighImplementation", "SvdAlgorithm", "cholesky",
-           "cholesky_p", "eig", "eig_p", "eigh", "eigh_p", "householder_product",
+           "cholesky_p", "cholesky_update", "cholesky_update_p", "eig", "eig_p", "eigh",
+           "eigh_p", "hessenberg", "hessenberg_p", "householder_product",
            "householder_product_p", "lu", "lu_p", "lu_pivots_to_permutation",
-           "lu_pivots_to_permutation_p", "qr", "qr_p", "schur", "schur_p", "svd", "svd_p",
+           "lu_pivots_to_permutation_p", "ormqr", "ormqr_p", "qdwh", "qr", "qr_p", "schur",
+           "schur_p", "svd", "svd_p", "symmetric_product", "symmetric_product_p",
            "triangular_solve", "triangular_solve_p", "tridiagonal", "tridiagonal_p",
            "tridiagonal_solve", "tridiagonal_solve_p"]
 
@@ -68,8 +73,7 @@ class SvdAlgorithm(enum.Enum):
 # ---------------------------------------------------------------------------------------
 # Shared: checks, custom calls, batching, and the matrix helpers the rules are written with
 
-_LAPACK_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64,
-                                             np.complex128))
+_LAPACK_DTYPES = tuple(map(np.dtype, (np.float32, np.float64, np.complex64, np.complex128)))
 _INT32 = np.dtype(np.int32)
 
 
@@ -94,8 +98,7 @@ def _check_same(op, avals, names):
 
 
 def _real_dtype(dtype):
-    return np.dtype(np.float32 if dtype == np.complex64 else
-                    np.float64 if dtype == np.complex128 else dtype)
+    return np.finfo(dtype).dtype  # float32 for complex64, float64 for complex128
 
 
 def _complex_dtype(dtype):
@@ -148,6 +151,39 @@ def _custom_call(target, operands, avals_in, avals_out, attrs=None, aliases=(),
     return list(op.results)
 
 
+def _kernel(ctx, target, operands, attrs=None, aliases=((0, 0),), info=False,
+            column_major=True):
+    """The custom call of `target` giving the equation's results (`aliases` as in
+    _custom_call); with `info`, the kernel's status output too, and NaNs in every result of
+    the batch elements where it failed."""
+    avals_in, avals_out = ctx.avals_in, list(ctx.avals_out)
+    if not info:
+        return _custom_call(target, operands, avals_in, avals_out, attrs, aliases, column_major)
+    batch = avals_in[0].shape[:-2]
+    *outs, status = _custom_call(target, operands, avals_in,
+                                 avals_out + [ShapedArray(batch, _INT32)], attrs, aliases)
+    return _masked(_info_ok(status, batch), outs, avals_out)
+
+
+def _target(ctx, routine, complex_routine=None):
+    """The kernel of `routine` for ctx's platform and operand dtype: cuSOLVER's on GPU,
+    LAPACK's on CPU (`complex_routine` for complex matrices: heevd for syevd ...)."""
+    if ctx.platform == "gpu":
+        return _gpu_target(f"cusolver_{routine}_ffi")
+    dtype = ctx.avals_in[0].dtype
+    if complex_routine is not None and dtypes.kind(dtype) == "c":
+        routine = complex_routine
+    return lapack.lapack_target(f"{routine}_ffi", dtype)
+
+
+def _uplo(ctx, lower):
+    """The attribute saying which triangle the kernel reads: cuSOLVER's `lower` (i1),
+    LAPACK's `uplo` (a character)."""
+    if ctx.platform == "gpu":
+        return {"lower": _i1(lower)}
+    return {"uplo": _u8("L" if lower else "U")}
+
+
 def _info_ok(info, batch, direction="EQ"):
     """Per batch element, whether the kernel's `info` output says it succeeded."""
     zero = L.full_like_aval(0, ShapedArray(batch, _INT32))
@@ -163,8 +199,9 @@ def _nan_unless(ok, x, aval):
     return L.hlo.select(pred, x, L.full_like_aval(nan, aval))
 
 
-def _sub_context(ctx, avals_in, avals_out):
-    return L.LoweringContext(ctx.module_context, list(avals_in), list(avals_out))
+def _masked(ok, values, avals):
+    """Each of `values` where `ok` (a bool per batch element), NaN elsewhere."""
+    return [_nan_unless(ok, x, aval) for x, aval in zip(values, avals)]
 
 
 def _gpu_target(name):
@@ -173,15 +210,7 @@ def _gpu_target(name):
     return name
 
 
-def _unsupported(name, where="on CPU and GPU"):
-    """The lowering on platforms without a kernel (TPU): an error naming the platform."""
-    def rule(ctx, *args, **params):
-        raise NotImplementedError(f"{name} is only implemented {where}, not on platform "
-                                  f"{ctx.platform}")
-    return rule
-
-
-def _batch_at_front(prim):
+def _batched_at_front(prim):
     """Batching rule of an operation batched over leading dimensions: every operand gets the
     vmapped dimension in front (unmapped ones are broadcast), and so do the results."""
     def rule(vals, dims, **params):
@@ -190,7 +219,47 @@ def _batch_at_front(prim):
                          **params)
         outs = list(outs) if prim.multiple_results else [outs]
         return outs, [0] * len(outs)
-    batching.primitive_batchers[prim] = rule
+    return rule
+
+
+def _solve_batcher(prim):
+    """Batching rule of a solve `prim(*matrix, b, **params)`: with one matrix for every
+    example, b's examples become more columns of b (more rows for a solve from the right,
+    left_side=False); else every operand is batched in front."""
+    at_front = _batched_at_front(prim)
+
+    def rule(vals, dims, **params):
+        *matrix, b = vals
+        if any(d is not batching.not_mapped for d in dims[:-1]):
+            return at_front(vals, dims, **params)
+        nd = get_aval(b).ndim
+        to = nd - 1 if params.get("left_side", True) else nd - 2
+        b = batching.moveaxis(b, dims[-1], to)
+        shape = get_aval(b).shape  # the examples are merged with dimension to - 1
+        flat = reshape(b, shape[:to - 1] + (shape[to - 1] * shape[to],) + shape[to + 1:])
+        return [reshape(prim.bind(*matrix, flat, **params), shape)], [to]
+    return rule
+
+
+def _linalg_primitive(name, abstract_eval, kernel=None, platforms=("cpu", "gpu"),
+                      default=None, multiple_results=False, batcher=_batched_at_front):
+    """A primitive batched over leading dimensions (by the rule `batcher(prim)` makes),
+    lowered by `kernel` (its kernel calls) on `platforms` and by `default` elsewhere
+    (without one, an error naming the platforms that have a kernel)."""
+    def unsupported(ctx, *args, **params):
+        where = "on CPU and GPU" if "gpu" in platforms else "on CPU"
+        raise NotImplementedError(f"{name} is only implemented {where}, not on platform "
+                                  f"{ctx.platform}")
+
+    prim = primitive(name, abstract_eval, default or unsupported, multiple_results)
+    if kernel is not None:
+        for platform in platforms:
+            L.register_lowering(prim, kernel, platform=platform)
+    batching.primitive_batchers[prim] = batcher(prim)
+    # Lowering it loads LAPACK's routines (CPU) or registers the plugin's solvers (GPU): a
+    # program holding one is always lowered in a new process, never loaded by its IR alone.
+    prim.prepared_by_lowering = True
+    return prim
 
 
 def _T(x):
@@ -206,8 +275,7 @@ def _mm(a, b):
     """Matrix product of two batches of matrices with the same leading dimensions."""
     nd = get_aval(a).ndim
     batch = tuple(range(nd - 2))
-    return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)),
-                       precision=Precision.HIGHEST)
+    return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)), precision=Precision.HIGHEST)
 
 
 def _const(x, value):
@@ -220,9 +288,7 @@ def _zeros(shape, dtype):
 
 def _lower_mask(shape, k=0):
     """[..., m, n] bools, true on and below diagonal k (j <= i + k)."""
-    nd = len(shape)
-    rows = broadcasted_iota(_INT32, shape, nd - 2)
-    cols = broadcasted_iota(_INT32, shape, nd - 1)
+    rows, cols = (broadcasted_iota(_INT32, shape, len(shape) + i) for i in (-2, -1))
     return ge(add(rows, np.int32(k)), cols)
 
 
@@ -256,12 +322,24 @@ def _diagonal(x):
                       (len(shape) - 1,))
 
 
+def _rows_of(s, rows):
+    """s [..., k] as [..., rows, k]: s_j in every row."""
+    shape = get_aval(s).shape
+    nb = len(shape) - 1
+    return broadcast_in_dim(s, shape[:-1] + (rows, shape[-1]), tuple(range(nb)) + (nb + 1,))
+
+
 def _diag_matrix(s):
     """[..., k] -> [..., k, k]: diagonal matrices."""
-    shape = get_aval(s).shape
-    square = shape + shape[-1:]
-    rows = broadcast_in_dim(s, square, tuple(range(len(shape))))
+    rows = _rows_of(s, get_aval(s).shape[-1])
+    square = get_aval(rows).shape
     return select(_eye_mask(square), rows, _zeros(square, get_aval(s).dtype))
+
+
+def _inverse_off_diagonal(x):
+    """1 / x off the diagonal and 0 on it, for [..., k, k] x (whose diagonal may be 0)."""
+    eye = _eye(get_aval(x).shape, get_aval(x).dtype)
+    return sub(div(_const(x, 1), add(x, eye)), eye)
 
 
 def _take_rows(x, rows):
@@ -277,9 +355,24 @@ def _take_rows(x, rows):
                   mode="promise_in_bounds")
 
 
+def _entry(x, i, size):
+    """x[..., i] (i traced) broadcast to x's leading dimensions + (size,)."""
+    shape = get_aval(x).shape
+    nb = len(shape) - 1
+    column = dynamic_slice(x, (0,) * nb + (i,), shape[:-1] + (1,))
+    return broadcast_in_dim(column, shape[:-1] + (size,), tuple(range(nb + 1)))
+
+
 def symmetrize(x):
     """(x + x^H) / 2: the Hermitian part of (a batch of) square matrices."""
     return div(add(x, _H(x)), _const(x, 2))
+
+
+def _pad_last(x, *config):
+    """x padded with zeros by (low, high, interior) in each of its last len(config)
+    dimensions (a negative low or high crops)."""
+    nd = get_aval(x).ndim
+    return pad(x, np.zeros((), get_aval(x).dtype), [(0, 0, 0)] * (nd - len(config)) + [*config])
 
 
 def _slice_last2(x, rows, cols):
@@ -297,21 +390,10 @@ def _cholesky_abstract(x):
     return out(x.shape, x.dtype)
 
 
-def _cholesky_kernel(ctx, x, target, attrs):
-    aval, = ctx.avals_in
-    batch = aval.shape[:-2]
-    result, info = _custom_call(target, [x], [aval], [aval, ShapedArray(batch, _INT32)],
-                                attrs, aliases=[(0, 0)])
-    return [_nan_unless(_info_ok(info, batch), result, aval)]
-
-
-cholesky_p = primitive("cholesky", _cholesky_abstract,
-                       lambda ctx, x: [L.hlo.cholesky(x, lower=L.ir.BoolAttr.get(True))])
-L.register_lowering(cholesky_p, lambda ctx, x: _cholesky_kernel(
-    ctx, x, lapack.lapack_target("potrf_ffi", ctx.avals_in[0].dtype), {"uplo": _u8("L")}),
-    platform="cpu")
-L.register_lowering(cholesky_p, lambda ctx, x: _cholesky_kernel(
-    ctx, x, _gpu_target("cusolver_potrf_ffi"), {"lower": _i1(True)}), platform="gpu")
+cholesky_p = _linalg_primitive(
+    "cholesky", _cholesky_abstract,
+    lambda ctx, x: _kernel(ctx, _target(ctx, "potrf"), [x], _uplo(ctx, True), info=True),
+    default=lambda ctx, x: [L.hlo.cholesky(x, lower=L.ir.BoolAttr.get(True))])
 
 
 @eager(static_argnames=("symmetrize_input",))
@@ -338,7 +420,6 @@ def _cholesky_jvp(primals, tangents):
 
 
 ad.primitive_jvps[cholesky_p] = _cholesky_jvp
-_batch_at_front(cholesky_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -365,38 +446,30 @@ def _conj_hlo(x):
 
 def _triangular_solve_lowering(ctx, a, b, *, left_side, lower, transpose_a, conjugate_a,
                                unit_diagonal):
-    if conjugate_a and not transpose_a:
+    if conjugate_a and not transpose_a:  # neither HLO nor trsm conjugates without transposing
         a, conjugate_a = _conj_hlo(a), False
-    kind = ("ADJOINT" if conjugate_a else "TRANSPOSE") if transpose_a else "NO_TRANSPOSE"
+    trans = ("C" if conjugate_a else "T") if transpose_a else "N"
+    if ctx.platform == "cpu":
+        attrs = {"side": _u8("L" if left_side else "R"), "uplo": _u8("L" if lower else "U"),
+                 "trans_x": _u8(trans), "diag": _u8("U" if unit_diagonal else "N")}
+        return _kernel(ctx, _target(ctx, "trsm"), [a, b], attrs, aliases=[(1, 0)])
+    kind = {"N": "NO_TRANSPOSE", "T": "TRANSPOSE", "C": "ADJOINT"}[trans]
     return [L.hlo.triangular_solve(a, b, L.ir.BoolAttr.get(left_side),
                                    L.ir.BoolAttr.get(lower), L.ir.BoolAttr.get(unit_diagonal),
                                    L.hlo.TransposeAttr.get(kind))]
 
 
-def _triangular_solve_cpu(ctx, a, b, *, left_side, lower, transpose_a, conjugate_a,
-                          unit_diagonal):
-    a_aval, b_aval = ctx.avals_in
-    if conjugate_a and not transpose_a:
-        a, conjugate_a = _conj_hlo(a), False
-    attrs = {"side": _u8("L" if left_side else "R"), "uplo": _u8("L" if lower else "U"),
-             "trans_x": _u8(("C" if conjugate_a else "T") if transpose_a else "N"),
-             "diag": _u8("U" if unit_diagonal else "N")}
-    return _custom_call(lapack.lapack_target("trsm_ffi", a_aval.dtype), [a, b],
-                        [a_aval, b_aval], [b_aval], attrs, aliases=[(1, 0)])
-
-
-triangular_solve_p = primitive("triangular_solve", _triangular_solve_abstract,
-                               _triangular_solve_lowering)
-L.register_lowering(triangular_solve_p, _triangular_solve_cpu, platform="cpu")
+triangular_solve_p = _linalg_primitive("triangular_solve", _triangular_solve_abstract,
+                                       default=_triangular_solve_lowering,
+                                       batcher=_solve_batcher)
 
 
 @eager(static_argnames=("left_side", "lower", "transpose_a", "conjugate_a", "unit_diagonal"))
 def triangular_solve(a, b, *, left_side=False, lower=False, transpose_a=False,
                      conjugate_a=False, unit_diagonal=False):
-    """x with op(a) x = b (left_side) or x op(a) = b, for triangular a [..., m, m] (the
-    triangle `lower` says; the other is not read) and b [..., m, n] (left) or [..., n, m];
-    op(a) is a, its transpose (transpose_a), conjugate (conjugate_a) or both. A b of one
-    dimension less than a is a batch of vectors."""
+    """x with op(a) x = b (left_side) or x op(a) = b for triangular a [..., m, m] (only the
+    triangle `lower` says is read), b [..., m, n] (left) or [..., n, m], or a batch of vectors;
+    op(a) is a, its transpose (transpose_a), conjugate (conjugate_a) or both."""
     a_aval, b_aval = get_aval(a), get_aval(b)
     conjugate_a = bool(conjugate_a) and dtypes.kind(a_aval.dtype) == "c"
     vector = b_aval.ndim == a_aval.ndim - 1
@@ -405,10 +478,7 @@ def triangular_solve(a, b, *, left_side=False, lower=False, transpose_a=False,
     x = bind(triangular_solve_p, a, b, left_side=bool(left_side), lower=bool(lower),
              transpose_a=bool(transpose_a), conjugate_a=conjugate_a,
              unit_diagonal=bool(unit_diagonal))
-    if vector:
-        nd = get_aval(x).ndim
-        x = squeeze(x, (nd - 1 if left_side else nd - 2,))
-    return x
+    return squeeze(x, (-1 if left_side else -2,)) if vector else x
 
 
 def _triangular_solve_jvp_a(g_a, ans, a, b, *, left_side, lower, transpose_a, conjugate_a,
@@ -437,26 +507,9 @@ def _triangular_solve_transpose(ct, a, b, *, transpose_a, **params):
     return [None, triangular_solve_p.bind(a, ct, transpose_a=not transpose_a, **params)]
 
 
-def _triangular_solve_batch(vals, dims, *, left_side, **params):
-    (a, b), (a_dim, b_dim) = vals, dims
-    if a_dim is batching.not_mapped:
-        # One a for every example: the examples become more columns (left) or rows of b.
-        nd = get_aval(b).ndim
-        b = batching.moveaxis(b, b_dim, nd - 1 if left_side else nd - 2)
-        shape = get_aval(b).shape
-        flat = (shape[:-2] + (shape[-2] * shape[-1],) if left_side
-                else shape[:-3] + (shape[-3] * shape[-2], shape[-1]))
-        x = triangular_solve_p.bind(a, reshape(b, flat), left_side=left_side, **params)
-        return [reshape(x, shape)], [nd - 1 if left_side else nd - 2]
-    size = batching.batch_size_of(vals, dims)
-    a, b = batching.bdim_at_front(a, a_dim, size), batching.bdim_at_front(b, b_dim, size)
-    return [triangular_solve_p.bind(a, b, left_side=left_side, **params)], [0]
-
-
 ad.defjvp2(triangular_solve_p, _triangular_solve_jvp_a,
            lambda g_b, ans, a, b, **params: triangular_solve_p.bind(a, g_b, **params))
 ad.primitive_transposes[triangular_solve_p] = _triangular_solve_transpose
-batching.primitive_batchers[triangular_solve_p] = _triangular_solve_batch
 
 
 # ---------------------------------------------------------------------------------------
@@ -483,28 +536,24 @@ def _pivots_to_permutation(pivots, *, permutation_size):
 
     full_shape = get_aval(iota).shape
 
-    def entry(x, i):  # x[..., i] (i traced) broadcast over the last dimension
-        column = dynamic_slice(x, (0,) * nb + (i,), batch + (1,))
-        return broadcast_in_dim(column, full_shape, tuple(range(nb + 1)))
-
     def body(i, perm):
-        at_i, at_j = eq(iota, broadcast_in_dim(i, full_shape, ())), eq(iota, entry(pivots, i))
+        at_i = eq(iota, broadcast_in_dim(i, full_shape, ()))
+        at_j = eq(iota, _entry(pivots, i, permutation_size))
         y = reduce_sum(select(at_j, perm, _zeros(full_shape, _INT32)), (nb,))  # perm[j]
         swapped = select(at_i, broadcast_in_dim(y, full_shape, tuple(range(nb))), perm)
-        return select(at_j, entry(perm, i), swapped)
+        return select(at_j, _entry(perm, i, permutation_size), swapped)
     return fori_loop(np.int32(0), np.int32(k), body, iota)
 
 
 def _pivots_gpu(ctx, pivots, *, permutation_size):
-    return _custom_call(_gpu_target("cu_lu_pivots_to_permutation"), [pivots], ctx.avals_in,
-                        ctx.avals_out, column_major=False)
+    return _kernel(ctx, _gpu_target("cu_lu_pivots_to_permutation"), [pivots], aliases=(),
+                   column_major=False)
 
 
-lu_pivots_to_permutation_p = primitive("lu_pivots_to_permutation", _pivots_abstract,
-                                       L.lower_fun(_pivots_to_permutation))
-L.register_lowering(lu_pivots_to_permutation_p, _pivots_gpu, platform="gpu")
+lu_pivots_to_permutation_p = _linalg_primitive(
+    "lu_pivots_to_permutation", _pivots_abstract, _pivots_gpu, platforms=("gpu",),
+    default=L.lower_fun(_pivots_to_permutation))
 ad.defzero(lu_pivots_to_permutation_p)
-_batch_at_front(lu_pivots_to_permutation_p)
 
 
 def lu_pivots_to_permutation(pivots, permutation_size):
@@ -522,29 +571,23 @@ def _lu_abstract(x):
             ShapedArray(batch + (m,), _INT32)]
 
 
-def _lu_kernel(target_of):
-    def rule(ctx, x):
-        aval, = ctx.avals_in
-        lu_aval, pivots_aval, perm_aval = ctx.avals_out
-        batch = aval.shape[:-2]
-        lu_, pivots, info = _custom_call(target_of(aval.dtype), [x], [aval],
-                                         [lu_aval, pivots_aval, ShapedArray(batch, _INT32)],
-                                         aliases=[(0, 0)])
-        pivots = L.hlo.subtract(pivots, L.full_like_aval(1, pivots_aval))  # 1- to 0-based
-        # info > 0 only says U is singular (the factorization is still right)
-        lu_ = _nan_unless(_info_ok(info, batch, "GE"), lu_, lu_aval)
-        perm_rule = L.lowering_rule(lu_pivots_to_permutation_p, ctx.platform)
-        perm, = perm_rule(_sub_context(ctx, [pivots_aval], [perm_aval]), pivots,
-                          permutation_size=aval.shape[-2])
-        return [lu_, pivots, perm]
-    return rule
+def _lu_kernel(ctx, x):
+    aval, = ctx.avals_in
+    lu_aval, pivots_aval, perm_aval = ctx.avals_out
+    batch = aval.shape[:-2]
+    lu_, pivots, info = _custom_call(_target(ctx, "getrf"), [x], [aval],
+                                     [lu_aval, pivots_aval, ShapedArray(batch, _INT32)],
+                                     aliases=[(0, 0)])
+    pivots = L.hlo.subtract(pivots, L.full_like_aval(1, pivots_aval))  # 1- to 0-based
+    # info > 0 only says U is singular (the factorization is still right)
+    lu_ = _nan_unless(_info_ok(info, batch, "GE"), lu_, lu_aval)
+    perm_rule = L.lowering_rule(lu_pivots_to_permutation_p, ctx.platform)
+    perm, = perm_rule(L.LoweringContext(ctx.module_context, [pivots_aval], [perm_aval]), pivots,
+                      permutation_size=aval.shape[-2])
+    return [lu_, pivots, perm]
 
 
-lu_p = primitive("lu", _lu_abstract, _unsupported("lu"), multiple_results=True)
-L.register_lowering(lu_p, _lu_kernel(lambda d: lapack.lapack_target("getrf_ffi", d)),
-                    platform="cpu")
-L.register_lowering(lu_p, _lu_kernel(lambda d: _gpu_target("cusolver_getrf_ffi")),
-                    platform="gpu")
+lu_p = _linalg_primitive("lu", _lu_abstract, _lu_kernel, multiple_results=True)
 
 
 def lu(x):
@@ -559,19 +602,12 @@ def _lu_jvp(primals, tangents):
     a, = primals
     a_dot, = tangents
     lu_, pivots, perm = lu_p.bind(a)
-    shape = get_aval(a).shape
-    batch, (m, n), dtype = shape[:-2], shape[-2:], get_aval(a).dtype
-    k = min(m, n)
-    zero = np.zeros((), dtype)
-    nb = len(batch)
-    l = pad(_tril(_slice_last2(lu_, (0, m), (0, k)), -1), zero,
-            [(0, 0, 0)] * (nb + 1) + [(0, m - k, 0)])
-    l = add(l, _eye(batch + (m, m), dtype))
-    u = pad(_triu(_slice_last2(lu_, (0, k), (0, n))), zero,
-            [(0, 0, 0)] * nb + [(0, n - k, 0), (0, 0, 0)])
-    u_eye = select(ge(broadcasted_iota(_INT32, batch + (n, n), nb), np.int32(k)),
-                   _eye(batch + (n, n), dtype), _zeros(batch + (n, n), dtype))
-    u = add(u, u_eye)
+    shape, dtype = get_aval(a).shape, get_aval(a).dtype
+    batch, (m, n), k = shape[:-2], shape[-2:], min(shape[-2:])
+    # L [m, m] (unit diagonal) and U [n, n] (the identity below row k) from lu_ [m, n]
+    l = add(_pad_last(_tril(lu_, -1), (0, m - n, 0)), _eye(batch + (m, m), dtype))
+    u = add(_pad_last(_triu(lu_), (0, n - m, 0), (0, 0, 0)),
+            _pad_last(_eye(batch + (n - k, n - k), dtype), (k, 0, 0), (k, 0, 0)))
     la = triangular_solve(l, _take_rows(a_dot, perm), left_side=True, lower=True,
                           unit_diagonal=True)
     lau = triangular_solve(u, la, left_side=False, lower=False)
@@ -580,7 +616,6 @@ def _lu_jvp(primals, tangents):
 
 
 ad.primitive_jvps[lu_p] = _lu_jvp
-_batch_at_front(lu_p)
 
 
 def _lu_solve(lu_, perm, b, trans=0):
@@ -615,19 +650,9 @@ def _geqrf_abstract(a):
     return [ShapedArray(a.shape, a.dtype), ShapedArray(batch + (min(m, n),), a.dtype)]
 
 
-def _geqrf_kernel(target_of):
-    def rule(ctx, a):
-        return _custom_call(target_of(ctx.avals_in[0].dtype), [a], ctx.avals_in,
-                            ctx.avals_out, aliases=[(0, 0)])
-    return rule
-
-
-geqrf_p = primitive("geqrf", _geqrf_abstract, _unsupported("geqrf"), multiple_results=True)
-L.register_lowering(geqrf_p, _geqrf_kernel(lambda d: lapack.lapack_target("geqrf_ffi", d)),
-                    platform="cpu")
-L.register_lowering(geqrf_p, _geqrf_kernel(lambda d: _gpu_target("cusolver_geqrf_ffi")),
-                    platform="gpu")
-_batch_at_front(geqrf_p)
+geqrf_p = _linalg_primitive("geqrf", _geqrf_abstract,
+                            lambda ctx, a: _kernel(ctx, _target(ctx, "geqrf"), [a]),
+                            multiple_results=True)
 
 
 def geqrf(a):
@@ -645,22 +670,19 @@ def _geqp3_abstract(a, jpvt, *, use_magma):
     return [ShapedArray(a.shape, a.dtype), jpvt, ShapedArray(batch + (min(m, n),), a.dtype)]
 
 
-def _geqp3_cpu(ctx, a, jpvt, *, use_magma):
-    return _custom_call(lapack.lapack_target("geqp3_ffi", ctx.avals_in[0].dtype), [a, jpvt],
-                        ctx.avals_in, ctx.avals_out, aliases=[(0, 0), (1, 1)])
+def _magma(use_magma):
+    """The hybrid kernels' choice of MAGMA: on, off, or (None) when it is installed."""
+    return L.ir.StringAttr.get("auto" if use_magma is None else "on" if use_magma else "off")
 
 
-def _geqp3_gpu(ctx, a, jpvt, *, use_magma):
-    magma = "auto" if use_magma is None else "on" if use_magma else "off"
-    return _custom_call(_gpu_target("cuhybrid_geqp3"), [a, jpvt], ctx.avals_in,
-                        ctx.avals_out, {"magma": L.ir.StringAttr.get(magma)},
-                        aliases=[(0, 0), (1, 1)])
+def _geqp3_kernel(ctx, a, jpvt, *, use_magma):
+    if ctx.platform == "cpu":
+        return _kernel(ctx, _target(ctx, "geqp3"), [a, jpvt], aliases=[(0, 0), (1, 1)])
+    return _kernel(ctx, _gpu_target("cuhybrid_geqp3"), [a, jpvt],
+                   {"magma": _magma(use_magma)}, aliases=[(0, 0), (1, 1)])
 
 
-geqp3_p = primitive("geqp3", _geqp3_abstract, _unsupported("geqp3"), multiple_results=True)
-L.register_lowering(geqp3_p, _geqp3_cpu, platform="cpu")
-L.register_lowering(geqp3_p, _geqp3_gpu, platform="gpu")
-_batch_at_front(geqp3_p)
+geqp3_p = _linalg_primitive("geqp3", _geqp3_abstract, _geqp3_kernel, multiple_results=True)
 
 
 def _householder_product_abstract(a, taus):
@@ -675,21 +697,9 @@ def _householder_product_abstract(a, taus):
     return out(a.shape, a.dtype)
 
 
-def _householder_product_kernel(target_of):
-    def rule(ctx, a, taus):
-        return _custom_call(target_of(ctx.avals_in[0].dtype), [a, taus], ctx.avals_in,
-                            ctx.avals_out, aliases=[(0, 0)])
-    return rule
-
-
-householder_product_p = primitive("householder_product", _householder_product_abstract,
-                                  _unsupported("householder_product"))
-L.register_lowering(householder_product_p, _householder_product_kernel(
-    lambda d: lapack.lapack_target(("ungqr_ffi" if d.kind == "c" else "orgqr_ffi"), d)),
-    platform="cpu")
-L.register_lowering(householder_product_p, _householder_product_kernel(
-    lambda d: _gpu_target("cusolver_orgqr_ffi")), platform="gpu")
-_batch_at_front(householder_product_p)
+householder_product_p = _linalg_primitive(
+    "householder_product", _householder_product_abstract,
+    lambda ctx, a, taus: _kernel(ctx, _target(ctx, "orgqr", "ungqr"), [a, taus]))
 
 
 def householder_product(a, taus):
@@ -712,7 +722,7 @@ def _qr_abstract(x, *, pivoting, full_matrices, use_magma):
 def _qr_impl(a, *, pivoting, full_matrices, use_magma):
     """Q and R from geqrf (geqp3 with pivoting) and householder_product."""
     shape = get_aval(a).shape
-    batch, (m, n), dtype, nb = shape[:-2], shape[-2:], get_aval(a).dtype, len(shape) - 2
+    batch, (m, n), dtype = shape[:-2], shape[-2:], get_aval(a).dtype
     k = m if full_matrices else min(m, n)
     if m == 0 or n == 0:
         outs = [_eye(batch + (m, k), dtype), _zeros(batch + (k, n), dtype)]
@@ -722,11 +732,8 @@ def _qr_impl(a, *, pivoting, full_matrices, use_magma):
         p = sub(p, np.int32(1))  # geqp3's 1-based column indices
     else:
         r, taus = geqrf_p.bind(a)
-    if m < n:
-        q = householder_product(_slice_last2(r, (0, m), (0, m)), taus)
-    elif full_matrices:
-        q = householder_product(pad(r, np.zeros((), dtype), [(0, 0, 0)] * (nb + 1)
-                                    + [(0, m - n, 0)]), taus)
+    if m < n or full_matrices:  # the reflectors in m columns (cropped or zero-padded)
+        q = householder_product(_pad_last(r, (0, m - n, 0)), taus)
     else:
         q = householder_product(r, taus)
         r = _slice_last2(r, (0, n), (0, n))
@@ -734,18 +741,16 @@ def _qr_impl(a, *, pivoting, full_matrices, use_magma):
     return [q, r, p] if pivoting else [q, r]
 
 
-qr_p = primitive("qr", _qr_abstract, L.lower_fun(_qr_impl, multiple_results=True),
-                 multiple_results=True)
+qr_p = _linalg_primitive("qr", _qr_abstract, default=L.lower_fun(_qr_impl, True),
+                         multiple_results=True)
 
 
 def qr(x, *, pivoting=False, full_matrices=True, use_magma=None):
-    """QR decomposition of a batch of matrices [..., m, n]: (q, r) with q [..., m, k]
-    orthonormal and r [..., k, n] upper triangular, k = m if full_matrices else min(m, n).
-    With pivoting (CPU, GPU), (q, r, p) with x[..., :, p] = q r and r's diagonal
-    decreasing in magnitude."""
-    outs = bind(qr_p, x, pivoting=bool(pivoting), full_matrices=bool(full_matrices),
-                use_magma=use_magma)
-    return tuple(outs)
+    """QR decomposition of a batch of matrices [..., m, n]: (q, r), q [..., m, k] orthonormal,
+    r [..., k, n] upper triangular, k = m if full_matrices else min(m, n); with pivoting (CPU,
+    GPU), (q, r, p) with x[..., :, p] = q r and r's diagonal decreasing in magnitude."""
+    return tuple(bind(qr_p, x, pivoting=bool(pivoting), full_matrices=bool(full_matrices),
+                      use_magma=use_magma))
 
 
 def _thin_qr_jvp(q, r, dx):
@@ -806,7 +811,6 @@ def _qr_jvp(primals, tangents, *, pivoting, full_matrices, use_magma):
 
 
 ad.primitive_jvps[qr_p] = _qr_jvp
-_batch_at_front(qr_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -839,11 +843,7 @@ def _empty_svd(a, *, full_matrices, compute_uv):
     s = _zeros(batch + (0,), _real_dtype(dtype))
     if not compute_uv:
         return [s]
-    if full_matrices:
-        size = max(m, n)
-        u = _eye(batch + (size, size), dtype)
-    else:
-        u = _zeros(batch + (m, n), dtype)
+    u = _eye(batch + (max(m, n),) * 2, dtype) if full_matrices else _zeros(batch + (m, n), dtype)
     v = _zeros(batch + (0, 0), dtype)
     return [s, v, u] if m < n else [s, u, v]
 
@@ -851,44 +851,38 @@ def _empty_svd(a, *, full_matrices, compute_uv):
 _empty_svd_rule = L.lower_fun(_empty_svd, multiple_results=True)
 
 
-def _svd_prepare(ctx, full_matrices, compute_uv, subset_by_index):
+def _svd_kernel(ctx, x, *, full_matrices, compute_uv, subset_by_index, algorithm):
     aval, = ctx.avals_in
     m, n = aval.shape[-2:]
     if not (subset_by_index is None or tuple(subset_by_index) == (0, min(m, n))):
         raise NotImplementedError("svd: subset_by_index is only implemented on TPU")
-    return aval, m, n
-
-
-def _svd_finish(ctx, s, u, vt, info, compute_uv):
-    batch = ctx.avals_in[0].shape[:-2]
-    ok = _info_ok(info, batch)
-    outs = [_nan_unless(ok, s, ctx.avals_out[0])]
-    if compute_uv:
-        outs += [_nan_unless(ok, u, ctx.avals_out[1]), _nan_unless(ok, vt, ctx.avals_out[2])]
-    return outs
-
-
-def _svd_cpu(ctx, x, *, full_matrices, compute_uv, subset_by_index, algorithm):
-    aval, m, n = _svd_prepare(ctx, full_matrices, compute_uv, subset_by_index)
     if m == 0 or n == 0:
         return _empty_svd_rule(ctx, x, full_matrices=full_matrices, compute_uv=compute_uv)
+    call = _svd_gpu if ctx.platform == "gpu" else _svd_cpu
+    s, u, vt, info = call(ctx, x, full_matrices, compute_uv, algorithm)
+    outs = [s, u, vt] if compute_uv else [s]
+    return _masked(_info_ok(info, aval.shape[:-2]), outs, ctx.avals_out)
+
+
+def _svd_cpu(ctx, x, full_matrices, compute_uv, algorithm):
+    """LAPACK's gesdd (divide and conquer) or gesvd (QR): s, U, V^H and the status."""
     if algorithm in (None, SvdAlgorithm.DEFAULT, SvdAlgorithm.DIVIDE_AND_CONQUER):
-        routine = "gesdd_ffi"
+        routine = "gesdd"
     elif algorithm == SvdAlgorithm.QR:
-        routine = "gesvd_ffi"
+        routine = "gesvd"
     else:
         raise NotImplementedError(f"svd: algorithm {algorithm} is not implemented on CPU "
                                   f"(use DEFAULT, QR or DIVIDE_AND_CONQUER)")
-    batch, k = aval.shape[:-2], min(m, n)
+    aval, = ctx.avals_in
     mode = "N" if not compute_uv else "A" if full_matrices else "S"
     # the kernel writes U and V^H even when they are not wanted
-    u_aval = ShapedArray(batch + (m, m if full_matrices else k), aval.dtype)
-    vt_aval = ShapedArray(batch + (n if full_matrices else k, n), aval.dtype)
+    uv_avals = [ShapedArray(shape, aval.dtype)
+                for shape in _svd_shapes(aval.shape, full_matrices, True, None)[1:]]
     _, s, u, vt, info = _custom_call(
-        lapack.lapack_target(routine, aval.dtype), [x], [aval],
-        [aval, ctx.avals_out[0], u_aval, vt_aval, ShapedArray(batch, _INT32)],
+        _target(ctx, routine), [x], [aval],
+        [aval, ctx.avals_out[0], *uv_avals, ShapedArray(aval.shape[:-2], _INT32)],
         {"mode": _u8(mode)}, aliases=[(0, 0)])
-    return _svd_finish(ctx, s, u, vt, info, compute_uv)
+    return s, u, vt, info
 
 
 def _gpu_svd_target(algorithm, m, n):
@@ -904,32 +898,26 @@ def _gpu_svd_target(algorithm, m, n):
     return "gesvd", m < n
 
 
-def _svd_gpu(ctx, x, *, full_matrices, compute_uv, subset_by_index, algorithm):
-    aval, m, n = _svd_prepare(ctx, full_matrices, compute_uv, subset_by_index)
-    if m == 0 or n == 0:
-        return _empty_svd_rule(ctx, x, full_matrices=full_matrices, compute_uv=compute_uv)
+def _svd_gpu(ctx, x, full_matrices, compute_uv, algorithm):
+    """cuSOLVER's gesvdj, gesvdp or gesvd: s, U, V^H and the status."""
+    aval, = ctx.avals_in
+    batch, (m, n), nb = aval.shape[:-2], aval.shape[-2:], aval.ndim - 2
     routine, transposed = _gpu_svd_target(algorithm, m, n)
-    batch, k, nb = aval.shape[:-2], min(m, n), aval.ndim - 2
-    s_aval, info_aval = ctx.avals_out[0], ShapedArray(batch, _INT32)
-    econ, attrs = not full_matrices, {}
+    k, econ, attrs = min(m, n), not full_matrices, {}
     if routine in ("gesvdj", "gesvdp"):
         if routine == "gesvdj":  # batched gesvdj has no economy mode (worth it from 32 up)
             econ = not full_matrices and m > 32 and n > 32
         # U and V are always written, V (not V^H) as the last result
-        u_aval = ShapedArray(batch + (m, k if econ else m), aval.dtype)
-        vt_aval = ShapedArray(batch + (n, k if econ else n), aval.dtype)
-        avals_out = [aval, s_aval, u_aval, vt_aval, info_aval]
+        uv_shapes = [batch + (m, k if econ else m), batch + (n, k if econ else n)]
     else:
         attrs["transposed"] = _i1(transposed)
-        u_aval = ShapedArray(batch + (m, m if full_matrices else k), aval.dtype)
-        vt_aval = ShapedArray(batch + (n if full_matrices else k, n), aval.dtype)
-        avals_out = [aval, s_aval, u_aval, vt_aval, info_aval]
-        if transposed:
-            avals_out[2], avals_out[3] = vt_aval, u_aval
+        uv_shapes = _svd_shapes(aval.shape, full_matrices, True, None)[1:]
+    uv_avals = [ShapedArray(shape, aval.dtype) for shape in uv_shapes]
     attrs.update(full_matrices=_i1(not econ), compute_uv=_i1(compute_uv))
-    _, s, u, vt, info = _custom_call(_gpu_target(f"cusolver_{routine}_ffi"), [x], [aval],
-                                     avals_out, attrs, aliases=[(0, 0)],
-                                     column_major=not transposed)
+    _, s, u, vt, info = _custom_call(
+        _gpu_target(f"cusolver_{routine}_ffi"), [x], [aval],
+        [aval, ctx.avals_out[0], *uv_avals[::-1 if transposed else 1],
+         ShapedArray(batch, _INT32)], attrs, aliases=[(0, 0)], column_major=not transposed)
     if transposed:
         u, vt = vt, u
     if routine in ("gesvdj", "gesvdp") and compute_uv:
@@ -937,16 +925,13 @@ def _svd_gpu(ctx, x, *, full_matrices, compute_uv, subset_by_index, algorithm):
         if dtypes.kind(aval.dtype) == "c":
             vt = _conj_hlo(vt)
         if not full_matrices and not econ:
-            u = L.hlo.slice(u, L.dense_i64([0] * (nb + 2)), L.dense_i64(batch + (m, k)),
-                            L.dense_i64([1] * (nb + 2)))
-            vt = L.hlo.slice(vt, L.dense_i64([0] * (nb + 2)), L.dense_i64(batch + (k, n)),
-                             L.dense_i64([1] * (nb + 2)))
-    return _svd_finish(ctx, s, u, vt, info, compute_uv)
+            zeros, ones = L.dense_i64([0] * (nb + 2)), L.dense_i64([1] * (nb + 2))
+            u = L.hlo.slice(u, zeros, L.dense_i64(batch + (m, k)), ones)
+            vt = L.hlo.slice(vt, zeros, L.dense_i64(batch + (k, n)), ones)
+    return s, u, vt, info
 
 
-svd_p = primitive("svd", _svd_abstract, _unsupported("svd"), multiple_results=True)
-L.register_lowering(svd_p, _svd_cpu, platform="cpu")
-L.register_lowering(svd_p, _svd_gpu, platform="gpu")
+svd_p = _linalg_primitive("svd", _svd_abstract, _svd_kernel, multiple_results=True)
 
 
 def svd(x, *, full_matrices=True, compute_uv=True, subset_by_index=None, algorithm=None):
@@ -980,14 +965,9 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv, subset_by_index, a
     if not compute_uv:
         return [s], [ds]
     # F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it
-    s_shape = get_aval(s).shape
-    k = s_shape[-1]
-    square = s_shape[:-1] + (k, k)
-    s_row = broadcast_in_dim(s, square, tuple(range(len(s_shape) - 1)) + (len(s_shape),))
+    s_row = _rows_of(s, get_aval(s).shape[-1])
     s_col = _T(s_row)
-    s_diffs = mul(add(s_row, s_col), sub(s_row, s_col))
-    eye = _eye(square, get_aval(s).dtype)
-    f = sub(div(_const(s, 1), add(s_diffs, eye)), eye)
+    f = _inverse_off_diagonal(mul(add(s_row, s_col), sub(s_row, s_col)))
     s_row_c, s_col_c = (convert_element_type(v_, dtype) for v_ in (s_row, s_col))
     dss, sds = mul(s_row_c, ds_mat), mul(s_col_c, ds_mat)
     s_zeros = convert_element_type(eq(s, _const(s, 0)), get_aval(s).dtype)
@@ -999,23 +979,16 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv, subset_by_index, a
     dv = _mm(v, mul(f_c, add(sds, _H(sds))))
     if m > n:
         dav = _mm(da, v)
-        du = add(du, div(sub(dav, _mm(u, _mm(ut, dav))), _rows_of(s, m, dtype)))
+        s_rows = _rows_of(convert_element_type(s, dtype), m)
+        du = add(du, div(sub(dav, _mm(u, _mm(ut, dav))), s_rows))
     if n > m:
         dahu = _mm(_H(da), u)
-        dv = add(dv, div(sub(dahu, _mm(v, _mm(vt, dahu))), _rows_of(s, n, dtype)))
+        s_rows = _rows_of(convert_element_type(s, dtype), n)
+        dv = add(dv, div(sub(dahu, _mm(v, _mm(vt, dahu))), s_rows))
     return [s, u, vt], [ds, du, _H(dv)]
 
 
-def _rows_of(s, rows, dtype):
-    """s [..., k] as [..., rows, k] of `dtype`: s_j in every row."""
-    shape = get_aval(s).shape
-    nb = len(shape) - 1
-    return broadcast_in_dim(convert_element_type(s, dtype), shape[:-1] + (rows, shape[-1]),
-                            tuple(range(nb)) + (nb + 1,))
-
-
 ad.primitive_jvps[svd_p] = _svd_jvp
-_batch_at_front(svd_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1027,38 +1000,24 @@ def _eigh_abstract(x, *, lower, sort_eigenvalues, subset_by_index, algorithm):
     return [ShapedArray(batch + (n, d), x.dtype), ShapedArray(batch + (d,), _real_dtype(x.dtype))]
 
 
-def _eigh_kernel(gpu):
-    def rule(ctx, x, *, lower, sort_eigenvalues, subset_by_index, algorithm):
-        aval, = ctx.avals_in
-        n = aval.shape[-1]
-        if not (subset_by_index is None or tuple(subset_by_index) == (0, n)):
-            raise NotImplementedError("eigh: subset_by_index is only implemented on TPU")
-        if algorithm == EighImplementation.QDWH or (
-                algorithm == EighImplementation.JACOBI and not gpu):
-            raise NotImplementedError(f"eigh: implementation {algorithm} is not available on "
-                                      f"{'GPU' if gpu else 'CPU'}")
-        if gpu:
-            target = _gpu_target("cusolver_syevd_ffi")
-            code = 0 if algorithm is None else 2 if algorithm == EighImplementation.JACOBI else 1
-            attrs = {"lower": _i1(lower),
-                     "algorithm": L.ir.IntegerAttr.get(L.ir.IntegerType.get_unsigned(8), code)}
-        else:
-            routine = "heevd_ffi" if dtypes.kind(aval.dtype) == "c" else "syevd_ffi"
-            target = lapack.lapack_target(routine, aval.dtype)
-            attrs = {"mode": _u8("V"), "uplo": _u8("L" if lower else "U")}
-        batch = aval.shape[:-2]
-        v_aval, w_aval = ctx.avals_out
-        v, w, info = _custom_call(target, [x], [aval], [v_aval, w_aval,
-                                                        ShapedArray(batch, _INT32)],
-                                  attrs, aliases=[(0, 0)])
-        ok = _info_ok(info, batch)
-        return [_nan_unless(ok, v, v_aval), _nan_unless(ok, w, w_aval)]
-    return rule
+def _eigh_kernel(ctx, x, *, lower, sort_eigenvalues, subset_by_index, algorithm):
+    n, gpu = ctx.avals_in[0].shape[-1], ctx.platform == "gpu"
+    if not (subset_by_index is None or tuple(subset_by_index) == (0, n)):
+        raise NotImplementedError("eigh: subset_by_index is only implemented on TPU")
+    if algorithm == EighImplementation.QDWH or (
+            algorithm == EighImplementation.JACOBI and not gpu):
+        raise NotImplementedError(f"eigh: implementation {algorithm} is not available on "
+                                  f"{ctx.platform.upper()}")
+    attrs = _uplo(ctx, lower)
+    if gpu:
+        code = 0 if algorithm is None else 2 if algorithm == EighImplementation.JACOBI else 1
+        attrs["algorithm"] = L.ir.IntegerAttr.get(L.ir.IntegerType.get_unsigned(8), code)
+    else:
+        attrs["mode"] = _u8("V")
+    return _kernel(ctx, _target(ctx, "syevd", "heevd"), [x], attrs, info=True)
 
 
-eigh_p = primitive("eigh", _eigh_abstract, _unsupported("eigh"), multiple_results=True)
-L.register_lowering(eigh_p, _eigh_kernel(gpu=False), platform="cpu")
-L.register_lowering(eigh_p, _eigh_kernel(gpu=True), platform="gpu")
+eigh_p = _linalg_primitive("eigh", _eigh_abstract, _eigh_kernel, multiple_results=True)
 
 
 @eager(static_argnames=("lower", "symmetrize_input", "sort_eigenvalues", "subset_by_index",
@@ -1071,9 +1030,8 @@ def eigh(x, *, lower=True, symmetrize_input=True, sort_eigenvalues=True,
     if symmetrize_input:
         x = symmetrize(x)
     subset = None if subset_by_index is None else tuple(int(i) for i in subset_by_index)
-    v, w = bind(eigh_p, x, lower=bool(lower), sort_eigenvalues=bool(sort_eigenvalues),
-                subset_by_index=subset, algorithm=implementation)
-    return v, w
+    return tuple(bind(eigh_p, x, lower=bool(lower), sort_eigenvalues=bool(sort_eigenvalues),
+                      subset_by_index=subset, algorithm=implementation))
 
 
 def _eigh_jvp(primals, tangents, *, lower, sort_eigenvalues, subset_by_index, algorithm):
@@ -1087,12 +1045,8 @@ def _eigh_jvp(primals, tangents, *, lower, sort_eigenvalues, subset_by_index, al
     v, w_real = eigh_p.bind(symmetrize(a), lower=lower, sort_eigenvalues=sort_eigenvalues,
                             subset_by_index=subset_by_index, algorithm=algorithm)
     dtype = get_aval(a).dtype
-    w = convert_element_type(w_real, dtype)
-    w_shape = get_aval(w).shape
-    square = w_shape + w_shape[-1:]
-    w_row = broadcast_in_dim(w, square, tuple(range(len(w_shape) - 1)) + (len(w_shape),))
-    eye = _eye(square, dtype)
-    f = sub(div(_const(w, 1), add(eye, sub(w_row, _T(w_row)))), eye)
+    w_row = _rows_of(convert_element_type(w_real, dtype), n)
+    f = _inverse_off_diagonal(sub(w_row, _T(w_row)))
     vdag_adot_v = _mm(_mm(_H(v), a_dot), v)
     dv = _mm(v, mul(f, vdag_adot_v))
     dw = _diagonal(real(vdag_adot_v) if _is_complex(vdag_adot_v) else vdag_adot_v)
@@ -1100,7 +1054,6 @@ def _eigh_jvp(primals, tangents, *, lower, sort_eigenvalues, subset_by_index, al
 
 
 ad.primitive_jvps[eigh_p] = _eigh_jvp
-_batch_at_front(eigh_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1112,34 +1065,6 @@ def _eig_abstract(x, *, compute_left_eigenvectors, compute_right_eigenvectors,
     dtype = _complex_dtype(x.dtype)
     count = int(compute_left_eigenvectors) + int(compute_right_eigenvectors)
     return [ShapedArray(batch + (n,), dtype)] + [ShapedArray(x.shape, dtype)] * count
-
-
-def _eig_outputs(ctx, w, vl, vr, info, left, right):
-    batch = ctx.avals_in[0].shape[:-2]
-    ok = _info_ok(info, batch)
-    outs = [_nan_unless(ok, w, ctx.avals_out[0])]
-    for wanted, v in ((left, vl), (right, vr)):
-        if wanted:
-            outs.append(_nan_unless(ok, v, ctx.avals_out[len(outs)]))
-    return outs
-
-
-def _eig_cpu(ctx, x, *, compute_left_eigenvectors, compute_right_eigenvectors,
-             enable_eigvec_derivs, implementation):
-    if implementation not in (None, EigImplementation.LAPACK):
-        raise ValueError("eig: only the LAPACK implementation is supported on CPU")
-    aval, = ctx.avals_in
-    batch, real_input = aval.shape[:-2], dtypes.kind(aval.dtype) == "f"
-    vec = ShapedArray(aval.shape, _complex_dtype(aval.dtype))
-    w_aval = ShapedArray(aval.shape[:-1], aval.dtype)
-    avals_out = [w_aval] * (2 if real_input else 1) + [vec, vec, ShapedArray(batch, _INT32)]
-    attrs = {"compute_left": _u8("V" if compute_left_eigenvectors else "N"),
-             "compute_right": _u8("V" if compute_right_eigenvectors else "N")}
-    *w, vl, vr, info = _custom_call(lapack.lapack_target("geev_ffi", aval.dtype), [x],
-                                    [aval], avals_out, attrs)
-    w = L.hlo.complex(w[0], w[1]) if real_input else w[0]
-    return _eig_outputs(ctx, w, vl, vr, info, compute_left_eigenvectors,
-                        compute_right_eigenvectors)
 
 
 def _unpack_conjugate_pairs(w, vr):
@@ -1154,12 +1079,8 @@ def _unpack_conjugate_pairs(w, vr):
     # a pair starts where the count of complex eigenvalues so far (this one included) is odd
     count = cumsum(convert_element_type(ne(w_imag, _const(w_imag, 0)), _INT32), nd - 2)
     pair_start = eq(rem(count, np.int32(2)), np.int32(1))
-    zero = np.zeros((), get_aval(vr).dtype)
-    shifted_left = pad(vr, zero, [(0, 0, 0)] * (nd - 1) + [(-1, 1, 0)])
-    shifted_right = pad(vr, zero, [(0, 0, 0)] * (nd - 1) + [(1, -1, 0)])
-    dims = tuple(range(nd - 2)) + (nd - 1,)
-    is_real = broadcast_in_dim(is_real, shape, dims)
-    pair_start = broadcast_in_dim(pair_start, shape, dims)
+    shifted_left, shifted_right = _pad_last(vr, (-1, 1, 0)), _pad_last(vr, (1, -1, 0))
+    is_real, pair_start = _rows_of(is_real, shape[-2]), _rows_of(pair_start, shape[-2])
     re = select(is_real, vr, select(pair_start, vr, shifted_right))
     im = select(pair_start, shifted_left, neg(vr))
     im = select(is_real, _zeros(shape, get_aval(vr).dtype), im)
@@ -1169,47 +1090,60 @@ def _unpack_conjugate_pairs(w, vr):
 _unpack_conjugate_pairs_rule = L.lower_fun(_unpack_conjugate_pairs)
 
 
-def _eig_gpu(ctx, x, *, compute_left_eigenvectors, compute_right_eigenvectors,
-             enable_eigvec_derivs, implementation):
+def _eig_host(ctx, target, x, attrs):
+    """geev on the host (LAPACK, or MAGMA through the CUDA plugin's hybrid kernel): w, vl,
+    vr and the status; the kernel gives a real x's eigenvalues as their two parts."""
     aval, = ctx.avals_in
-    batch, n, real_input = aval.shape[:-2], aval.shape[-1], dtypes.kind(aval.dtype) == "f"
-    complex_dtype, info_aval = _complex_dtype(aval.dtype), ShapedArray(batch, _INT32)
+    real_input = dtypes.kind(aval.dtype) == "f"
+    vec = ShapedArray(aval.shape, _complex_dtype(aval.dtype))
+    w_parts = [ShapedArray(aval.shape[:-1], aval.dtype)] * (2 if real_input else 1)
+    status = ShapedArray(aval.shape[:-2], _INT32)
+    *w, vl, vr, info = _custom_call(target, [x], [aval], [*w_parts, vec, vec, status], attrs)
+    return (L.hlo.complex(*w) if real_input else w[0]), vl, vr, info
+
+
+def _eig_kernel(ctx, x, *, compute_left_eigenvectors, compute_right_eigenvectors,
+                enable_eigvec_derivs, implementation):
+    aval, = ctx.avals_in
     left, right = compute_left_eigenvectors, compute_right_eigenvectors
-    if implementation == EigImplementation.CUSOLVER or (implementation is None and not left):
+    real_input = dtypes.kind(aval.dtype) == "f"
+    if ctx.platform == "cpu":
+        if implementation not in (None, EigImplementation.LAPACK):
+            raise ValueError("eig: only the LAPACK implementation is supported on CPU")
+        attrs = {"compute_left": _u8("V" if left else "N"),
+                 "compute_right": _u8("V" if right else "N")}
+        w, vl, vr, info = _eig_host(ctx, _target(ctx, "geev"), x, attrs)
+    elif implementation == EigImplementation.CUSOLVER or (implementation is None and not left):
         if left:
             raise NotImplementedError("eig: cuSOLVER does not compute left eigenvectors")
         square = ShapedArray(aval.shape, aval.dtype)
-        avals_out = [square, ShapedArray(batch + (n,), complex_dtype), square, square, info_aval]
-        _, w, vl, vr, info = _custom_call(_gpu_target("cusolver_geev_ffi"), [x], [aval],
-                                          avals_out, {"left": _i1(left), "right": _i1(right)})
+        vec = ShapedArray(aval.shape, _complex_dtype(aval.dtype))
+        w_aval = ShapedArray(aval.shape[:-1], vec.dtype)
+        _, w, vl, vr, info = _custom_call(
+            _gpu_target("cusolver_geev_ffi"), [x], [aval],
+            [square, w_aval, square, square, ShapedArray(aval.shape[:-2], _INT32)],
+            {"left": _i1(left), "right": _i1(right)})
         if real_input and right:
-            vr, = _unpack_conjugate_pairs_rule(_sub_context(ctx, [avals_out[1], square],
-                                      [ShapedArray(aval.shape, complex_dtype)]), w, vr)
+            sub_ctx = L.LoweringContext(ctx.module_context, [w_aval, square], [vec])
+            vr, = _unpack_conjugate_pairs_rule(sub_ctx, w, vr)
     else:  # LAPACK on the host (or MAGMA), through the plugin's hybrid kernel
-        magma = "on" if implementation == EigImplementation.MAGMA else (
-            "off" if implementation == EigImplementation.LAPACK else "auto")
-        vec = ShapedArray(aval.shape, complex_dtype)
-        w_aval = ShapedArray(batch + (n,), aval.dtype)
-        avals_out = [w_aval] * (2 if real_input else 1) + [vec, vec, info_aval]
+        use_magma = {EigImplementation.MAGMA: True,
+                     EigImplementation.LAPACK: False}.get(implementation)
         target = "cuhybrid_eig_real" if real_input else "cuhybrid_eig_comp"
-        *w, vl, vr, info = _custom_call(_gpu_target(target), [x], [aval], avals_out,
-                                        {"magma": L.ir.StringAttr.get(magma),
-                                         "left": _i1(left), "right": _i1(right)})
-        w = L.hlo.complex(w[0], w[1]) if real_input else w[0]
-    return _eig_outputs(ctx, w, vl, vr, info, left, right)
+        w, vl, vr, info = _eig_host(ctx, _gpu_target(target), x, {
+            "magma": _magma(use_magma), "left": _i1(left), "right": _i1(right)})
+    outs = [w] + [v for wanted, v in ((left, vl), (right, vr)) if wanted]
+    return _masked(_info_ok(info, aval.shape[:-2]), outs, ctx.avals_out)
 
 
-eig_p = primitive("eig", _eig_abstract, _unsupported("eig"), multiple_results=True)
-L.register_lowering(eig_p, _eig_cpu, platform="cpu")
-L.register_lowering(eig_p, _eig_gpu, platform="gpu")
+eig_p = _linalg_primitive("eig", _eig_abstract, _eig_kernel, multiple_results=True)
 
 
 def eig(x, *, compute_left_eigenvectors=True, compute_right_eigenvectors=True,
         enable_eigvec_derivs=False, implementation=None, use_magma=None):
-    """Eigendecomposition of a batch of general square matrices [..., n, n]: [w, vl, vr]
-    (complex), vl and vr present as asked; vr[..., :, i] is the unit-norm right
-    eigenvector of w[..., i]. Derivatives of the eigenvectors need enable_eigvec_derivs
-    (valid only for distinct eigenvalues)."""
+    """Eigendecomposition of a batch of square matrices [..., n, n]: [w, vl, vr] (complex, vl
+    and vr as asked), vr[..., :, i] the unit-norm right eigenvector of w[..., i]. Eigenvector
+    derivatives need enable_eigvec_derivs (valid only for distinct eigenvalues)."""
     if use_magma is not None:
         implementation = EigImplementation.MAGMA if use_magma else EigImplementation.LAPACK
     if implementation is not None and not isinstance(implementation, EigImplementation):
@@ -1225,26 +1159,19 @@ def _eig_vec_jvp(w, v, da):
     # Nondegenerate perturbation theory, under LAPACK's normalization of each eigenvector
     # (unit 2-norm, largest-magnitude component real), as JAX
     shape, dtype = get_aval(v).shape, get_aval(v).dtype
-    nd = len(shape)
-    eye = _eye(shape, dtype)
-    w_row = broadcast_in_dim(w, shape, tuple(range(nd - 2)) + (nd - 1,))
-    fmat = sub(div(_const(w, 1), add(eye, sub(w_row, _T(w_row)))), eye)
+    nd, n = len(shape), shape[-1]
+    w_row = _rows_of(w, n)
     p = _mm(_solve(v, da), v)
     dw = _diagonal(p)
-    u = _mm(v, mul(fmat, p))
-    k = argmax(_abs2(v), nd - 2, _INT32)  # the largest-magnitude component
-    mask = convert_element_type(eq(broadcasted_iota(_INT32, shape, nd - 2),
-                                   broadcast_in_dim(k, shape, tuple(range(nd - 2)) + (nd - 1,))),
-                                dtype)
+    u = _mm(v, mul(_inverse_off_diagonal(sub(w_row, _T(w_row))), p))
+    # the index of each eigenvector's largest-magnitude component
+    k = argmax(add(mul(real(v), real(v)), mul(imag(v), imag(v))), nd - 2, _INT32)
+    mask = convert_element_type(eq(broadcasted_iota(_INT32, shape, nd - 2), _rows_of(k, n)), dtype)
     c_re = neg(reduce_sum(real(mul(conj(v), u)), (nd - 2,)))
     c_im = div(neg(reduce_sum(imag(mul(mask, u)), (nd - 2,))),
                reduce_sum(real(mul(mask, v)), (nd - 2,)))
     c = complex_(c_re, c_im)
-    return dw, add(u, mul(v, broadcast_in_dim(c, shape, tuple(range(nd - 2)) + (nd - 1,))))
-
-
-def _abs2(v):
-    return add(mul(real(v), real(v)), mul(imag(v), imag(v)))
+    return dw, add(u, mul(v, _rows_of(c, n)))
 
 
 def _eig_jvp(primals, tangents, *, compute_left_eigenvectors, compute_right_eigenvectors,
@@ -1265,19 +1192,15 @@ def _eig_jvp(primals, tangents, *, compute_left_eigenvectors, compute_right_eige
         nd = get_aval(vr).ndim
         return [w], [reduce_sum(mul(_solve(vr, da), _T(vr)), (nd - 1,))]
     dw, dvr = _eig_vec_jvp(w, vr, da)
-    primal_out, tangent_out = [w], [dw]
+    tangents_out = [dw]
     if compute_left_eigenvectors:
-        _, dvl = _eig_vec_jvp(conj(w), outs[1], _H(da))
-        primal_out.append(outs[1])
-        tangent_out.append(dvl)
+        tangents_out.append(_eig_vec_jvp(conj(w), outs[1], _H(da))[1])
     if compute_right_eigenvectors:
-        primal_out.append(vr)
-        tangent_out.append(dvr)
-    return primal_out, tangent_out
+        tangents_out.append(dvr)
+    return list(outs[:len(tangents_out)]), tangents_out  # outs has vr, asked for or not
 
 
 ad.primitive_jvps[eig_p] = _eig_jvp
-_batch_at_front(eig_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1299,17 +1222,13 @@ def _schur_cpu(ctx, x, *, compute_schur_vectors, sort_eig_vals, select_callable)
     real_input = dtypes.kind(aval.dtype) == "f"
     avals_out = [aval, aval] + [eigvals] * (2 if real_input else 1) + [info, info]
     attrs = {"mode": _u8("V" if compute_schur_vectors else "N"), "sort": _u8("N")}
-    t, z, *_, status = _custom_call(lapack.lapack_target("gees_ffi", aval.dtype), [x],
-                                    [aval], avals_out, attrs, aliases=[(0, 0)])
-    ok = _info_ok(status, batch)
-    outs = [_nan_unless(ok, t, aval)]
-    return outs + [_nan_unless(ok, z, aval)] if compute_schur_vectors else outs
+    t, z, *_, status = _custom_call(_target(ctx, "gees"), [x], [aval], avals_out, attrs,
+                                    aliases=[(0, 0)])
+    return _masked(_info_ok(status, batch), [t, z], ctx.avals_out)
 
 
-schur_p = primitive("schur", _schur_abstract, _unsupported("schur", "on CPU"),
-                    multiple_results=True)
-L.register_lowering(schur_p, _schur_cpu, platform="cpu")
-_batch_at_front(schur_p)
+schur_p = _linalg_primitive("schur", _schur_abstract, _schur_cpu, platforms=("cpu",),
+                            multiple_results=True)
 
 
 def schur(x, *, compute_schur_vectors=True, sort_eig_vals=False, select_callable=None):
@@ -1332,36 +1251,16 @@ def _tridiagonal_abstract(a, *, lower):
             ShapedArray(batch + (n - 1,), real_dtype), ShapedArray(batch + (n - 1,), a.dtype)]
 
 
-def _tridiagonal_kernel(gpu):
-    def rule(ctx, a, *, lower):
-        aval, = ctx.avals_in
-        batch = aval.shape[:-2]
-        if gpu:
-            target, attrs = _gpu_target("cusolver_sytrd_ffi"), {"lower": _i1(lower)}
-        else:
-            routine = "hetrd_ffi" if dtypes.kind(aval.dtype) == "c" else "sytrd_ffi"
-            target = lapack.lapack_target(routine, aval.dtype)
-            attrs = {"uplo": _u8("L" if lower else "U")}
-        *outs, info = _custom_call(target, [a], [aval],
-                                   [*ctx.avals_out, ShapedArray(batch, _INT32)], attrs,
-                                   aliases=[(0, 0)])
-        ok = _info_ok(info, batch)
-        return [_nan_unless(ok, x, aval_) for x, aval_ in zip(outs, ctx.avals_out)]
-    return rule
-
-
-tridiagonal_p = primitive("tridiagonal", _tridiagonal_abstract, _unsupported("tridiagonal"),
-                          multiple_results=True)
-L.register_lowering(tridiagonal_p, _tridiagonal_kernel(gpu=False), platform="cpu")
-L.register_lowering(tridiagonal_p, _tridiagonal_kernel(gpu=True), platform="gpu")
-_batch_at_front(tridiagonal_p)
+tridiagonal_p = _linalg_primitive(
+    "tridiagonal", _tridiagonal_abstract, lambda ctx, a, *, lower: _kernel(
+        ctx, _target(ctx, "sytrd", "hetrd"), [a], _uplo(ctx, lower), info=True),
+    multiple_results=True)
 
 
 def tridiagonal(a, *, lower=True):
-    """Reduces a batch of Hermitian matrices to tridiagonal form (LAPACK sytrd/hetrd):
-    [a_out, d, e, taus], d the diagonal and e the first sub- (lower) or superdiagonal of
-    the tridiagonal matrix; a_out also holds the Householder reflectors, with scales taus.
-    Only the triangle `lower` says is read."""
+    """Hermitian matrices [..., n, n] (the triangle `lower` says) reduced to tridiagonal form:
+    [a_out, d, e, taus], d the diagonal, e the first sub- (lower) or superdiagonal, a_out
+    holding the Householder reflectors, with scales taus (LAPACK sytrd/hetrd)."""
     return list(bind(tridiagonal_p, a, lower=bool(lower)))
 
 
@@ -1381,14 +1280,20 @@ def _tridiagonal_solve_abstract(dl, d, du, b, *, perturb_singular):
     return out(b.shape, b.dtype)
 
 
-def _tridiagonal_solve_cpu(ctx, dl, d, du, b, *, perturb_singular):
-    b_aval = ctx.avals_in[-1]
+def _tridiagonal_solve_kernel(ctx, dl, d, du, b, *, perturb_singular):
+    gpu = ctx.platform == "gpu"
     if perturb_singular:
-        return _custom_call("tridiagonal_solve_perturbed_ffi", [dl, d, du, b], ctx.avals_in,
-                            [b_aval])
+        target = (_gpu_target("cu_tridiagonal_solve_perturbed") if gpu
+                  else "tridiagonal_solve_perturbed_ffi")
+        return _kernel(ctx, target, [dl, d, du, b], aliases=())
+    if gpu and ctx.avals_in[1].shape[-1] <= 2:  # cuSPARSE's gtsv2 needs three rows at least
+        return _tridiagonal_solve_generic_rule(ctx, dl, d, du, b, perturb_singular=False)
+    if gpu:
+        return _kernel(ctx, _gpu_target("cusparse_gtsv2_ffi"), [dl, d, du, b], aliases=[(3, 0)])
+    b_aval = ctx.avals_in[-1]
     batch = b_aval.shape[:-2]
-    *_, x, info = _custom_call(lapack.lapack_target("gtsv_ffi", b_aval.dtype), [dl, d, du, b],
-                               ctx.avals_in, [*ctx.avals_in, ShapedArray(batch, _INT32)],
+    *_, x, info = _custom_call(_target(ctx, "gtsv"), [dl, d, du, b], ctx.avals_in,
+                               [*ctx.avals_in, ShapedArray(batch, _INT32)],
                                aliases=[(0, 0), (1, 1), (2, 2), (3, 3)])
     return [_nan_unless(_info_ok(info, batch), x, b_aval)]
 
@@ -1403,12 +1308,10 @@ def _tridiagonal_solve_generic(dl, d, du, b, *, perturb_singular):
     if m == 0:
         return b
 
-    def rows_first(x, is_diagonal=True):  # broadcast to b's shape, rows leading
-        if is_diagonal:
-            x = broadcast_in_dim(x, shape, tuple(range(nd - 1)))
-        return transpose(x, (nd - 2, *range(nd - 2), nd - 1))
-
-    dl, d, du, b = (rows_first(x, i < 3) for i, x in enumerate((dl, d, du, b)))
+    rows_first = (nd - 2, *range(nd - 2), nd - 1)  # the scans run over the rows
+    dl, d, du = (transpose(broadcast_in_dim(x, shape, tuple(range(nd - 1))), rows_first)
+                 for x in (dl, d, du))
+    b = transpose(b, rows_first)
 
     def first(x):
         return squeeze(slice_(x, (0,) * nd, (1,) + get_aval(x).shape[1:]), (0,))
@@ -1427,8 +1330,7 @@ def _tridiagonal_solve_generic(dl, d, du, b, *, perturb_singular):
 
     def backward(x_next, row):
         cp, dp = row
-        x = sub(dp, mul(cp, x_next))
-        return x, x_next
+        return sub(dp, mul(cp, x_next)), x_next
 
     x0, xs = scan(backward, last, (cp, dp), reverse=True)
     x = concatenate([expand_dims(x0, (0,)), xs], 0)
@@ -1438,21 +1340,10 @@ def _tridiagonal_solve_generic(dl, d, du, b, *, perturb_singular):
 _tridiagonal_solve_generic_rule = L.lower_fun(_tridiagonal_solve_generic)
 
 
-def _tridiagonal_solve_gpu(ctx, dl, d, du, b, *, perturb_singular):
-    if perturb_singular:
-        return _custom_call(_gpu_target("cu_tridiagonal_solve_perturbed"), [dl, d, du, b],
-                            ctx.avals_in, [ctx.avals_in[-1]])
-    if ctx.avals_in[1].shape[-1] <= 2:  # cuSPARSE's gtsv2 needs three rows at least
-        return _tridiagonal_solve_generic_rule(ctx, dl, d, du, b,
-                                               perturb_singular=perturb_singular)
-    return _custom_call(_gpu_target("cusparse_gtsv2_ffi"), [dl, d, du, b], ctx.avals_in,
-                        ctx.avals_out, aliases=[(3, 0)])
-
-
-tridiagonal_solve_p = primitive("tridiagonal_solve", _tridiagonal_solve_abstract,
-                                _tridiagonal_solve_generic_rule)
-L.register_lowering(tridiagonal_solve_p, _tridiagonal_solve_cpu, platform="cpu")
-L.register_lowering(tridiagonal_solve_p, _tridiagonal_solve_gpu, platform="gpu")
+tridiagonal_solve_p = _linalg_primitive("tridiagonal_solve", _tridiagonal_solve_abstract,
+                                        _tridiagonal_solve_kernel,
+                                        default=_tridiagonal_solve_generic_rule,
+                                        batcher=_solve_batcher)
 
 
 def tridiagonal_solve(dl, d, du, b, *, perturb_singular=False):
@@ -1470,14 +1361,11 @@ def _tridiagonal_product(dl, d, du, b):
     y = mul(broadcast_in_dim(d, shape, dims), b)
     if m < 2:
         return y
-    zero = np.zeros((), get_aval(b).dtype)
-    lower = mul(broadcast_in_dim(dl, shape, dims), pad(
-        _slice_last2(b, (0, m - 1), (0, shape[-1])), zero,
-        [(0, 0, 0)] * (nd - 2) + [(1, 0, 0), (0, 0, 0)]))
-    upper = mul(broadcast_in_dim(du, shape, dims), pad(
-        _slice_last2(b, (1, m), (0, shape[-1])), zero,
-        [(0, 0, 0)] * (nd - 2) + [(0, 1, 0), (0, 0, 0)]))
-    return add(add(y, lower), upper)
+
+    def times_shifted(diagonal, rows):  # diagonal * b moved down by `rows` (up if negative)
+        shifted = _pad_last(b, (rows, -rows, 0), (0, 0, 0))
+        return mul(broadcast_in_dim(diagonal, shape, dims), shifted)
+    return add(add(y, times_shifted(dl, 1)), times_shifted(du, -1))
 
 
 def _tridiagonal_solve_jvp(primals, tangents, *, perturb_singular):
@@ -1496,40 +1384,278 @@ def _tridiagonal_solve_transpose(ct, dl, d, du, b, *, perturb_singular):
     # linear in b only; A^T has the sub- and superdiagonals exchanged (and shifted)
     if any(ad.is_undefined(x) for x in (dl, d, du)):
         raise NotImplementedError("tridiagonal_solve is not linear in its diagonals")
-    nd = get_aval(du).ndim
-    shape = get_aval(du).shape
-    zero = _zeros(shape[:-1] + (1,), get_aval(du).dtype)
-    last = shape[-1]
-    dl_t = concatenate([zero, slice_(du, (0,) * nd, shape[:-1] + (last - 1,))], nd - 1)
-    du_t = concatenate([slice_(dl, (0,) * (nd - 1) + (1,), shape), zero], nd - 1)
+    dl_t, du_t = _pad_last(du, (1, -1, 0)), _pad_last(dl, (-1, 1, 0))  # shifted, 0 filled
     return [None, None, None, tridiagonal_solve_p.bind(dl_t, d, du_t, ct,
                                                        perturb_singular=perturb_singular)]
 
 
-def _tridiagonal_solve_batch(vals, dims, *, perturb_singular):
-    *diags, b = vals
-    *diag_dims, b_dim = dims
-    if all(dim is batching.not_mapped for dim in diag_dims):
-        # one matrix for every example: the examples become more columns of b
-        nd = get_aval(b).ndim
-        b = batching.moveaxis(b, b_dim, nd - 2)
-        shape = get_aval(b).shape
-        flat = reshape(b, shape[:-3] + (shape[-3], shape[-2] * shape[-1]))
-        x = tridiagonal_solve_p.bind(*diags, flat, perturb_singular=perturb_singular)
-        return [reshape(x, shape)], [nd - 2]
-    size = batching.batch_size_of(vals, dims)
-    vals = [batching.bdim_at_front(v, dim, size) for v, dim in zip(vals, dims)]
-    return [tridiagonal_solve_p.bind(*vals, perturb_singular=perturb_singular)], [0]
-
-
 ad.primitive_jvps[tridiagonal_solve_p] = _tridiagonal_solve_jvp
 ad.primitive_transposes[tridiagonal_solve_p] = _tridiagonal_solve_transpose
-batching.primitive_batchers[tridiagonal_solve_p] = _tridiagonal_solve_batch
 
 
-# Lowering these loads LAPACK's routines (CPU) or registers the plugin's solvers (GPU): a
-# program holding one is always lowered in a new process, never loaded by its IR alone.
-for _prim in (cholesky_p, triangular_solve_p, lu_pivots_to_permutation_p, lu_p, geqrf_p,
-              geqp3_p, householder_product_p, qr_p, svd_p, eigh_p, eig_p, schur_p,
-              tridiagonal_p, tridiagonal_solve_p):
-    _prim.prepared_by_lowering = True
+# ---------------------------------------------------------------------------------------
+# hessenberg: a = Q H Q^H, H upper Hessenberg (LAPACK gehrd, CPU only)
+
+def _hessenberg_abstract(a):
+    batch, n, _ = _check_matrix("hessenberg", a, square=True)
+    if n == 0:
+        raise ValueError(f"hessenberg: the matrices must not be empty, got shape {a.shape}")
+    return [ShapedArray(a.shape, a.dtype), ShapedArray(batch + (n - 1,), a.dtype)]
+
+
+def _hessenberg_cpu(ctx, a):
+    i32 = L.ir.IntegerType.get_signless(32)
+    attrs = {"low": L.ir.IntegerAttr.get(i32, 1),
+             "high": L.ir.IntegerAttr.get(i32, ctx.avals_in[0].shape[-1])}
+    return _kernel(ctx, _target(ctx, "gehrd"), [a], attrs, info=True)
+
+
+hessenberg_p = _linalg_primitive("hessenberg", _hessenberg_abstract, _hessenberg_cpu,
+                                 platforms=("cpu",), multiple_results=True)
+
+
+def hessenberg(a):
+    """Reduces a batch of square matrices to upper Hessenberg form (CPU only): (a_out, taus),
+    the Hessenberg matrix on and above the first subdiagonal of a_out, Householder
+    reflectors below it with scales taus [..., n - 1]."""
+    return tuple(bind(hessenberg_p, a))
+
+
+# ---------------------------------------------------------------------------------------
+# ormqr: Q c, Q^H c, c Q or c Q^H for Q given by Householder reflectors (as geqrf leaves them)
+
+def _ormqr_abstract(a, taus, c, *, left, transpose):
+    batch, m, n = _check_matrix("ormqr", a, what="a")
+    _check_matrix("ormqr", c, what="c")
+    _check_same("ormqr", (a, taus, c), ("a", "taus", "c"))
+    if (taus.ndim != a.ndim - 1 or taus.shape[:-1] != batch or taus.shape[-1] > min(m, n)
+            or c.shape[:-2] != batch):
+        raise ValueError(f"ormqr: taus must have shape [..., k] with k <= {min(m, n)} and c "
+                         f"[..., p, q], both with the batch dimensions of a {a.shape}; got "
+                         f"taus {taus.shape} and c {c.shape}")
+    if c.shape[-2 if left else -1] != m:
+        raise ValueError(f"ormqr: with left={left}, c must have as many "
+                         f"{'rows' if left else 'columns'} as a has rows; got a {a.shape} "
+                         f"and c {c.shape}")
+    return out(c.shape, c.dtype)
+
+
+def _ormqr_impl(a, taus, c, *, left, transpose):
+    """The reflectors H_i = I - tau_i v_i v_i^H applied to c one at a time (Q = H_1 ... H_k)."""
+    shape, dtype = get_aval(a).shape, get_aval(a).dtype
+    batch, nb, m, k = shape[:-2], len(shape) - 2, shape[-2], get_aval(taus).shape[-1]
+    vs = add(_tril(_slice_last2(a, (0, m), (0, k)), -1), _eye(batch + (m, k), dtype))
+    taus = conj(taus) if transpose and _is_complex(taus) else taus
+    c_shape = get_aval(c).shape
+
+    def body(i, c):
+        j = sub(k - 1, i) if left != transpose else i  # Q c and c Q^H: H_k first
+        v = dynamic_slice(vs, (0,) * nb + (0, j), batch + (m, 1))
+        tau = broadcast_in_dim(dynamic_slice(taus, (0,) * nb + (j,), batch + (1,)), c_shape,
+                               tuple(range(nb + 1)))
+        update = _mm(v, _mm(_H(v), c)) if left else _mm(_mm(c, v), _H(v))
+        return sub(c, mul(tau, update))
+    return fori_loop(0, k, body, c)
+
+
+def _ormqr_cpu(ctx, a, taus, c, *, left, transpose):
+    return _kernel(ctx, _target(ctx, "ormqr", "unmqr"), [a, taus, c],
+                   {"left": _i1(left), "transpose": _i1(transpose)}, aliases=[(2, 0)])
+
+
+ormqr_p = _linalg_primitive("ormqr", _ormqr_abstract, _ormqr_cpu, platforms=("cpu",),
+                            default=L.lower_fun(_ormqr_impl))
+
+
+def ormqr(a, taus, c, *, left=True, transpose=False):
+    """Q c (left) or c Q, with Q^H for Q when `transpose`, for Q the product of the
+    Householder reflectors below the diagonal of a [..., m, n] with scales taus [..., k] (as
+    geqrf gives them), without forming Q; c [..., m, q] (left) or [..., p, m]."""
+    return bind(ormqr_p, a, taus, c, left=bool(left), transpose=bool(transpose))
+
+
+# ---------------------------------------------------------------------------------------
+# symmetric_product: alpha a a^T + beta c
+
+def _check_real(op, aval):
+    if dtypes.kind(aval.dtype) != "f":
+        raise TypeError(f"{op} does not accept dtype {aval.dtype.name}; it accepts float32 "
+                        f"and float64")
+
+
+def _symmetric_product_abstract(a, c, *, alpha, beta):
+    batch, m, _ = _check_matrix("symmetric_product", a, what="a_matrix")
+    _check_matrix("symmetric_product", c, what="c_matrix")
+    _check_same("symmetric_product", (a, c), ("a_matrix", "c_matrix"))
+    _check_real("symmetric_product", a)
+    if c.shape != batch + (m, m):
+        raise ValueError(f"symmetric_product: c_matrix must have shape {batch + (m, m)} for "
+                         f"a_matrix of shape {a.shape}, got {c.shape}")
+    return out(c.shape, c.dtype)
+
+
+def _symmetric_product_impl(a, c, *, alpha, beta):
+    return add(mul(_const(c, alpha), _mm(a, _T(a))), mul(_const(c, beta), c))
+
+
+symmetric_product_p = primitive("symmetric_product", _symmetric_product_abstract,
+                                L.lower_fun(_symmetric_product_impl))
+batching.primitive_batchers[symmetric_product_p] = _batched_at_front(symmetric_product_p)
+
+
+def symmetric_product(a_matrix, c_matrix, *, alpha=1., beta=0., symmetrize_output=False):
+    """alpha a a^T + beta c for a batch of a [..., m, n] and symmetric c [..., m, m]; only
+    the lower triangle is guaranteed on every platform, unless symmetrize_output copies it
+    to the upper one."""
+    result = bind(symmetric_product_p, a_matrix, c_matrix, alpha=float(alpha), beta=float(beta))
+    return add(_tril(result), _T(_tril(result, -1))) if symmetrize_output else result
+
+
+# ---------------------------------------------------------------------------------------
+# cholesky_update: R' with R'^T R' = R^T R + w w^T, in O(n^2) by Givens rotations
+
+def _cholesky_update_abstract(r, w):
+    batch, n, _ = _check_matrix("cholesky_update", r, square=True, what="r_matrix")
+    _check_same("cholesky_update", (r, w), ("r_matrix", "w_vector"))
+    _check_real("cholesky_update", r)
+    if w.shape != batch + (n,):
+        raise ValueError(f"cholesky_update: w_vector must have shape {batch + (n,)} for "
+                         f"r_matrix of shape {r.shape}, got {w.shape}")
+    return out(r.shape, r.dtype)
+
+
+def _cholesky_update_impl(r, w):
+    """Row k of R and w rotated so that w[k] becomes 0, for k = 0 ... n-1 (as JAX)."""
+    shape, dtype = get_aval(r).shape, get_aval(r).dtype
+    batch, n, nb = shape[:-2], shape[-1], len(shape) - 2
+    vec = batch + (n,)
+    one, zero = full(vec, np.ones((), dtype)), _zeros(vec, dtype)
+
+    def body(k, carry):
+        r, z = carry
+        row = reshape(dynamic_slice(r, (0,) * nb + (k, 0), batch + (1, n)), vec)
+        x, y = _entry(row, k, n), _entry(z, k, n)
+        no_op = eq(y, zero)  # the scaling keeps x^2 + y^2 from overflowing
+        scale = select(no_op, one, max_(abs_(x), abs_(y)))
+        x, y = div(x, scale), div(y, scale)
+        inv = rsqrt(add(mul(x, x), mul(y, y)))
+        cos, sin = select(no_op, one, mul(x, inv)), select(no_op, zero, neg(mul(y, inv)))
+        new_row = sub(mul(cos, row), mul(sin, z))
+        z = add(mul(cos, z), mul(sin, row))
+        return dynamic_update_slice(r, reshape(new_row, batch + (1, n)), (0,) * nb + (k, 0)), z
+    return fori_loop(0, n, body, (r, w))[0]
+
+
+cholesky_update_p = primitive("cholesky_update", _cholesky_update_abstract,
+                              L.lower_fun(_cholesky_update_impl))
+batching.primitive_batchers[cholesky_update_p] = _batched_at_front(cholesky_update_p)
+
+
+def cholesky_update(r_matrix, w_vector):
+    """The upper-triangular Cholesky factor of R^T R + w w^T, given R's (r_matrix [..., n, n],
+    upper triangular) and w (w_vector [..., n]), in O(n^2)."""
+    return bind(cholesky_update_p, r_matrix, w_vector)
+
+
+# ---------------------------------------------------------------------------------------
+# qdwh: the polar decomposition x = u h by the QR-based dynamically weighted Halley
+# iteration (Nakatsukasa, Bai, Gygi 2010), as JAX's composition
+
+def _mask(x, dims, alternative):
+    """x where each index i < dims[i] (a traced bound, or None for none), else alternative."""
+    for axis, bound in enumerate(dims):
+        if bound is not None:
+            x = select(lt(broadcasted_iota(_INT32, get_aval(x).shape, axis), bound), x,
+                       alternative)
+    return x
+
+
+def _qdwh_qr_step(u, m, dims, params):
+    a_minus_e_by_sqrt_c, sqrt_c, e = params
+    big, small = get_aval(u).shape
+    dtype = get_aval(u).dtype
+    padded = _pad_last(mul(sqrt_c, u), (0, small, 0), (0, 0, 0))
+    y = dynamic_update_slice(padded, _eye((small, small), dtype), (m, 0))  # [sqrt(c) u; I]
+    q, _ = qr(y, full_matrices=False)
+    q1 = _mask(slice_(q, (0, 0), (big, small)), dims, _zeros((big, small), dtype))
+    q2 = _mask(dynamic_slice(q, (m, 0), (small, small)), (dims[1], dims[1]),
+               _zeros((small, small), dtype))
+    return add(mul(e, u), mul(a_minus_e_by_sqrt_c, _mm(q1, _H(q2))))
+
+
+def _qdwh_cholesky_step(u, m, dims, params):
+    a_minus_e, c, e = params
+    small = get_aval(u).shape[1]
+    eye = _eye((small, small), get_aval(u).dtype)
+    y = cholesky(_mask(add(mul(c, _mm(_H(u), u)), eye), (dims[1], dims[1]), eye),
+                 symmetrize_input=False)
+    # z = u (y y^H)^-1, from two triangular solves of u^H
+    z = triangular_solve(y, _H(u), left_side=True, lower=True)
+    z = triangular_solve(y, z, left_side=True, lower=True, transpose_a=True, conjugate_a=True)
+    return add(mul(e, u), mul(a_minus_e, _H(z)))
+
+
+@eager(static_argnames=("is_hermitian", "max_iterations", "eps"))
+def qdwh(x, *, is_hermitian=False, max_iterations=None, eps=None, dynamic_shape=None):
+    """Polar decomposition x = u h of a full-rank matrix [M, N], M >= N, by QR-based dynamically
+    weighted Halley iteration: (u, h, num_iters, is_converged). `dynamic_shape` (m, n) is the
+    true shape of an x zero-padded to [M, N]; `is_hermitian` is unused, as in JAX."""
+    aval = get_aval(x)
+    _check_matrix("qdwh", aval)
+    if aval.ndim != 2 or aval.shape[0] < aval.shape[1]:
+        raise ValueError(f"qdwh: x must be a matrix of shape [M, N] with M >= N, got shape "
+                         f"{aval.shape}")
+    dtype = aval.dtype
+    max_iterations = 10 if max_iterations is None else int(max_iterations)
+    m, dims = aval.shape[0], (None, None)
+    if dynamic_shape is not None:
+        m, dims = dynamic_shape[0], tuple(dynamic_shape)
+        x = _mask(x, dims, _zeros(aval.shape, dtype))
+    eps = float(np.finfo(dtype).eps) if eps is None else float(eps)
+    # u0 = x / alpha, alpha = sqrt(|x|_1 |x|_inf) >= |x|_2
+    one_norm, inf_norm = (reduce_max(reduce_sum(abs_(x), (axis,)), (0,)) for axis in (0, 1))
+    alpha_inverse = select(eq(one_norm, _const(one_norm, 0)), _const(one_norm, 1),
+                           mul(rsqrt(one_norm), rsqrt(inf_norm)))
+    u = mul(x, convert_element_type(alpha_inverse, dtype))
+    # The weights of each step, from the lower bound l of the smallest singular value
+    lower, tol_l = eps, 10.0 * eps / 2.0
+    tol_norm = np.array(tol_l ** (1 / 3), _real_dtype(dtype))
+    qr_coefs, chol_coefs = [], []
+    while lower + tol_l < 1 and len(qr_coefs) + len(chol_coefs) < max_iterations:
+        l2 = lower * lower
+        dd = (4 * (1 / l2 - 1) / l2) ** (1 / 3)
+        sqd = (1.0 + dd) ** (1 / 2)
+        a = sqd + (2 - dd + 2 * (2 - l2) / (l2 * sqd)) ** (1 / 2)
+        b = (a - 1) ** 2 / 4
+        c = a + b - 1
+        lower = lower * (a + b * l2) / (1 + c * l2)
+        if c > 100:  # far from converged: the QR form (stable), else Cholesky (cheaper)
+            qr_coefs.append(((a - b / c) / c ** 0.5, c ** 0.5, b / c))
+        else:
+            chol_coefs.append((a - b / c, c, b / c))
+
+    def iteration(u, params, step):
+        new = step(u, m, dims, params)
+        diff = abs_(sub(new, u))
+        return new, gt(sqrt(reduce_sum(mul(diff, diff), (0, 1))), tol_norm)
+
+    def steps(u, coefs, step):
+        if not coefs:
+            return u, np.array(True)
+        columns = [np.asarray(column, dtype) for column in zip(*coefs)]
+        return fori_loop(0, len(coefs), lambda i, state: iteration(state[0], [
+            reshape(dynamic_slice(col, (i,), (1,)), ()) for col in columns], step),
+            (u, np.array(True)))
+
+    u, _ = steps(u, qr_coefs, _qdwh_qr_step)
+    u, not_converged = steps(u, chol_coefs, _qdwh_cholesky_step)
+    # then Halley's own weights (3, 1, 3) until u stops moving
+    halley = [np.array(v, dtype) for v in (3 - 1 / 3, 3, 1 / 3)]
+    num_iters, u, not_converged = while_loop(
+        lambda s: bitwise_and(s[2], lt(s[0], max_iterations)),
+        lambda s: (add(s[0], 1), *iteration(s[1], halley, _qdwh_cholesky_step)),
+        (len(qr_coefs) + len(chol_coefs), u, not_converged))
+    # a Newton-Schulz step refines u
+    u = sub(mul(_const(u, 1.5), u), mul(_const(u, 0.5), _mm(u, _mm(_H(u), u))))
+    return u, symmetrize(_mm(_H(u), x)), num_iters, bitwise_not(not_converged)
+

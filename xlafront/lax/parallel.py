@@ -15,7 +15,7 @@ from ..core import bind
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..tree import tree_flatten, tree_map, tree_unflatten
-from .base import normalize_axis
+from .base import normalize_axis, primitive
 from .elementwise import add, convert_element_type, div, eq, mul
 from .reductions import reduce_max, reduce_min, reduce_sum
 from .shape import concatenate, expand_dims, full, iota, reshape, squeeze
@@ -23,8 +23,8 @@ from .slicing import slice_in_dim
 
 __all__ = ["all_gather", "all_gather_p", "all_to_all", "all_to_all_p", "axis_index",
            "axis_index_p", "axis_size", "pmax", "pmax_p", "pmean", "pmin", "pmin_p",
-           "ppermute", "ppermute_p", "pshuffle", "psum", "psum_p", "psum_scatter",
-           "pswapaxes", "reduce_scatter_p"]
+           "pbroadcast", "ppermute", "ppermute_p", "pshuffle", "psum", "psum_p",
+           "psum_scatter", "pswapaxes", "reduce_scatter_p"]
 
 
 def _names(axis_name):
@@ -55,10 +55,7 @@ def _unbound(name, env=()):
 
 def axis_size(axis_name):
     """The size of the named axis (the product of the sizes for a tuple of names), as a
-    Python int.
-
-    >>> pmap(lambda x: x * lax.axis_size("i"), axis_name="i")(np.ones(4))   # [4, 4, 4, 4]
-    """
+    Python int."""
     env = _axis_env()
     size = 1
     for name in _names(axis_name):
@@ -69,10 +66,26 @@ def axis_size(axis_name):
     return size
 
 
-def _collective(name, multiple_results=True):
-    """A collective's primitive: eagerly (no axis bound) it is a NameError."""
-    prim = core.Primitive(name, multiple_results)
+def _collective(name, abstract_eval, lowering, batch_ours, axis_params=(),
+                multiple_results=False):
+    """A collective's primitive (eagerly, with no axis bound, a NameError) and its rules.
+    Under a vmap whose axis it names, `batch_ours(trace, rest, vals, dims, **params)` (rest:
+    the other names) batches it; over other axes it stays itself, on the batched operand
+    with the batch dimension first and the array axes its params name (`axis_params`) one
+    further in."""
+    prim = primitive(name, abstract_eval, lowering, multiple_results)
     prim.impl = lambda *args, axis_name, **params: _unbound(axis_name[0])
+
+    def batch(trace, vals, dims, **params):
+        ours, rest = _split_axes(trace, params["axis_name"])
+        if ours:
+            return batch_ours(trace, rest, vals, dims, **params)
+        if axis_params and dims[0] is not None:
+            vals, dims = [batching.moveaxis(vals[0], dims[0], 0)], [0]
+            params.update({name: params[name] + 1 for name in axis_params})
+        outs = bind(prim, *vals, **params)
+        return (outs if multiple_results else [outs]), (list(dims) if vals else [None])
+    batching.batchers_with_trace[prim] = batch
     return prim
 
 
@@ -104,31 +117,20 @@ def _all_reduce(ctx, x, aval, axis_name, combine):
 
 
 def _reducer(name, reduce_mapped, unmapped, combine):
-    prim = _collective(name)
-    prim.abstract_eval = lambda *avals, axis_name: list(avals)
-
     def lowering(ctx, *args, axis_name):
         return [_all_reduce(ctx, x, a, axis_name, lambda u, v: combine(u, v, a.dtype))
                 for x, a in zip(args, ctx.avals_in)]
 
-    def batch(trace, vals, dims, axis_name):
-        ours, rest = _split_axes(trace, axis_name)
-        if not ours:
-            outs = bind(prim, *vals, axis_name=axis_name)
-            return outs, list(dims)
+    def batch_ours(trace, rest, vals, dims, axis_name):
         outs = [unmapped(v, trace.axis_size) if d is None else reduce_mapped(v, (d,))
                 for v, d in zip(vals, dims)]
         if rest:
             outs = bind(prim, *outs, axis_name=rest)
         return outs, [None] * len(outs)
 
-    L.register_lowering(prim, lowering)
-    batching.batchers_with_trace[prim] = batch
+    prim = _collective(name, lambda *avals, axis_name: list(avals), lowering, batch_ours,
+                       multiple_results=True)
     return prim
-
-
-def _is_bool(dtype):
-    return dtype == dtypes.bool_
 
 
 def _times(v, n):
@@ -137,9 +139,9 @@ def _times(v, n):
 
 psum_p = _reducer("psum", reduce_sum, _times, lambda u, v, dtype: L.hlo.add(u, v))
 pmax_p = _reducer("pmax", reduce_max, lambda v, n: v, lambda u, v, dtype: (
-    L.hlo.or_(u, v) if _is_bool(dtype) else L.hlo.maximum(u, v)))
+    L.hlo.or_(u, v) if dtype == dtypes.bool_ else L.hlo.maximum(u, v)))
 pmin_p = _reducer("pmin", reduce_min, lambda v, n: v, lambda u, v, dtype: (
-    L.hlo.and_(u, v) if _is_bool(dtype) else L.hlo.minimum(u, v)))
+    L.hlo.and_(u, v) if dtype == dtypes.bool_ else L.hlo.minimum(u, v)))
 
 ad.deflinear(psum_p, lambda cts, *args, axis_name: [
     None if type(ct) is ad.Zero else bind(psum_p, ct, axis_name=axis_name)[0] for ct in cts])
@@ -175,10 +177,7 @@ def _check_groups(axis_index_groups):
 def psum(x, axis_name, *, axis_index_groups=None):
     """The sum of x (any pytree) over the named axis (or tuple of axes); booleans are summed
     as int32. Values that are the same on every position of the axis (not traced) are
-    multiplied by its size.
-
-    >>> pmap(lambda x: x / lax.psum(x, "i"), axis_name="i")(np.arange(1.0, 5.0))
-    """
+    multiplied by its size."""
     _check_groups(axis_index_groups)
     leaves, tree = tree_flatten(x)
     leaves = [convert_element_type(v, np.int32) if core.get_aval(v).dtype == dtypes.bool_
@@ -228,20 +227,10 @@ def _bind_collective(prim, leaves, axis_name, **params):
 
 # axis_index -----------------------------------------------------------------------------
 
-axis_index_p = _collective("axis_index", multiple_results=False)
-axis_index_p.abstract_eval = lambda axis_name: [core.ShapedArray((), dtypes.int32)]
-L.register_lowering(axis_index_p, lambda ctx, axis_name: [
-    L.axis_index(ctx.module_context, axis_name[0])])
-
-
-def _axis_index_batch(trace, vals, dims, axis_name):
-    ours, _ = _split_axes(trace, axis_name)
-    if not ours:
-        return [bind(axis_index_p, axis_name=axis_name)], [None]
-    return [iota(dtypes.int32, trace.axis_size)], [0]
-
-
-batching.batchers_with_trace[axis_index_p] = _axis_index_batch
+axis_index_p = _collective(
+    "axis_index", lambda axis_name: [core.ShapedArray((), dtypes.int32)],
+    lambda ctx, axis_name: [L.axis_index(ctx.module_context, axis_name[0])],
+    lambda trace, rest, vals, dims, axis_name: ([iota(dtypes.int32, trace.axis_size)], [0]))
 ad.defzero(axis_index_p)
 
 
@@ -267,11 +256,6 @@ def _gathered_shape(shape, axis, tiled, size):
     return tuple(shape)
 
 
-all_gather_p = _collective("all_gather", multiple_results=False)
-all_gather_p.abstract_eval = lambda x, axis_name, axis, tiled, axis_size: [
-    x.update(shape=_gathered_shape(x.shape, axis, tiled, axis_size))]
-
-
 def _all_gather_lowering(ctx, x, axis_name, axis, tiled, axis_size):
     aval = ctx.avals_in[0]
     if not tiled:  # gather blocks of size 1 along the new axis
@@ -281,15 +265,8 @@ def _all_gather_lowering(ctx, x, axis_name, axis, tiled, axis_size):
                               _groups(ctx, axis_name)).result]
 
 
-def _all_gather_batch(trace, vals, dims, axis_name, axis, tiled, axis_size):
+def _all_gather_batch(trace, rest, vals, dims, axis_name, axis, tiled, axis_size):
     (x,), (d,) = vals, dims
-    ours, rest = _split_axes(trace, axis_name)
-    if not ours:  # the batch dimension goes first, the gathered axis one further in
-        if d is None:
-            return [bind(all_gather_p, x, axis_name=axis_name, axis=axis, tiled=tiled,
-                         axis_size=axis_size)], [None]
-        return [bind(all_gather_p, batching.moveaxis(x, d, 0), axis_name=axis_name,
-                     axis=axis + 1, tiled=tiled, axis_size=axis_size)], [0]
     _only_ours(all_gather_p, rest)
     x = batching.bdim_at_front(x, d, trace.axis_size)
     out = batching.moveaxis(x, 0, axis)
@@ -300,16 +277,15 @@ def _all_gather_batch(trace, vals, dims, axis_name, axis, tiled, axis_size):
     return [out], [None]
 
 
-L.register_lowering(all_gather_p, _all_gather_lowering)
-batching.batchers_with_trace[all_gather_p] = _all_gather_batch
+all_gather_p = _collective(
+    "all_gather", lambda x, axis_name, axis, tiled, axis_size: [
+        x.update(shape=_gathered_shape(x.shape, axis, tiled, axis_size))],
+    _all_gather_lowering, _all_gather_batch, ("axis",))
 
 
 def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
     """The values of x (any pytree) from every position of the named axis, stacked along a
-    new axis `axis` (or concatenated along `axis` with tiled=True).
-
-    >>> pmap(lambda x: lax.all_gather(x, "i"), axis_name="i")(np.arange(4.0))  # 4 x [0 1 2 3]
-    """
+    new axis `axis` (or concatenated along `axis` with tiled=True)."""
     _check_groups(axis_index_groups)
     names = _names(axis_name)
     size = axis_size(names)
@@ -337,12 +313,6 @@ def _scattered_shape(op, shape, dim, tiled, size):
     return tuple(shape)
 
 
-reduce_scatter_p = _collective("reduce_scatter", multiple_results=False)
-reduce_scatter_p.abstract_eval = lambda x, axis_name, scatter_dimension, tiled, axis_size: [
-    x.update(shape=_scattered_shape("psum_scatter", x.shape, scatter_dimension, tiled,
-                                    axis_size))]
-
-
 def _reduce_scatter_lowering(ctx, x, axis_name, scatter_dimension, tiled, axis_size):
     aval, out_aval = ctx.avals_in[0], ctx.avals_out[0]
     block = list(aval.shape)
@@ -355,17 +325,9 @@ def _reduce_scatter_lowering(ctx, x, axis_name, scatter_dimension, tiled, axis_s
     return [out if tiled else L.hlo.reshape(L.ir_type(out_aval), out)]
 
 
-def _reduce_scatter_batch(trace, vals, dims, axis_name, scatter_dimension, tiled, axis_size):
+def _reduce_scatter_batch(trace, rest, vals, dims, axis_name, scatter_dimension, tiled,
+                          axis_size):
     (x,), (d,) = vals, dims
-    ours, rest = _split_axes(trace, axis_name)
-    if not ours:
-        if d is None:
-            return [bind(reduce_scatter_p, x, axis_name=axis_name,
-                         scatter_dimension=scatter_dimension, tiled=tiled,
-                         axis_size=axis_size)], [None]
-        return [bind(reduce_scatter_p, batching.moveaxis(x, d, 0), axis_name=axis_name,
-                     scatter_dimension=scatter_dimension + 1, tiled=tiled,
-                     axis_size=axis_size)], [0]
     x = batching.bdim_at_front(x, d, trace.axis_size)
     _only_ours(reduce_scatter_p, rest)
     n = trace.axis_size
@@ -376,17 +338,17 @@ def _reduce_scatter_batch(trace, vals, dims, axis_name, scatter_dimension, tiled
     return [blocks if tiled else squeeze(blocks, (scatter_dimension + 1,))], [0]
 
 
-L.register_lowering(reduce_scatter_p, _reduce_scatter_lowering)
-batching.batchers_with_trace[reduce_scatter_p] = _reduce_scatter_batch
+reduce_scatter_p = _collective(
+    "reduce_scatter", lambda x, axis_name, scatter_dimension, tiled, axis_size: [
+        x.update(shape=_scattered_shape("psum_scatter", x.shape, scatter_dimension, tiled,
+                                        axis_size))],
+    _reduce_scatter_lowering, _reduce_scatter_batch, ("scatter_dimension",))
 
 
 def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, tiled=False):
     """psum(x, axis_name) of which position i of the named axis keeps block i along
     `scatter_dimension` (whose size must equal the axis size, and is dropped; with
-    tiled=True, a multiple of it, divided by it).
-
-    >>> pmap(lambda x: lax.psum_scatter(x, "i"), axis_name="i")(np.arange(16).reshape(4, 4))
-    """
+    tiled=True, a multiple of it, divided by it)."""
     _check_groups(axis_index_groups)
     names = _names(axis_name)
     size = axis_size(names)
@@ -419,23 +381,8 @@ def _all_to_all_abstract(x, axis_name, split_axis, concat_axis, axis_size):
     return [x.update(shape=tuple(shape))]
 
 
-all_to_all_p = _collective("all_to_all", multiple_results=False)
-all_to_all_p.abstract_eval = _all_to_all_abstract
-L.register_lowering(all_to_all_p, lambda ctx, x, axis_name, split_axis, concat_axis, axis_size: [
-    L.hlo.AllToAllOp([x], split_axis, concat_axis, axis_size, _groups(ctx, axis_name),
-                     results=[L.ir_type(ctx.avals_out[0])]).result])
-
-
-def _all_to_all_batch(trace, vals, dims, axis_name, split_axis, concat_axis, axis_size):
+def _all_to_all_batch(trace, rest, vals, dims, axis_name, split_axis, concat_axis, axis_size):
     (x,), (d,) = vals, dims
-    ours, rest = _split_axes(trace, axis_name)
-    if not ours:
-        if d is None:
-            return [bind(all_to_all_p, x, axis_name=axis_name, split_axis=split_axis,
-                         concat_axis=concat_axis, axis_size=axis_size)], [None]
-        return [bind(all_to_all_p, batching.moveaxis(x, d, 0), axis_name=axis_name,
-                     split_axis=split_axis + 1, concat_axis=concat_axis + 1,
-                     axis_size=axis_size)], [0]
     x = batching.bdim_at_front(x, d, trace.axis_size)
     _only_ours(all_to_all_p, rest)
     # x[j] (example j) is cut along split_axis into n chunks; example i gets chunk i of
@@ -451,7 +398,12 @@ def _all_to_all_batch(trace, vals, dims, axis_name, split_axis, concat_axis, axi
     return [reshape(per_example, tuple(out_shape))], [0]
 
 
-batching.batchers_with_trace[all_to_all_p] = _all_to_all_batch
+all_to_all_p = _collective(
+    "all_to_all", _all_to_all_abstract,
+    lambda ctx, x, axis_name, split_axis, concat_axis, axis_size: [L.hlo.AllToAllOp(
+        [x], split_axis, concat_axis, axis_size, _groups(ctx, axis_name),
+        results=[L.ir_type(ctx.avals_out[0])]).result],
+    _all_to_all_batch, ("split_axis", "concat_axis"))
 ad.deflinear(all_to_all_p, lambda ct, x, axis_name, split_axis, concat_axis, axis_size: [
     bind(all_to_all_p, ct, axis_name=axis_name, split_axis=concat_axis,
          concat_axis=split_axis, axis_size=axis_size)])
@@ -496,10 +448,6 @@ def pswapaxes(x, axis_name, axis, *, axis_index_groups=None):
 
 # ppermute / pshuffle ------------------------------------------------------------------------
 
-ppermute_p = _collective("ppermute", multiple_results=False)
-ppermute_p.abstract_eval = lambda x, axis_name, perm: [x]
-
-
 def _ppermute_lowering(ctx, x, axis_name, perm):
     groups = L.replica_groups(ctx.module_context, axis_name)
     pairs = [(group[src], group[dst]) for group in groups for src, dst in perm]
@@ -507,28 +455,21 @@ def _ppermute_lowering(ctx, x, axis_name, perm):
     return [L.hlo.CollectivePermuteOp(x, attr, results=[L.ir_type(ctx.avals_out[0])]).result]
 
 
-def _ppermute_batch(trace, vals, dims, axis_name, perm):
+def _ppermute_batch(trace, rest, vals, dims, axis_name, perm):
     (x,), (d,) = vals, dims
-    ours, rest = _split_axes(trace, axis_name)
-    if not ours:
-        return [bind(ppermute_p, x, axis_name=axis_name, perm=perm)], [d]
     _only_ours(ppermute_p, rest)
     x = batching.bdim_at_front(x, d, trace.axis_size)
     source = {dst: src for src, dst in perm}
-    zero = None
-    rows = []
-    for i in range(trace.axis_size):  # example i takes its source's value, or zeros
-        if i in source:
-            rows.append(slice_in_dim(x, source[i], source[i] + 1))
-        else:
-            aval = core.get_aval(x)
-            zero = full((1,) + aval.shape[1:], 0, aval.dtype) if zero is None else zero
-            rows.append(zero)
+    aval = core.get_aval(x)
+    zero = full((1,) + aval.shape[1:], 0, aval.dtype)
+    # example i takes its source's value, or zeros
+    rows = [slice_in_dim(x, source[i], source[i] + 1) if i in source else zero
+            for i in range(trace.axis_size)]
     return [concatenate(rows, 0)], [0]
 
 
-L.register_lowering(ppermute_p, _ppermute_lowering)
-batching.batchers_with_trace[ppermute_p] = _ppermute_batch
+ppermute_p = _collective("ppermute", lambda x, axis_name, perm: [x], _ppermute_lowering,
+                         _ppermute_batch)
 ad.deflinear(ppermute_p, lambda ct, x, axis_name, perm: [
     bind(ppermute_p, ct, axis_name=axis_name, perm=tuple((dst, src) for src, dst in perm))])
 
@@ -536,11 +477,7 @@ ad.deflinear(ppermute_p, lambda ct, x, axis_name, perm: [
 def ppermute(x, axis_name, perm):
     """Sends x (any pytree) along the named axis: for each pair (source, destination) of
     `perm`, position `destination` gets the x of position `source`; positions no pair
-    sends to get zeros.
-
-    >>> pmap(lambda x: lax.ppermute(x, "i", [(0, 1), (1, 2), (2, 3), (3, 0)]),
-    ...      axis_name="i")(np.arange(4.0))     # [3, 0, 1, 2]
-    """
+    sends to get zeros."""
     names = _names(axis_name)
     size = axis_size(names)
     try:
@@ -563,3 +500,14 @@ def pshuffle(x, axis_name, perm):
     if sorted(perm) != list(range(len(perm))):
         raise ValueError(f"`perm` does not represent a permutation: {perm}")
     return ppermute(x, axis_name, list(zip(perm, range(len(perm)))))
+
+
+def pbroadcast(x, axis_name, source):
+    """x (a pytree) as it is at position `source` of the named axis, everywhere (read from
+    an all_gather)."""
+    size = axis_size(axis_name)
+    if not 0 <= source < size:
+        raise ValueError(f"pbroadcast: source {source} is out of range for axis {axis_name!r} "
+                         f"of size {size}")
+    return tree_map(lambda v: squeeze(slice_in_dim(all_gather(v, axis_name), source,
+                                                   source + 1), (0,)), x)

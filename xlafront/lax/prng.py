@@ -58,10 +58,6 @@ def _threefry_abstract(k1, k2, x1, x2):
     return [ShapedArray(_broadcast_shape(avals), _U32)] * 2
 
 
-def _u32(value):
-    return np.uint32(value)
-
-
 def _expand(x, shape):
     """x broadcast to `shape` where its dimensions are 1 (a rank-0 x is left to the binary
     ops, which broadcast it)."""
@@ -73,8 +69,8 @@ def _expand(x, shape):
 
 def _rotate_left(x, d):
     """x rotated left by d bits (a Python int, or a uint32 scalar in the rolled loop)."""
-    d = _u32(d) if isinstance(d, int) else d
-    return bitwise_or(shift_left(x, d), shift_right_logical(x, sub(_u32(32), d)))
+    d = np.uint32(d) if isinstance(d, int) else d
+    return bitwise_or(shift_left(x, d), shift_right_logical(x, sub(np.uint32(32), d)))
 
 
 def _rounds(x, rotations):
@@ -105,13 +101,13 @@ def _threefry_fun(k1, k2, x1, x2, rolled):
     if not rolled:
         for i in range(5):
             x = inject(_rounds(x, _ROTATIONS[i % 2]), ks[(i + 1) % 3], ks[(i + 2) % 3],
-                       _u32(i + 1))
+                       np.uint32(i + 1))
         return list(x)
 
     def group(i, state):
         # JAX's rolled loop: the key schedule and the rotation sets turn once per group
         x, ks, rots = state
-        step = add(convert_element_type(i, _U32), _u32(1))
+        step = add(convert_element_type(i, _U32), np.uint32(1))
         x = inject(_rounds(x, rots[0]), ks[1], ks[2], step)
         return x, (ks[1], ks[2], ks[0]), (rots[1], rots[0])
 

@@ -12,14 +12,16 @@ from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..interpreters.lax_ops import lax_ops
-from .base import (check_same_dtypes, ints, is_array_value, normalize_axes, normalize_axis,
-                   out, primitive, python_scalars)
+from .base import (check_same_dtypes, composed, ints, is_array_value, normalize_axes,
+                   normalize_axis, out, primitive, python_scalars)
 from .elementwise import convert_element_type, select, sub
 
-__all__ = ["broadcast", "broadcast_in_dim", "broadcast_in_dim_p", "broadcast_to_rank",
-           "broadcasted_iota", "concatenate", "concatenate_p", "expand_dims", "full", "iota",
-           "iota_p", "pad", "pad_p", "reshape", "reshape_p", "rev", "rev_p", "squeeze",
-           "squeeze_p", "transpose", "transpose_p", "zeros_like_array"]
+__all__ = ["broadcast", "broadcast_in_dim", "broadcast_in_dim_p", "broadcast_like",
+           "broadcast_shapes", "broadcast_to_rank", "broadcasted_iota", "collapse",
+           "concatenate", "concatenate_p", "empty", "expand_dims", "full", "full_like", "iota",
+           "iota_p", "pad", "pad_p", "reshape", "reshape_p", "rev", "rev_p", "shape_as_value",
+           "squeeze", "squeeze_p", "stack", "stack_p", "tile", "tile_p", "transpose",
+           "transpose_p", "zeros_like_array"]
 
 
 # broadcast_in_dim ------------------------------------------------------------------------
@@ -56,9 +58,8 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
 def broadcast(x, sizes):
     """x with leading dimensions `sizes` added."""
     sizes = concrete_shape(sizes, "broadcast")
-    ndim = get_aval(x).ndim
     shape = sizes + get_aval(x).shape
-    return broadcast_in_dim(x, shape, tuple(range(len(sizes), len(sizes) + ndim)))
+    return broadcast_in_dim(x, shape, tuple(range(len(sizes), len(shape))))
 
 
 def broadcast_to_rank(x, rank):
@@ -438,3 +439,102 @@ def broadcasted_iota(dtype, shape, dimension):
     shape = concrete_shape(shape, "iota")
     dimension = normalize_axis("iota", dimension, len(shape))
     return bind(iota_p, dtype=dtypes.check_dtype(dtype, "iota"), shape=shape, dimension=dimension)
+
+
+# tile, stack (primitives composed of the above, as in JAX), and shape helpers ------------
+
+def _tile(x, reps):
+    shape = get_aval(x).shape
+    interleaved = tuple(n for pair in zip(reps, shape) for n in pair)
+    return reshape(broadcast_in_dim(x, interleaved, tuple(range(1, 2 * len(shape), 2))),
+                   tuple(r * n for r, n in zip(reps, shape)))
+
+
+tile_p = composed("tile", _tile, lambda x, reps: out(
+    tuple(r * n for r, n in zip(reps, x.shape)), x.dtype, x.weak_type))
+
+
+def tile(operand, reps):
+    """operand repeated reps[i] times along each dimension i."""
+    reps = ints("tile", "reps", reps)
+    if len(reps) != get_aval(operand).ndim:
+        raise TypeError(f"tile: reps must have one entry per dimension of the operand, got "
+                        f"reps={reps} for shape {get_aval(operand).shape}")
+    return bind(tile_p, operand, reps=reps)
+
+
+stack_p = composed(
+    "stack", lambda *xs, axis: concatenate([expand_dims(x, (axis,)) for x in xs], axis),
+    lambda *xs, axis: out(xs[0].shape[:axis] + (len(xs),) + xs[0].shape[axis:], xs[0].dtype,
+                          all(x.weak_type for x in xs)))
+
+
+def stack(operands, axis=0):
+    """The operands (of one shape and dtype) joined along a new axis."""
+    operands = list(operands)
+    if not operands:
+        raise ValueError("stack: need at least one array to stack")
+    avals = [get_aval(x) for x in operands]
+    check_same_dtypes("stack", avals)
+    if len({a.shape for a in avals}) > 1:
+        raise ValueError(f"stack: all arrays must have the same shape, got "
+                         f"{[a.shape for a in avals]}")
+    axis = normalize_axis("stack", axis, avals[0].ndim + 1)
+    return bind(stack_p, *operands, axis=axis)
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """operand with dimensions start_dimension..stop_dimension-1 merged into one."""
+    shape = get_aval(operand).shape
+    start, stop, _ = builtins.slice(start_dimension, stop_dimension).indices(len(shape))
+    return reshape(operand, shape[:start] + (math.prod(shape[start:stop]),) + shape[stop:])
+
+
+def broadcast_like(arr, like_arr):
+    """arr broadcast (NumPy's rules) to the shape of like_arr."""
+    shape, ndim = get_aval(like_arr).shape, get_aval(arr).ndim
+    return broadcast_in_dim(arr, shape, tuple(range(len(shape) - ndim, len(shape))))
+
+
+def broadcast_shapes(*shapes):
+    """The shape NumPy broadcasting gives `shapes`, or ValueError."""
+    shapes = [concrete_shape(s, "broadcast_shapes") for s in shapes]
+    ndim = builtins.max((len(s) for s in shapes), default=0)
+    result = []
+    for dims in zip(*[(1,) * (ndim - len(s)) + s for s in shapes]):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise ValueError(f"broadcast_shapes: incompatible shapes for broadcasting: "
+                             f"{', '.join(str(s) for s in shapes)}")
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def shape_as_value(shape):
+    """A (static) shape as an int32 vector (int64 past int32's range)."""
+    shape = concrete_shape(shape, "shape_as_value")
+    dtype = dtypes.int64 if builtins.max(shape, default=0) >> 31 else dtypes.int32
+    return np.asarray(shape, dtype) if shape else full((0,), 0, dtype)
+
+
+def _no_sharding(op, sharding):
+    if sharding is not None:
+        raise NotImplementedError(f"{op}: placing the result with a sharding is not supported "
+                                  f"(got {sharding!r}); use xlafront.device_put")
+
+
+@eager(static_argnames=("dtype", "shape", "sharding"))
+def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
+    """fill_value in the shape and dtype of x (or those given), weak if x is and no dtype."""
+    _no_sharding("full_like", sharding)
+    aval = get_aval(x)
+    weak = dtype is None and aval.weak_type
+    dtype = aval.dtype if dtype is None else dtypes.check_dtype(dtype, "full_like")
+    shape = aval.shape if shape is None else concrete_shape(shape, "full_like")
+    return broadcast_in_dim(_scalar_of(fill_value, dtype, weak), shape, ())
+
+
+def empty(shape, dtype, *, out_sharding=None):
+    """An array of `shape` and `dtype` whose values are unspecified (zeros here)."""
+    _no_sharding("empty", out_sharding)
+    return full(shape, 0, dtype)

@@ -24,16 +24,20 @@ from .. import dtypes
 from ..core import bind, concrete_shape, get_aval
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
-from .base import (check_kinds, check_same_dtypes, ints, is_array_value, jvp_rule, normalize_axis,
-                   out, primitive)
-from .elementwise import add, convert_element_type, div, eq, lt, mul, select, sub
-from .shape import broadcast, broadcast_in_dim, concatenate, full, iota, pad, reshape
+from .base import (check_kinds, check_same_dtypes, composed, ints, is_array_value, jvp_rule,
+                   linear_in, normalize_axis, out, primitive)
+from .elementwise import add, convert_element_type, div, eq, lt, mul, neg, rem, select, sub
+from .shape import (broadcast, broadcast_in_dim, concatenate, expand_dims, full, iota, pad,
+                    reshape, squeeze)
 
 __all__ = ["GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers",
-           "dynamic_slice", "dynamic_slice_p", "dynamic_update_slice", "dynamic_update_slice_p",
-           "gather", "gather_p", "scatter", "scatter_add", "scatter_add_p", "scatter_max",
-           "scatter_max_p", "scatter_min", "scatter_min_p", "scatter_mul", "scatter_mul_p",
-           "scatter_p", "scatter_prims", "slice_", "slice_in_dim", "slice_p"]
+           "dynamic_index_in_dim", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_slice_p",
+           "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim",
+           "dynamic_update_slice_p", "gather", "gather_p", "index_in_dim", "index_take",
+           "scatter", "scatter_add", "scatter_add_p", "scatter_max", "scatter_max_p",
+           "scatter_min", "scatter_min_p", "scatter_mul", "scatter_mul_p", "scatter_p",
+           "scatter_prims", "scatter_sub", "scatter_sub_p", "slice_", "slice_in_dim", "slice_p",
+           "split", "split_p", "unstack", "unstack_p"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,6 +86,56 @@ def slice_in_dim(x, start_index, limit_index, stride=1, axis=0):
     return slice_(x, starts, limits, strides)
 
 
+def index_in_dim(operand, index, axis=0, keepdims=True):
+    """operand at static `index` (negative: from the end) along `axis`, kept if keepdims."""
+    shape = get_aval(operand).shape
+    axis = normalize_axis("index_in_dim", axis, len(shape))
+    index = builtins.int(index)
+    if not -shape[axis] <= index < shape[axis]:
+        raise IndexError(f"index_in_dim: index {index} is out of bounds for axis {axis} with "
+                         f"size {shape[axis]}")
+    index %= shape[axis]
+    result = slice_in_dim(operand, index, index + 1, axis=axis)
+    return result if keepdims else squeeze(result, (axis,))
+
+
+def _split_results(x, sizes, axis):
+    starts = np.cumsum((0,) + sizes)
+    return [slice_in_dim(x, builtins.int(a), builtins.int(b), axis=axis)
+            for a, b in zip(starts, starts[1:])]
+
+
+def _with_size(shape, axis, n):
+    return shape[:axis] + (n,) + shape[axis + 1:]
+
+
+split_p = composed("split", _split_results, lambda x, sizes, axis: [
+    x.update(shape=_with_size(x.shape, axis, n)) for n in sizes], multiple_results=True)
+
+
+def split(operand, sizes, axis=0):
+    """operand cut along `axis` into consecutive pieces of `sizes` (which sum to its size)."""
+    shape = get_aval(operand).shape
+    axis = normalize_axis("split", axis, len(shape))
+    sizes = ints("split", "sizes", sizes)
+    if sum(sizes) != shape[axis] or any(n < 0 for n in sizes):
+        raise ValueError(f"split: sizes {sizes} must be non-negative and sum to the size "
+                         f"{shape[axis]} of axis {axis} of the operand (shape {shape})")
+    return bind(split_p, operand, sizes=sizes, axis=axis)
+
+
+unstack_p = composed(
+    "unstack", lambda x, axis: [squeeze(p, (axis,)) for p in _split_results(
+        x, (1,) * get_aval(x).shape[axis], axis)],
+    lambda x, axis: [x.update(shape=x.shape[:axis] + x.shape[axis + 1:])] * x.shape[axis],
+    multiple_results=True)
+
+
+def unstack(x, axis=0):
+    """The slices of x along `axis`, as a tuple of arrays."""
+    return tuple(bind(unstack_p, x, axis=normalize_axis("unstack", axis, get_aval(x).ndim)))
+
+
 def _slice_transpose(ct, x, start_indices, limit_indices, strides):
     shape = x.aval.shape
     ct_shape = get_aval(ct).shape
@@ -109,8 +163,9 @@ batching.primitive_batchers[slice_p] = _slice_batch
 #
 # Under vmap with unmapped start indices the batch dimension is one more dimension, sliced
 # from 0 in full. With mapped start indices each example reads (or writes) its own window:
-# as in JAX, a gather (or scatter) batched along the vmapped dimension, with one index
-# vector per example and clamping (mode "clip") as XLA clamps.
+# as in JAX, the op as a gather (or scatter) of a window at one index vector, clamped (mode
+# "clip") as XLA clamps, batched by the gather's (scatter's) rule with an index vector per
+# example.
 
 def _check_start_indices(op, x, indices):
     if len({i.dtype for i in indices}) > 1:
@@ -125,9 +180,9 @@ def _check_start_indices(op, x, indices):
                             f"{i.str_short()}")
 
 
-def _index_operands(x, indices):
+def _index_operands(x, indices, wrap=True):
     """Start indices as operands of one integer dtype, negative ones counted from the end of
-    their dimension (as in JAX); XLA then clamps the window into bounds."""
+    their dimension if `wrap` (as in JAX); XLA then clamps the window into bounds."""
     shape = get_aval(x).shape
     indices = list(indices)
     if len(indices) != len(shape):
@@ -142,11 +197,12 @@ def _index_operands(x, indices):
     for i, aval, n in zip(indices, avals, shape):
         if aval is None:
             i = builtins.int(i)
-            result.append(np.asarray(min(max(i + n if i < 0 else i, info.min), info.max), dtype))
+            i = i + n if i < 0 and wrap else i
+            result.append(np.asarray(min(max(i, info.min), info.max), dtype))
             continue
         if aval.dtype != dtype:
             i = convert_element_type(i, dtype)
-        if dtypes.kind(aval.dtype) == "i":
+        if dtypes.kind(aval.dtype) == "i" and wrap:
             i = select(lt(i, np.zeros((), dtype)), add(i, np.asarray(n, dtype)), i)
         result.append(i)
     return result
@@ -176,20 +232,36 @@ dynamic_slice_p = primitive(
         x, list(indices), L.dense_i64(slice_sizes))])
 
 
-def dynamic_slice(x, start_indices, slice_sizes):
+def dynamic_slice(x, start_indices, slice_sizes, *, allow_negative_indices=True):
     """x[start:start+size] per dimension with traced starts; a negative start counts from the
-    end, then the window is clamped into bounds as XLA does."""
+    end (unless allow_negative_indices is False), then the window is clamped into bounds as
+    XLA does."""
     sizes = concrete_shape(slice_sizes, "dynamic_slice")
-    return bind(dynamic_slice_p, x, *_index_operands(x, start_indices), slice_sizes=sizes)
+    return bind(dynamic_slice_p, x, *_index_operands(x, start_indices, allow_negative_indices),
+                slice_sizes=sizes)
 
 
-def _dynamic_slice_jvp(primals, tangents, slice_sizes):
-    x, *indices = primals
-    out = dynamic_slice_p.bind(x, *indices, slice_sizes=slice_sizes)
-    t = tangents[0]
-    if type(t) is ad.Zero:
-        return [out], [ad.Zero.like(out)]
-    return [out], [dynamic_slice_p.bind(t, *indices, slice_sizes=slice_sizes)]
+def _in_dim(x, index, axis, op):
+    """(the start indices with `index` at `axis`, the normalized axis)."""
+    ndim = get_aval(x).ndim
+    axis = normalize_axis(op, axis, ndim)
+    return [0] * axis + [index] + [0] * (ndim - axis - 1), axis
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
+                         allow_negative_indices=True):
+    """dynamic_slice along one axis: slice_size entries from (traced) start_index."""
+    starts, axis = _in_dim(operand, start_index, axis, "dynamic_slice_in_dim")
+    sizes = _with_size(get_aval(operand).shape, axis, builtins.int(slice_size))
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
+                         allow_negative_indices=True):
+    """operand at (traced) `index` along `axis`, keeping that axis (size 1) if keepdims."""
+    result = dynamic_slice_in_dim(operand, index, 1, axis,
+                                  allow_negative_indices=allow_negative_indices)
+    return result if keepdims else squeeze(result, (axis,))
 
 
 def _dynamic_slice_transpose(ct, x, *indices, slice_sizes):
@@ -206,25 +278,14 @@ def _dynamic_slice_batch(vals, dims, slice_sizes):
         return [dynamic_slice_p.bind(x, *indices[:dx], zero, *indices[dx:],
                                      slice_sizes=slice_sizes[:dx] + (size,) +
                                      slice_sizes[dx:])], [dx]
-    starts = _start_vectors(indices, idx_dims, size)
-    ndim = len(slice_sizes)
-    if dx is batching.not_mapped:  # one operand, an index vector per example
-        dnums = GatherDimensionNumbers(offset_dims=tuple(range(1, ndim + 1)),
-                                       collapsed_slice_dims=(),
-                                       start_index_map=tuple(range(ndim)))
-        sizes, out_dim = slice_sizes, 0
-    else:  # the example's own operand: a batching dimension of the gather
-        other = tuple(i for i in range(ndim + 1) if i != dx)
-        dnums = GatherDimensionNumbers(offset_dims=other, collapsed_slice_dims=(),
-                                       start_index_map=other, operand_batching_dims=(dx,),
-                                       start_indices_batching_dims=(0,))
-        sizes, out_dim = slice_sizes[:dx] + (min(size, 1),) + slice_sizes[dx:], dx
-    return [gather(x, starts, dnums, sizes, unique_indices=True, indices_are_sorted=True,
-                   mode="clip")], [out_dim]
+    every = tuple(range(len(slice_sizes)))
+    return _gather_batch([x, _start_vectors(indices, idx_dims, size)], [dx, 0],
+                         dimension_numbers=GatherDimensionNumbers(every, (), every),
+                         slice_sizes=slice_sizes, unique_indices=True, indices_are_sorted=True,
+                         mode=GatherScatterMode.CLIP, fill_value=None)
 
 
-ad.primitive_jvps[dynamic_slice_p] = _dynamic_slice_jvp
-ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
+linear_in((0,), _dynamic_slice_transpose)(dynamic_slice_p)
 batching.primitive_batchers[dynamic_slice_p] = _dynamic_slice_batch
 
 
@@ -242,20 +303,28 @@ dynamic_update_slice_p = primitive(
     lambda ctx, x, update, *indices: [L.hlo.dynamic_update_slice(x, update, list(indices))])
 
 
-def dynamic_update_slice(x, update, start_indices):
-    """x with `update` written at start_indices (negative ones count from the end; the
-    window is clamped into bounds)."""
-    return bind(dynamic_update_slice_p, x, update, *_index_operands(x, start_indices))
+def dynamic_update_slice(x, update, start_indices, *, allow_negative_indices=True):
+    """x with `update` written at start_indices (negative ones count from the end unless
+    allow_negative_indices is False; the window is clamped into bounds)."""
+    return bind(dynamic_update_slice_p, x, update,
+                *_index_operands(x, start_indices, allow_negative_indices))
 
 
-def _dynamic_update_slice_jvp(primals, tangents):
-    x, update, *indices = primals
-    tx, tu = tangents[:2]
-    out = dynamic_update_slice_p.bind(x, update, *indices)
-    if type(tx) is ad.Zero and type(tu) is ad.Zero:
-        return [out], [ad.Zero.like(out)]
-    tangent = dynamic_update_slice_p.bind(ad.instantiate(tx), ad.instantiate(tu), *indices)
-    return [out], [tangent]
+def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
+                                allow_negative_indices=True):
+    """operand with `update` written from (traced) start_index along `axis`."""
+    starts, _ = _in_dim(operand, start_index, axis, "dynamic_update_slice_in_dim")
+    return dynamic_update_slice(operand, update, starts,
+                                allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_indices=True):
+    """operand with `update` (with or without the size-1 `axis`) at `index` along `axis`."""
+    axis = normalize_axis("dynamic_update_index_in_dim", axis, get_aval(operand).ndim)
+    if get_aval(update).ndim == get_aval(operand).ndim - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
 
 
 def _dynamic_update_slice_transpose(ct, x, update, *indices):
@@ -280,23 +349,14 @@ def _dynamic_update_slice_batch(vals, dims):
         zero = np.zeros((), _index_dtype(indices))
         return [dynamic_update_slice_p.bind(x, update, *indices[:dx], zero,
                                             *indices[dx:])], [dx]
-    if dx is batching.not_mapped:
-        x, dx = broadcast(x, (size,)), 0
-    if du is batching.not_mapped:
-        update, du = broadcast(update, (size,)), 0
-    starts = _start_vectors(indices, idx_dims, size)
-    ndim = len(indices)
-    dnums = ScatterDimensionNumbers(
-        update_window_dims=tuple(i for i in range(ndim + 1) if i != du),
-        inserted_window_dims=(),
-        scatter_dims_to_operand_dims=tuple(i for i in range(ndim + 1) if i != dx),
-        operand_batching_dims=(dx,), scatter_indices_batching_dims=(0,))
-    return [scatter(x, starts, update, dnums, unique_indices=True, indices_are_sorted=True,
-                    mode="clip")], [dx]
+    every = tuple(range(len(indices)))
+    return batching.primitive_batchers[scatter_p](
+        [x, _start_vectors(indices, idx_dims, size), update], [dx, 0, du],
+        dimension_numbers=ScatterDimensionNumbers(every, (), every), indices_are_sorted=True,
+        unique_indices=True, mode=GatherScatterMode.CLIP)
 
 
-ad.primitive_jvps[dynamic_update_slice_p] = _dynamic_update_slice_jvp
-ad.primitive_transposes[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+linear_in((0, 1), _dynamic_update_slice_transpose)(dynamic_update_slice_p)
 batching.primitive_batchers[dynamic_update_slice_p] = _dynamic_update_slice_batch
 
 
@@ -322,7 +382,9 @@ class GatherDimensionNumbers(NamedTuple):
 
 class ScatterDimensionNumbers(NamedTuple):
     """How the dimensions of a scatter's operand, indices and updates relate (the mirror of
-    GatherDimensionNumbers):
+    GatherDimensionNumbers, field for field: `GatherDimensionNumbers(*dn)` reads back where
+    a scatter with dimension numbers dn writes, and `ScatterDimensionNumbers(*dn)` writes
+    where a gather reads):
 
     update_window_dims: dimensions of `updates` that are window dimensions, sorted;
     inserted_window_dims: size-1 window dimensions of the operand absent from `updates`;
@@ -368,43 +430,31 @@ def _dnums(op, cls, dimension_numbers):
     return cls(*(ints(op, name, v) for name, v in zip(cls._fields, dimension_numbers)))
 
 
-def _gather_dnums_of(dn):
-    """The gather that reads back what a scatter with dimension numbers `dn` writes."""
-    return GatherDimensionNumbers(
-        offset_dims=dn.update_window_dims, collapsed_slice_dims=dn.inserted_window_dims,
-        start_index_map=dn.scatter_dims_to_operand_dims,
-        operand_batching_dims=dn.operand_batching_dims,
-        start_indices_batching_dims=dn.scatter_indices_batching_dims)
-
-
-def _scatter_dnums_of(dn):
-    """The scatter that writes where a gather with dimension numbers `dn` reads."""
-    return ScatterDimensionNumbers(
-        update_window_dims=dn.offset_dims, inserted_window_dims=dn.collapsed_slice_dims,
-        scatter_dims_to_operand_dims=dn.start_index_map,
-        operand_batching_dims=dn.operand_batching_dims,
-        scatter_indices_batching_dims=dn.start_indices_batching_dims)
-
-
 def _window_sizes(operand_shape, dnums, updates_shape):
     """The size of the update window in each operand dimension."""
-    sizes, pos = [], 0
-    for i in range(len(operand_shape)):
-        if i in dnums.inserted_window_dims or i in dnums.operand_batching_dims:
-            sizes.append(1)
-        else:
-            sizes.append(updates_shape[dnums.update_window_dims[pos]])
-            pos += 1
-    return sizes
+    window = iter(updates_shape[d] for d in dnums.update_window_dims)
+    dropped = set(dnums.inserted_window_dims) | set(dnums.operand_batching_dims)
+    return [1 if i in dropped else next(window) for i in range(len(operand_shape))]
 
 
 def _shift(dims):
     return tuple(d + 1 for d in dims)
 
 
-def _check_sorted(op, name, dims):
-    if list(dims) != sorted(dims):
-        raise TypeError(f"{op}: {name} must be sorted, got {dims}")
+def _batched_dnums(dn, operand_mapped, indices_mapped):
+    """Gather or scatter dimension numbers (their fields correspond) for operands with a new
+    leading batch dimension: a window dimension when only the operand has it, a batch
+    dimension of the indices when only they do, a pair of batching dimensions when both."""
+    window, dropped, index_map, operand_batching, indices_batching = dn
+    if operand_mapped:
+        dropped, index_map = _shift(dropped), _shift(index_map)
+        operand_batching = _shift(operand_batching)
+    if indices_mapped:
+        indices_batching = _shift(indices_batching)
+        if operand_mapped:
+            operand_batching, indices_batching = (0,) + operand_batching, (0,) + indices_batching
+    window = _shift(window) if indices_mapped else (0,) + _shift(window)
+    return type(dn)(window, dropped, index_map, operand_batching, indices_batching)
 
 
 def _check_unique(op, name, dims):
@@ -421,7 +471,8 @@ def _check_in_range(op, name, dims, rank, what):
 
 def _check_dims(op, name, dims, rank, what):
     """dims sorted, without repeats, each a dimension of an array of `rank` (`what`)."""
-    _check_sorted(op, name, dims)
+    if list(dims) != sorted(dims):
+        raise TypeError(f"{op}: {name} must be sorted, got {dims}")
     _check_unique(op, name, dims)
     _check_in_range(op, name, dims, rank, what)
 
@@ -439,33 +490,43 @@ def _check_indices(op, indices):
                         f"dimension, last), got a scalar; add a trailing dimension of size 1")
 
 
-def _check_batching(op, operand, indices, operand_batching_dims, indices_batching_dims,
-                    indices_name):
-    _check_dims(op, "operand_batching_dims", operand_batching_dims, operand.ndim,
-                f"the operand of shape {operand.shape}")
-    _check_unique(op, indices_name, indices_batching_dims)
-    _check_in_range(op, indices_name, indices_batching_dims, indices.ndim,
+def _check_dnums(op, dn, operand, indices, window_rank, window_what):
+    """The checks gather and scatter share, on dimension numbers of either kind (their
+    fields correspond): window dimensions of an array of `window_rank` (`window_what`),
+    dropped (collapsed or inserted) and batching dimensions of the operand, and the operand
+    dimension each entry of an index vector indexes."""
+    window, dropped, index_map, operand_batching, indices_batching = dn
+    names = type(dn)._fields
+    of_operand = f"the operand of shape {operand.shape}"
+    _check_dims(op, names[0], window, window_rank, window_what)
+    _check_dims(op, names[1], dropped, operand.ndim, of_operand)
+    _check_dims(op, names[3], operand_batching, operand.ndim, of_operand)
+    _check_unique(op, names[4], indices_batching)
+    _check_in_range(op, names[4], indices_batching, indices.ndim,
                     f"the indices of shape {indices.shape}")
-    if indices.ndim - 1 in indices_batching_dims:
+    if indices.ndim - 1 in indices_batching:
         raise TypeError(f"{op}: the index vector dimension (the last of the indices) cannot "
-                        f"be a batching dimension, got {indices_name}={indices_batching_dims}")
-    if len(operand_batching_dims) != len(indices_batching_dims):
-        raise TypeError(f"{op}: operand_batching_dims {operand_batching_dims} and "
-                        f"{indices_name} {indices_batching_dims} must have equal lengths")
-    op_shape = tuple(operand.shape[d] for d in operand_batching_dims)
-    idx_shape = tuple(indices.shape[d] for d in indices_batching_dims)
+                        f"be a batching dimension, got {names[4]}={indices_batching}")
+    if len(operand_batching) != len(indices_batching):
+        raise TypeError(f"{op}: {names[3]} {operand_batching} and {names[4]} "
+                        f"{indices_batching} must have equal lengths")
+    op_shape = tuple(operand.shape[d] for d in operand_batching)
+    idx_shape = tuple(indices.shape[d] for d in indices_batching)
     if op_shape != idx_shape:
         raise TypeError(f"{op}: operand batching dimensions have sizes {op_shape} but the "
                         f"indices batching dimensions have sizes {idx_shape}")
-
-
-def _check_index_map(op, name, index_map, operand, indices, operand_batching_dims):
+    _check_disjoint(op, names[1], dropped, names[3], operand_batching)
+    if len(window) + len(dropped) + len(operand_batching) != operand.ndim:
+        raise TypeError(f"{op}: {names[0]}, {names[1]} and {names[3]} must together account "
+                        f"for the dimensions of {of_operand}, got {window}, {dropped} and "
+                        f"{operand_batching}")
     if len(index_map) != indices.shape[-1]:
-        raise TypeError(f"{op}: {name} {index_map} needs one entry per element of an index "
-                        f"vector (the last dimension of indices of shape {indices.shape})")
-    _check_in_range(op, name, index_map, operand.ndim, f"the operand of shape {operand.shape}")
-    _check_unique(op, name, index_map)
-    _check_disjoint(op, name, index_map, "operand_batching_dims", operand_batching_dims)
+        raise TypeError(f"{op}: {names[2]} {index_map} needs one entry per element of an "
+                        f"index vector (the last dimension of indices of shape "
+                        f"{indices.shape})")
+    _check_in_range(op, names[2], index_map, operand.ndim, of_operand)
+    _check_unique(op, names[2], index_map)
+    _check_disjoint(op, names[2], index_map, names[3], operand_batching)
 
 
 def _index_bounds(operand_shape, index_map, window_sizes, index_dtype):
@@ -491,23 +552,10 @@ def _gather_abstract(operand, indices, *, dimension_numbers, slice_sizes, unique
     dn = dimension_numbers
     offset_dims, collapsed = dn.offset_dims, dn.collapsed_slice_dims
     out_rank = len(offset_dims) + indices.ndim - 1
-    _check_dims(op, "offset_dims", offset_dims, out_rank, "the output")
-    _check_dims(op, "collapsed_slice_dims", collapsed, operand.ndim,
-                f"the operand of shape {operand.shape}")
-    _check_batching(op, operand, indices, dn.operand_batching_dims,
-                    dn.start_indices_batching_dims, "start_indices_batching_dims")
-    _check_disjoint(op, "collapsed_slice_dims", collapsed, "operand_batching_dims",
-                    dn.operand_batching_dims)
-    _check_index_map(op, "start_index_map", dn.start_index_map, operand, indices,
-                     dn.operand_batching_dims)
+    _check_dnums(op, dn, operand, indices, out_rank, "the output")
     if len(slice_sizes) != operand.ndim:
         raise TypeError(f"gather: slice_sizes {slice_sizes} needs one entry per dimension of "
                         f"the operand of shape {operand.shape}")
-    if len(slice_sizes) != len(offset_dims) + len(collapsed) + len(dn.operand_batching_dims):
-        raise TypeError(f"gather: every operand dimension must be an offset, collapsed or "
-                        f"batching dimension: {len(slice_sizes)} operand dimensions but "
-                        f"offset_dims={offset_dims}, collapsed_slice_dims={collapsed}, "
-                        f"operand_batching_dims={dn.operand_batching_dims}")
     if indices.size:
         for s, n in zip(slice_sizes, operand.shape):
             if not 0 <= s <= n:
@@ -621,50 +669,27 @@ def _gather_jvp(g, operand, indices, *, dimension_numbers, slice_sizes, unique_i
 def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
                       indices_are_sorted, mode, fill_value):
     zeros = full(operand.aval.shape, 0, get_aval(ct).dtype)
-    return [scatter_add(zeros, indices, ct, _scatter_dnums_of(dimension_numbers),
+    return [scatter_add(zeros, indices, ct, ScatterDimensionNumbers(*dimension_numbers),
                         indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
                         mode=mode), None]
 
 
 def _gather_batch(vals, dims, *, dimension_numbers, slice_sizes, unique_indices,
                   indices_are_sorted, mode, fill_value):
-    operand, indices = vals
-    operand_bdim, indices_bdim = dims
-    dn = dimension_numbers
-    params = dict(mode=mode, fill_value=fill_value)
-    if indices_bdim is batching.not_mapped:
-        # the batch dimension becomes one more (leading) window dimension
+    (operand, indices), (operand_bdim, indices_bdim) = vals, dims
+    operand_mapped, indices_mapped = operand_bdim is not None, indices_bdim is not None
+    flags = {}  # (indices batched alone repeat across the examples, unsorted)
+    if operand_mapped:
         operand = batching.moveaxis(operand, operand_bdim, 0)
-        new = GatherDimensionNumbers(
-            offset_dims=(0,) + _shift(dn.offset_dims),
-            collapsed_slice_dims=_shift(dn.collapsed_slice_dims),
-            start_index_map=_shift(dn.start_index_map),
-            operand_batching_dims=_shift(dn.operand_batching_dims),
-            start_indices_batching_dims=dn.start_indices_batching_dims)
-        sizes = (get_aval(operand).shape[0],) + tuple(slice_sizes)
-        return [gather(operand, indices, new, sizes, unique_indices=unique_indices,
-                       indices_are_sorted=indices_are_sorted, **params)], [0]
-    indices = batching.moveaxis(indices, indices_bdim, 0)
-    if operand_bdim is batching.not_mapped:
-        # the batch dimension is one more (leading) batch dimension of the indices
-        new = GatherDimensionNumbers(
-            offset_dims=_shift(dn.offset_dims), collapsed_slice_dims=dn.collapsed_slice_dims,
-            start_index_map=dn.start_index_map,
-            operand_batching_dims=dn.operand_batching_dims,
-            start_indices_batching_dims=_shift(dn.start_indices_batching_dims))
-        return [gather(operand, indices, new, slice_sizes, **params)], [0]
-    # both mapped: one more pair of batching dimensions
-    operand = batching.moveaxis(operand, operand_bdim, 0)
-    size = get_aval(operand).shape[0]
-    new = GatherDimensionNumbers(
-        offset_dims=_shift(dn.offset_dims),
-        collapsed_slice_dims=_shift(dn.collapsed_slice_dims),
-        start_index_map=_shift(dn.start_index_map),
-        operand_batching_dims=(0,) + _shift(dn.operand_batching_dims),
-        start_indices_batching_dims=(0,) + _shift(dn.start_indices_batching_dims))
-    sizes = (0 if size == 0 else 1,) + tuple(slice_sizes)
-    return [gather(operand, indices, new, sizes, unique_indices=unique_indices,
-                   indices_are_sorted=indices_are_sorted, **params)], [0]
+        size = get_aval(operand).shape[0]
+        # the whole batch as a window, or (both mapped) a batching dimension's slice size 1
+        slice_sizes = (min(size, 1) if indices_mapped else size,) + tuple(slice_sizes)
+        flags = dict(unique_indices=unique_indices, indices_are_sorted=indices_are_sorted)
+    if indices_mapped:
+        indices = batching.moveaxis(indices, indices_bdim, 0)
+    dnums = _batched_dnums(dimension_numbers, operand_mapped, indices_mapped)
+    return [gather(operand, indices, dnums, slice_sizes, mode=mode, fill_value=fill_value,
+                   **flags)], [0]
 
 
 ad.defjvp(gather_p, _gather_jvp, None)
@@ -693,21 +718,8 @@ def _scatter_abstract(name):
                             f"{indices.ndim - 1} scatter dimensions of the indices plus "
                             f"{len(window_dims)} update_window_dims), got shape "
                             f"{updates.shape}")
-        _check_dims(name, "update_window_dims", window_dims, updates.ndim,
-                    f"the updates of shape {updates.shape}")
-        _check_dims(name, "inserted_window_dims", inserted, operand.ndim,
-                    f"the operand of shape {operand.shape}")
-        _check_batching(name, operand, indices, dn.operand_batching_dims,
-                        dn.scatter_indices_batching_dims, "scatter_indices_batching_dims")
-        _check_disjoint(name, "inserted_window_dims", inserted, "operand_batching_dims",
-                        dn.operand_batching_dims)
-        if len(window_dims) + len(inserted) + len(dn.operand_batching_dims) != operand.ndim:
-            raise TypeError(f"{name}: every operand dimension must be an update window, "
-                            f"inserted or batching dimension: operand shape {operand.shape}, "
-                            f"update_window_dims={window_dims}, inserted_window_dims="
-                            f"{inserted}, operand_batching_dims={dn.operand_batching_dims}")
-        _check_index_map(name, "scatter_dims_to_operand_dims", dn.scatter_dims_to_operand_dims,
-                         operand, indices, dn.operand_batching_dims)
+        _check_dnums(name, dn, operand, indices, updates.ndim,
+                     f"the updates of shape {updates.shape}")
         dropped = set(inserted) | set(dn.operand_batching_dims)
         window_bounds = [n for i, n in enumerate(operand.shape) if i not in dropped]
         for bound, d in zip(window_bounds, window_dims):
@@ -766,31 +778,15 @@ def _scatter_wrapper(prim, name, doc):
 
 
 def _scatter_batch(prim):
-    def rule(vals, dims, *, dimension_numbers, indices_are_sorted, unique_indices, mode):
-        operand, indices, updates = vals
-        operand_bdim, indices_bdim, updates_bdim = dims
-        dn = dimension_numbers
+    def rule(vals, dims, *, dimension_numbers, **params):
+        (operand, indices, updates), (operand_bdim, indices_bdim, updates_bdim) = vals, dims
         size = batching.batch_size_of(vals, dims)
         operand = batching.bdim_at_front(operand, operand_bdim, size)
         updates = batching.bdim_at_front(updates, updates_bdim, size)
-        params = dict(indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
-                      mode=mode)
-        if indices_bdim is batching.not_mapped:
-            new = ScatterDimensionNumbers(
-                update_window_dims=(0,) + _shift(dn.update_window_dims),
-                inserted_window_dims=_shift(dn.inserted_window_dims),
-                scatter_dims_to_operand_dims=_shift(dn.scatter_dims_to_operand_dims),
-                operand_batching_dims=_shift(dn.operand_batching_dims),
-                scatter_indices_batching_dims=dn.scatter_indices_batching_dims)
-        else:
+        if indices_bdim is not None:
             indices = batching.moveaxis(indices, indices_bdim, 0)
-            new = ScatterDimensionNumbers(
-                update_window_dims=_shift(dn.update_window_dims),
-                inserted_window_dims=_shift(dn.inserted_window_dims),
-                scatter_dims_to_operand_dims=_shift(dn.scatter_dims_to_operand_dims),
-                operand_batching_dims=(0,) + _shift(dn.operand_batching_dims),
-                scatter_indices_batching_dims=(0,) + _shift(dn.scatter_indices_batching_dims))
-        return [bind(prim, operand, indices, updates, dimension_numbers=new, **params)], [0]
+        dnums = _batched_dnums(dimension_numbers, True, indices_bdim is not None)
+        return [bind(prim, operand, indices, updates, dimension_numbers=dnums, **params)], [0]
     batching.primitive_batchers[prim] = rule
 
 
@@ -815,7 +811,7 @@ def scatter_variant(name, what, combine, diff):
 def _gather_back(x, indices, dn, updates_shape, mode, fill_value=0):
     """The windows of x (operand-shaped) that a scatter with dimension numbers dn touches,
     shaped like its updates."""
-    return gather(x, indices, _gather_dnums_of(dn),
+    return gather(x, indices, GatherDimensionNumbers(*dn),
                   _window_sizes(get_aval(x).shape, dn, updates_shape), mode=mode,
                   fill_value=fill_value)
 
@@ -826,21 +822,17 @@ def _unique_only(op):
                               "unique_indices=True if the indices do not repeat")
 
 
-
 # scatter ---------------------------------------------------------------------------------
 
-def _scatter_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
-                 mode):
+def _scatter_jvp(primals, tangents, **params):
     operand, indices, updates = primals
     g_operand, _, g_updates = tangents
-    dn = dimension_numbers
-    params = dict(dimension_numbers=dn, indices_are_sorted=indices_are_sorted,
-                  unique_indices=unique_indices, mode=mode)
+    dn = params["dimension_numbers"]
     if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
         val_out = bind(scatter_p, operand, indices, updates, **params)
         return [val_out], [ad.Zero.like(val_out)]
     g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
-    if unique_indices:  # no overlaps: the tangents scatter like the values
+    if params["unique_indices"]:  # no overlaps: the tangents scatter like the values
         return ([bind(scatter_p, operand, indices, updates, **params)],
                 [bind(scatter_p, g_operand, indices, g_updates, **params)])
     # Overlapping updates: which one wins is unspecified. As in JAX: give each update an
@@ -870,21 +862,18 @@ def _scatter_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, un
     return [val_out], [tangent_out]
 
 
-def _scatter_transpose(ct, operand, indices, updates, *, dimension_numbers, indices_are_sorted,
-                       unique_indices, mode):
-    if not unique_indices:
+def _scatter_transpose(ct, operand, indices, updates, **params):
+    if not params["unique_indices"]:
         raise NotImplementedError("scatter transpose is only implemented for "
                                   "unique_indices=True (as in JAX)")
     updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
     operand_ct = updates_ct = None
     if ad.is_undefined(operand):  # the overwritten entries get no cotangent
         operand_ct = bind(scatter_p, ct, indices,
-                          full(updates_aval.shape, 0, get_aval(ct).dtype),
-                          dimension_numbers=dimension_numbers,
-                          indices_are_sorted=indices_are_sorted, unique_indices=True,
-                          mode=mode)
+                          full(updates_aval.shape, 0, get_aval(ct).dtype), **params)
     if ad.is_undefined(updates):
-        updates_ct = _gather_back(ct, indices, dimension_numbers, updates_aval.shape, mode)
+        updates_ct = _gather_back(ct, indices, params["dimension_numbers"], updates_aval.shape,
+                                  params["mode"])
     return [operand_ct, None, updates_ct]
 
 
@@ -893,32 +882,26 @@ scatter_p, scatter = scatter_variant(
     lambda a, b, dtype: b, jvp_rule(_scatter_jvp, _scatter_transpose))
 
 
-# scatter_add -----------------------------------------------------------------------------
+# scatter_add, scatter_sub ---------------------------------------------------------------
 
-def _scatter_add_jvp(primals, tangents, **params):
-    operand, indices, updates = primals
-    g_operand, _, g_updates = tangents
-    out_ = bind(scatter_add_p, operand, indices, updates, **params)
-    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
-        return [out_], [ad.Zero.like(out_)]
-    t = bind(scatter_add_p, ad.instantiate(g_operand), indices, ad.instantiate(g_updates),
-             **params)
-    return [out_], [t]
-
-
-def _scatter_add_transpose(ct, operand, indices, updates, *, dimension_numbers,
-                           indices_are_sorted, unique_indices, mode):
-    updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
-    operand_ct = ct if ad.is_undefined(operand) else None
-    updates_ct = None
-    if ad.is_undefined(updates):
-        updates_ct = _gather_back(ct, indices, dimension_numbers, updates_aval.shape, mode)
-    return [operand_ct, None, updates_ct]
+def _additive_diff(sign):
+    """The rules of scatter_add (sign 1) and scatter_sub (-1): linear in the operand and the
+    updates, whose cotangent is +-the cotangent read back at the scattered windows."""
+    def transpose(ct, operand, indices, updates, *, dimension_numbers, mode, **_):
+        updates_ct = None
+        if ad.is_undefined(updates):
+            updates_ct = _gather_back(ct, indices, dimension_numbers, updates.aval.shape, mode)
+            updates_ct = updates_ct if sign > 0 else neg(updates_ct)
+        return [ct if ad.is_undefined(operand) else None, None, updates_ct]
+    return linear_in((0, 2), transpose)
 
 
 scatter_add_p, scatter_add = scatter_variant(
     "scatter_add", "updates are added to the operand's values",
-    lambda a, b, dtype: L.hlo.add(a, b), jvp_rule(_scatter_add_jvp, _scatter_add_transpose))
+    lambda a, b, dtype: L.hlo.add(a, b), _additive_diff(1))
+scatter_sub_p, scatter_sub = scatter_variant(
+    "scatter_sub", "updates are subtracted from the operand's values",
+    lambda a, b, dtype: L.hlo.subtract(a, b), _additive_diff(-1))
 
 
 # scatter_mul -----------------------------------------------------------------------------
@@ -927,30 +910,23 @@ def _scatter_mul_jvp_operand(g, operand, indices, updates, **params):
     return bind(scatter_mul_p, g, indices, updates, **params)
 
 
-def _scatter_mul_jvp_updates(g, operand, indices, updates, *, dimension_numbers,
-                             indices_are_sorted, unique_indices, mode):
-    if not unique_indices:
+def _scatter_mul_jvp_updates(g, operand, indices, updates, **params):
+    if not params["unique_indices"]:
         _unique_only("scatter_mul")
     zeros = full(get_aval(operand).shape, 0, get_aval(operand).dtype)
-    return mul(operand, scatter_add(zeros, indices, g, dimension_numbers,
-                                    indices_are_sorted=indices_are_sorted,
-                                    unique_indices=unique_indices, mode=mode))
+    return mul(operand, scatter_add(zeros, indices, g, **params))
 
 
-def _scatter_mul_transpose(ct, operand, indices, updates, *, dimension_numbers,
-                           indices_are_sorted, unique_indices, mode):
+def _scatter_mul_transpose(ct, operand, indices, updates, **params):
     updates_aval = updates.aval if ad.is_undefined(updates) else get_aval(updates)
     operand_ct = updates_ct = None
     if ad.is_undefined(operand):
-        operand_ct = bind(scatter_mul_p, ct, indices, updates,
-                          dimension_numbers=dimension_numbers,
-                          indices_are_sorted=indices_are_sorted,
-                          unique_indices=unique_indices, mode=mode)
+        operand_ct = bind(scatter_mul_p, ct, indices, updates, **params)
     if ad.is_undefined(updates):
-        if not unique_indices:
+        if not params["unique_indices"]:
             _unique_only("scatter_mul")
-        updates_ct = _gather_back(mul(ct, operand), indices, dimension_numbers,
-                                  updates_aval.shape, mode)
+        updates_ct = _gather_back(mul(ct, operand), indices, params["dimension_numbers"],
+                                  updates_aval.shape, params["mode"])
     return [operand_ct, None, updates_ct]
 
 
@@ -983,13 +959,10 @@ def _minmax_combiner(direction):
 def _scatter_extremal_diff(prim):
     """JAX's jvp: where several values (the operand's and the updates') tie for the result,
     the tangent is their average."""
-    def rule(primals, tangents, *, dimension_numbers, indices_are_sorted, unique_indices,
-             mode):
+    def rule(primals, tangents, **params):
         operand, indices, updates = primals
         g_operand, _, g_updates = tangents
-        dn = dimension_numbers
-        params = dict(dimension_numbers=dn, indices_are_sorted=indices_are_sorted,
-                      unique_indices=unique_indices, mode=mode)
+        dn, mode = params["dimension_numbers"], params["mode"]
         val_out = bind(prim, operand, indices, updates, **params)
         if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
             return [val_out], [ad.Zero.like(val_out)]
@@ -1023,9 +996,7 @@ def _scatter_extremal_diff(prim):
         operand_coef = div(sub(operand_normalizer, one), num_refs)
         target_tangents = back(g_operand)
         tangent_updates = add(mul(target_tangents, operand_coef), mul(g_updates, updates_coef))
-        tangent_out = scatter_add(g_operand, indices, tangent_updates, dn,
-                                  indices_are_sorted=indices_are_sorted,
-                                  unique_indices=unique_indices, mode=mode)
+        tangent_out = scatter_add(g_operand, indices, tangent_updates, **params)
         return [val_out], [tangent_out]
     ad.primitive_jvps[prim] = rule
 
@@ -1036,3 +1007,20 @@ scatter_min_p, scatter_min = scatter_variant(
 scatter_max_p, scatter_max = scatter_variant(
     "scatter_max", "the operand's values become the maximum with the updates",
     _minmax_combiner("GT"), _scatter_extremal_diff)
+
+
+def index_take(src, idxs, axes):
+    """src indexed along `axes` by the 1-D `idxs` (one per axis, negative ones wrapping):
+    result[i, ...] = src[..., idxs[0][i], ..., idxs[1][i], ...]."""
+    axes = tuple(normalize_axis("index_take", a, get_aval(src).ndim) for a in axes)
+    shape = get_aval(src).shape
+    columns = []
+    for i, ax in zip(idxs, axes):
+        n = np.asarray(shape[ax], get_aval(i).dtype)
+        r = rem(i, n)  # floor modulo, as JAX's `%`: negative indices count from the end
+        columns.append(expand_dims(select(lt(r, np.zeros((), n.dtype)), add(r, n), r), (1,)))
+    dnums = GatherDimensionNumbers(offset_dims=tuple(range(1, len(shape) - len(axes) + 1)),
+                                   collapsed_slice_dims=tuple(sorted(axes)),
+                                   start_index_map=axes)
+    sizes = tuple(1 if d in axes else n for d, n in enumerate(shape))
+    return gather(src, concatenate(columns, 1), dnums, sizes)

@@ -8,11 +8,11 @@ from .. import core, dtypes
 from ..core import ShapedArray, bind, eval_jaxpr, get_aval
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
-from ..interpreters.partial_eval import inline_consts, trace_to_jaxpr
 from ..tree import tree_flatten, tree_unflatten
-from .base import avals_of, check_kinds, ints, out, primitive
-from .convolution import _dilate_shape, _vjp_lhs_padding, padtype_to_pads
+from .base import avals_of, check_kinds, ints, linear_in, out, primitive
+from .convolution import _dilate_shape, _vjp_paddings, padtype_to_pads
 from .elementwise import add, ge_p, le_p, max_, min_
+from .reductions import _computation_jaxpr
 from .shape import pad
 from .slicing import slice_
 
@@ -88,9 +88,9 @@ def _with_unit_window(params, at):
 # ---------------------------------------------------------------------------------------
 # reduce_window_{sum,max,min}
 
-def _monoid(name, combine, identity, kinds, register_diff):
+def _monoid(name, combine, kinds, register_diff):
     """A row of the family reduce_window_<name>: `combine(x, y) -> ir.Value`, starting
-    from `identity(dtype)`; `register_diff(prim)` registers its derivative."""
+    from the identity of reduction `name`; `register_diff(prim)` registers its derivative."""
     op = f"reduce_window_{name}"
 
     def abstract_eval(x, **params):
@@ -98,8 +98,7 @@ def _monoid(name, combine, identity, kinds, register_diff):
         return out(_window_shape(op, x, **params), x.dtype, x.weak_type)
 
     def lower(ctx, x, **params):
-        aval = ctx.avals_in[0]
-        init = L.constant(np.array(identity(aval.dtype), aval.dtype))
+        init = L.constant(dtypes.reduction_identity(name, ctx.avals_in[0].dtype))
         return _reduce_window_op(ctx, [x], [init], ctx.avals_out, combine, **params)
 
     prim = primitive(op, abstract_eval, lower)
@@ -118,7 +117,7 @@ def _reduce_window_sum_transpose(ct, x, window_dimensions, window_strides, paddi
     # Every input element receives the sum of the cotangents of the windows holding it: a
     # windowed sum of the cotangent, dilated by the strides and padded (JAX's rule).
     shape = x.aval.shape
-    pads = _vjp_lhs_padding(shape, window_dimensions, window_strides, get_aval(ct).shape,
+    pads, _ = _vjp_paddings(shape, window_dimensions, window_strides, get_aval(ct).shape,
                             padding, base_dilation, window_dilation)
     config = [(lo, hi, s - 1) for (lo, hi), s in zip(pads, window_strides)]
     padded = pad(ct, np.zeros((), get_aval(ct).dtype), config)
@@ -135,11 +134,11 @@ def _chooser_jvp(select_prim):
     return lambda prim: ad.defjvp(prim, derivative)
 
 
-reduce_window_sum_p = _monoid("sum", lambda x, y: L.hlo.add(x, y), lambda dtype: 0, "iufc",
+reduce_window_sum_p = _monoid("sum", lambda x, y: L.hlo.add(x, y), "iufc",
                               lambda prim: ad.deflinear(prim, _reduce_window_sum_transpose))
-reduce_window_max_p = _monoid("max", lambda x, y: L.hlo.maximum(x, y), dtypes.lowest, "biuf",
+reduce_window_max_p = _monoid("max", lambda x, y: L.hlo.maximum(x, y), "biuf",
                               _chooser_jvp(ge_p))
-reduce_window_min_p = _monoid("min", lambda x, y: L.hlo.minimum(x, y), dtypes.highest, "biuf",
+reduce_window_min_p = _monoid("min", lambda x, y: L.hlo.minimum(x, y), "biuf",
                               _chooser_jvp(le_p))
 
 
@@ -174,22 +173,6 @@ reduce_window_p = primitive("reduce_window", _reduce_window_abstract, _reduce_wi
                             multiple_results=True)
 
 
-def _body_jaxpr(fun, dtypes_):
-    """`fun` of 2n scalars (accumulators, then elements) returning n, staged with its
-    captured constants as literals (a reduce_window region cannot take operands)."""
-    closed = trace_to_jaxpr(fun, [ShapedArray((), d) for d in dtypes_ * 2])
-    if any(isinstance(c, core.Tracer) for c in closed.consts):
-        raise TypeError("reduce_window: the computation closes over a traced value; it must "
-                        "be a function of its arguments and constants only")
-    jaxpr = inline_consts(closed)
-    got = [a.dtype for a in jaxpr.out_avals]
-    if got != list(dtypes_) or any(a.shape for a in jaxpr.out_avals):
-        raise TypeError(f"reduce_window: the computation must return scalars of the operands' "
-                        f"dtypes {[d.name for d in dtypes_]}, got "
-                        f"{[a.str_short() for a in jaxpr.out_avals]}")
-    return jaxpr
-
-
 def _reduce_window_jvp(primals, tangents, jaxpr, **params):
     # A reduce_window over (primals, tangents) pairs whose body is the jvp of the original
     # one (JAX's rule): exact when the body's choices or sums are.
@@ -208,7 +191,7 @@ def _reduce_window_jvp(primals, tangents, jaxpr, **params):
     tangent_in = [ad.instantiate(t) for t in tangents[:n]]
     zeros = [np.zeros((), d) for d in dtypes_]
     outs = bind(reduce_window_p, *operands, *tangent_in, *inits, *zeros,
-                jaxpr=_body_jaxpr(body, dtypes_ * 2), **params)
+                jaxpr=_computation_jaxpr("reduce_window", body, dtypes_ * 2), **params)
     return outs[:n], outs[n:]
 
 
@@ -233,16 +216,10 @@ def _monoid_prim(computation, init, dtype):
     is a concrete scalar equal to its identity (JAX's shortcut), else None."""
     if isinstance(init, core.Tracer):
         init = init.concrete_value()
-        if init is None:
-            return None
-    init = np.asarray(init)
-    if init.shape:
-        return None
-    for fn, prim, identity in ((add, reduce_window_sum_p, 0),
-                               (max_, reduce_window_max_p, dtypes.lowest(dtype)),
-                               (min_, reduce_window_min_p, dtypes.highest(dtype))):
-        if computation is fn:
-            return prim if init == identity else None
+    for fn, prim, name in ((add, reduce_window_sum_p, "sum"), (max_, reduce_window_max_p, "max"),
+                           (min_, reduce_window_min_p, "min")):
+        if computation is fn and init is not None and not np.shape(init):
+            return prim if np.asarray(init) == dtypes.reduction_identity(name, dtype) else None
     return None
 
 
@@ -265,13 +242,10 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     avals = avals_of("reduce_window", flat_operands)
     ndim = avals[0].ndim
     window_dimensions = ints("reduce_window", "window_dimensions", window_dimensions)
-    ones = (1,) * len(window_dimensions)
-    window_strides = ones if window_strides is None else ints(
-        "reduce_window", "window_strides", window_strides)
-    base_dilation = ones if base_dilation is None else ints(
-        "reduce_window", "base_dilation", base_dilation)
-    window_dilation = ones if window_dilation is None else ints(
-        "reduce_window", "window_dilation", window_dilation)
+    window_strides, base_dilation, window_dilation = (
+        (1,) * len(window_dimensions) if v is None else ints("reduce_window", name, v)
+        for name, v in (("window_strides", window_strides), ("base_dilation", base_dilation),
+                        ("window_dilation", window_dilation)))
     if isinstance(padding, str):
         if len(window_dimensions) != ndim:
             raise TypeError(f"reduce_window: window_dimensions {window_dimensions} must have "
@@ -302,8 +276,8 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
                              f"the operands {tree} vs. {out_tree}")
         return flat
 
-    outs = bind(reduce_window_p, *flat_operands, *inits, jaxpr=_body_jaxpr(body, dtypes_),
-                **params)
+    outs = bind(reduce_window_p, *flat_operands, *inits,
+                jaxpr=_computation_jaxpr("reduce_window", body, dtypes_), **params)
     return tree_unflatten(tree, outs)
 
 
@@ -345,14 +319,6 @@ select_and_gather_add_p = primitive("select_and_gather_add", _gather_abstract,
                                     _gather_lowering)
 
 
-def _gather_jvp(primals, tangents, select_prim, **params):
-    (t, x), (dt, _) = primals, tangents
-    outs = bind(select_and_gather_add_p, t, x, select_prim=select_prim, **params)
-    if type(dt) is ad.Zero:
-        return [outs], [ad.Zero.like(outs)]
-    return [outs], [bind(select_and_gather_add_p, dt, x, select_prim=select_prim, **params)]
-
-
 def _gather_transpose(ct, t, x, select_prim, window_dimensions, window_strides, padding,
                       base_dilation, window_dilation):
     if any(d != 1 for d in window_dilation):
@@ -371,15 +337,19 @@ def _gather_transpose(ct, t, x, select_prim, window_dimensions, window_strides, 
     return [result, None]
 
 
-def _gather_batch(vals, dims, **params):
-    size = batching.batch_size_of(vals, dims)
-    t, x = (batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims))
-    return [bind(select_and_gather_add_p, t, x, **_with_unit_window(params, 0))], [0]
+def _pair_batch(prim):
+    """The batching rule of select_and_{gather,scatter}_add: both operands batched in front,
+    a unit window over that dimension."""
+    def rule(vals, dims, **params):
+        size = batching.batch_size_of(vals, dims)
+        a, x = (batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims))
+        return [bind(prim, a, x, **_with_unit_window(params, 0))], [0]
+    batching.primitive_batchers[prim] = rule
 
 
-ad.primitive_jvps[select_and_gather_add_p] = _gather_jvp
-ad.primitive_transposes[select_and_gather_add_p] = _gather_transpose
-batching.primitive_batchers[select_and_gather_add_p] = _gather_batch
+# linear in the tangents (the operand only says where each window's pick is)
+linear_in((0,), _gather_transpose)(select_and_gather_add_p)
+_pair_batch(select_and_gather_add_p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -431,14 +401,6 @@ select_and_scatter_add_p = primitive("select_and_scatter_add", _scatter_abstract
                                      _scatter_lowering)
 
 
-def _scatter_jvp(primals, tangents, **params):
-    (s, x), (ds, _) = primals, tangents
-    outs = bind(select_and_scatter_add_p, s, x, **params)
-    if type(ds) is ad.Zero:
-        return [outs], [ad.Zero.like(outs)]
-    return [outs], [bind(select_and_scatter_add_p, ds, x, **params)]
-
-
 def _scatter_transpose(ct, s, x, select_prim, window_dimensions, window_strides, padding):
     ones = (1,) * len(window_dimensions)
     return [bind(select_and_gather_add_p, ct, x, select_prim=select_prim,
@@ -446,12 +408,5 @@ def _scatter_transpose(ct, s, x, select_prim, window_dimensions, window_strides,
                  padding=padding, base_dilation=ones, window_dilation=ones), None]
 
 
-def _scatter_batch(vals, dims, **params):
-    size = batching.batch_size_of(vals, dims)
-    s, x = (batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims))
-    return [bind(select_and_scatter_add_p, s, x, **_with_unit_window(params, 0))], [0]
-
-
-ad.primitive_jvps[select_and_scatter_add_p] = _scatter_jvp
-ad.primitive_transposes[select_and_scatter_add_p] = _scatter_transpose
-batching.primitive_batchers[select_and_scatter_add_p] = _scatter_batch
+linear_in((0,), _scatter_transpose)(select_and_scatter_add_p)
+_pair_batch(select_and_scatter_add_p)

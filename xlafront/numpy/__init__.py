@@ -8,10 +8,13 @@ Every function computing arrays from arrays runs eagerly as one compiled program
 signature (`xlafront.dispatch.eager`) and under a transformation as plain traced lax. The
 modules import in one order, each only from those before it:
 _util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < _more_ufuncs <
-_manip_more < _creation_more < _statistics < _polynomial < this package (linalg, fft and
-_signal sit beside them: _manip_more takes vecdot from linalg, _polynomial eigvals and
-lstsq from linalg and convolve from _signal).
+_manip_more < _creation_more < _statistics < _polynomial < this package (linalg, fft,
+_einsum and _signal sit beside them: linalg takes vecdot from _manip_more, _polynomial
+eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _einsum, _signal,
+_statistics and _polynomial load on first use (`__getattr__` below).
 """
+import importlib
+
 import ml_dtypes as _ml_dtypes
 import numpy as _onp
 
@@ -51,10 +54,6 @@ from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, ar
 from ._ufuncs import absolute as abs  # noqa: A004
 from ._ufuncs import divmod_ as divmod  # noqa: A004
 from ._vectorize import vectorize
-from . import linalg  # noqa: F401  (jnp.linalg)
-from . import fft
-from ._einsum import einsum, einsum_path, kron
-from ._signal import convolve, correlate
 from ._more_ufuncs import (astype, bitwise_count, fmax, fmin, frexp, frompyfunc, gcd, i0,
                            iscomplex, isdtype, isneginf, isposinf, isreal, isrealobj, lcm,
                            ldexp, log10, log2, logaddexp2, modf, nan_to_num, sinc, spacing,
@@ -66,19 +65,13 @@ from ._manip_more import (append, apply_along_axis, apply_over_axes, array_equiv
                           piecewise, place, put, put_along_axis, ravel_multi_index, resize,
                           rollaxis, rot90, sort_complex, trapezoid, trim_zeros, unpackbits,
                           unravel_index, unstack, unwrap, vecdot, vecmat, vsplit)
+from ._creation_more import __array_namespace_info__  # noqa: F401  (the Array API's)
 from ._creation_more import (bartlett, blackman, block, c_, copy, diag, diag_indices,
                             diag_indices_from, diagflat, from_dlpack, frombuffer, fromfile,
                             fromfunction, fromiter, fromstring, geomspace, hamming, hanning,
                             index_exp, indices, ix_, kaiser, load, logspace, meshgrid, mgrid,
                             ogrid, r_, s_, save, savez, tril_indices, tril_indices_from,
                             triu_indices, triu_indices_from, vander)
-from ._statistics import (average, bincount, corrcoef, cov, cumulative_prod, cumulative_sum,
-                          digitize, histogram, histogram2d, histogram_bin_edges, histogramdd,
-                          median, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean,
-                          nanmedian, nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum,
-                          nanvar, percentile, quantile)
-from ._polynomial import (poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,
-                          polyval, roots)
 from ._ufuncs import (arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh,
                       arctan as atan, arctan2 as atan2, arctanh as atanh,
                       left_shift as bitwise_left_shift, power as pow,
@@ -95,6 +88,7 @@ from ._util import broadcast_shapes as _broadcast_shapes
     "logical_and", "logical_or", "logical_xor", "maximum", "minimum", "multiply", "negative",
     "subtract"))
 
+__array_api_version__ = "2024.12"  # the Array API standard this namespace follows
 pi, e, inf, nan, euler_gamma = _onp.pi, _onp.e, _onp.inf, _onp.nan, _onp.euler_gamma
 newaxis = None
 
@@ -144,8 +138,8 @@ dtype = _onp.dtype
 generic, number, integer, signedinteger, unsignedinteger = (
     _onp.generic, _onp.number, _onp.integer, _onp.signedinteger, _onp.unsignedinteger)
 inexact, floating, complexfloating = _onp.inexact, _onp.floating, _onp.complexfloating
-# The sub-byte types of ml_dtypes, named as in JAX (xlafront cannot make arrays of them yet:
-# calling one raises TypeError), and NumPy's abstract and object types
+# The sub-byte types of ml_dtypes, named as in JAX (of them, int4, uint4 and float4_e2m1fn
+# make arrays; calling another raises TypeError), and NumPy's abstract and object types
 int1, int2, int4, uint1, uint2, uint4, float4_e2m1fn, float6_e2m3fn, float6_e3m2fn = (
     _scalar_type(getattr(_ml_dtypes, n)) for n in (
         "int1", "int2", "int4", "uint1", "uint2", "uint4", "float4_e2m1fn", "float6_e2m3fn",
@@ -163,7 +157,8 @@ def promote_types(a, b):
 
 
 def can_cast(from_, to, casting="safe"):
-    return _onp.can_cast(from_, to, casting)
+    """NumPy's can_cast; `from_` may be an array (as the Array API allows)."""
+    return _onp.can_cast(_dtypes.dtype_of(from_), _dtypes.dtype_of(to), casting)
 
 
 def broadcast_shapes(*shapes):
@@ -246,5 +241,36 @@ __all__ += [
     "unpackbits", "unravel_index", "unstack", "unwrap", "vander", "vecdot", "vecmat",
     "vsplit",
 ]
+
+# Loaded on first use: most programs never call these, and each module costs import time.
+_LAZY_SUBMODULES = ("linalg", "fft")
+_LAZY_NAMES = {name: module for module, names in (
+    ("_einsum", ("einsum", "einsum_path", "kron")),
+    ("_signal", ("convolve", "correlate")),
+    ("_statistics", (
+        "average", "bincount", "corrcoef", "cov", "cumulative_prod", "cumulative_sum",
+        "digitize", "histogram", "histogram2d", "histogram_bin_edges", "histogramdd",
+        "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean",
+        "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum",
+        "nanvar", "percentile", "quantile")),
+    ("_polynomial", (
+        "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
+        "polyval", "roots")),
+) for name in names}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value  # (later lookups skip this function)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY_SUBMODULES, *_LAZY_NAMES})
+
 
 bool = bool_  # noqa: A001 (JAX's jnp.bool; last, so this module's code sees the builtin)

@@ -9,7 +9,7 @@ from ..core import Tracer, concrete_or_error, concrete_shape, get_aval
 from ..dispatch import eager
 from ._manip import broadcast_to, concatenate, expand_dims, moveaxis
 from ._ufuncs import add, multiply, subtract, true_divide
-from ._util import asarray, convert
+from ._util import asarray, convert, with_device
 
 __all__ = ["arange", "empty", "empty_like", "eye", "full", "full_like", "identity", "linspace",
            "ones", "ones_like", "zeros", "zeros_like"]
@@ -19,6 +19,7 @@ def _dtype_or(dtype, default, op):
     return dtypes.check_dtype(dtype, op) if dtype is not None else default
 
 
+@with_device
 @eager(static_argnames=("shape", "dtype"))
 def full(shape, fill_value, dtype=None):
     """An array of `shape` filled with `fill_value`."""
@@ -42,50 +43,60 @@ def full(shape, fill_value, dtype=None):
     return lax.broadcast_in_dim(value, shape, ())
 
 
+@with_device
 @eager(static_argnames=("shape", "dtype"))
 def zeros(shape, dtype=None):
     return full(shape, 0, _dtype_or(dtype, dtypes.default_float(), "zeros"))
 
 
+@with_device
 @eager(static_argnames=("shape", "dtype"))
 def ones(shape, dtype=None):
     return full(shape, 1, _dtype_or(dtype, dtypes.default_float(), "ones"))
 
 
+@with_device
 @eager(static_argnames=("shape", "dtype"))
 def empty(shape, dtype=None):
     return full(shape, 0, _dtype_or(dtype, dtypes.default_float(), "empty"))
 
 
-def _like(op, a, dtype, shape):
+def _full_like(op, a, fill_value, dtype, shape):
+    """fill_value in a's shape and dtype (unless given), weakly typed as a is (as JAX)."""
     aval = get_aval(a)
-    return (_dtype_or(dtype, aval.dtype, op),
-            aval.shape if shape is None else concrete_shape(shape, op))
+    result_dtype = _dtype_or(dtype, aval.dtype, op)
+    result = full(aval.shape if shape is None else concrete_shape(shape, op), fill_value,
+                  result_dtype)
+    if dtype is None and aval.weak_type:
+        result = lax.convert_element_type(result, result_dtype, weak_type=True)
+    return result
 
 
+@with_device
 @eager(static_argnames=("dtype", "shape"))
 def full_like(a, fill_value, dtype=None, shape=None):
-    dtype, shape = _like("full_like", a, dtype, shape)
-    return full(shape, fill_value, dtype)
+    return _full_like("full_like", a, fill_value, dtype, shape)
 
 
+@with_device
 @eager(static_argnames=("dtype", "shape"))
 def zeros_like(a, dtype=None, shape=None):
-    dtype, shape = _like("zeros_like", a, dtype, shape)
-    return full(shape, 0, dtype)
+    return _full_like("zeros_like", a, 0, dtype, shape)
 
 
+@with_device
 @eager(static_argnames=("dtype", "shape"))
 def ones_like(a, dtype=None, shape=None):
-    dtype, shape = _like("ones_like", a, dtype, shape)
-    return full(shape, 1, dtype)
+    return _full_like("ones_like", a, 1, dtype, shape)
 
 
+@with_device
 @eager(static_argnames=("dtype", "shape"))
 def empty_like(a, dtype=None, shape=None):
     return zeros_like(a, dtype, shape)
 
 
+@with_device
 def arange(start, stop=None, step=None, dtype=None):
     """Evenly spaced values in [start, stop); the bounds must be concrete."""
     start = concrete_or_error(start, "arange start")
@@ -108,13 +119,17 @@ def arange(start, stop=None, step=None, dtype=None):
     return asarray(host.astype(dtype))
 
 
+@with_device
 @eager(static_argnames=("num", "endpoint", "retstep", "dtype", "axis"))
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """`num` evenly spaced values from start to stop (traced bounds are fine)."""
     num = operator.index(concrete_or_error(num, "linspace num"))
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
-    dtype = _dtype_or(dtype, dtypes.default_float(), "linspace")
+    start, stop = asarray(start), asarray(stop)
+    if dtype is None:  # the bounds' type, at least the default float (as JAX: complex bounds
+        dtype = dtypes.result_type(start, stop, dtypes.default_float())  # give complex)
+    dtype = dtypes.check_dtype(dtype, "linspace")
     compute = dtypes.default_float() if dtypes.kind(dtype) not in "fc" else dtype
     start, stop = asarray(start, compute), asarray(stop, compute)
     div = (num - 1) if endpoint else num
@@ -134,6 +149,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (out, step) if retstep else out
 
 
+@with_device
 @eager(static_argnames=("N", "M", "k", "dtype"))
 def eye(N, M=None, k=0, dtype=None):
     """A 2-D array with ones on diagonal k."""

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .. import dtypes, lax
+from .. import dtypes, lax, runtime
 from ..core import concrete_or_error, get_aval
 from ..devices import device_put
 from ..dispatch import eager
@@ -27,7 +27,8 @@ __all__ = ["bartlett", "blackman", "block", "c_", "copy", "diag", "diag_indices"
            "fromfunction", "fromiter", "fromstring", "geomspace", "hamming", "hanning",
            "index_exp", "indices", "ix_", "kaiser", "load", "logspace",
            "meshgrid", "mgrid", "ogrid", "r_", "s_", "save", "savez", "tril_indices",
-           "tril_indices_from", "triu_indices", "triu_indices_from", "vander"]
+           "tril_indices_from", "triu_indices", "triu_indices_from", "vander",
+           "__array_namespace_info__"]
 
 
 def _concrete_int(value, what):
@@ -339,14 +340,27 @@ def load(file, *args, **kwargs):
 
 
 def from_dlpack(x, /, *, device=None, copy=None):
-    """An Array from an object with the DLPack protocol (`__dlpack__`), via NumPy's
-    from_dlpack on the host and a transfer to `device` (the default device if None). The
-    data is always copied, so copy=False is refused."""
-    if copy is False:
-        raise ValueError("from_dlpack: copy=False is not supported: the data is copied "
-                         "through host memory")
-    host = np.from_dlpack(x)
-    return device_put(asarray(host), device) if device is not None else asarray(host)
+    """An Array from `x`, any object with `__dlpack__` and `__dlpack_device__`: sharing its
+    memory where no copy is needed (copy=None), always copied (copy=True), or ValueError
+    where a copy cannot be avoided (copy=False). `device` (a device or single-device
+    sharding) places the result there, committed; moving it from x's device is a copy."""
+    if hasattr(device, "device_set"):  # a sharding
+        if len(device.device_set) != 1:
+            raise ValueError(f"from_dlpack: can only place the result on one device, got a "
+                             f"sharding over {len(device.device_set)} devices")
+        (device,) = device.device_set
+    if not (hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__")):
+        raise TypeError(f"from_dlpack: the array must have __dlpack__ and __dlpack_device__ "
+                        f"methods, got {type(x).__name__}")
+    source = runtime.array.dlpack_source_device(x.__dlpack_device__())
+    moves = device is not None and device != source
+    if moves and copy is False:
+        raise ValueError(f"from_dlpack: device={device} needs a copy from the source device "
+                         f"{source}, but copy=False; pass copy=True or copy=None")
+    out = runtime.array.from_dlpack(x, copy=None if moves else copy)
+    if out.dtype != dtypes.canonicalize(out.dtype):  # a 64-bit type with x64 off, as JAX
+        out = asarray(out, dtypes.canonicalize(out.dtype))
+    return device_put(out, device) if moves else out
 
 
 def copy(a, order=None):
@@ -469,3 +483,52 @@ def kaiser(M, beta):
     n = lax.iota(dtype, M)
     alpha = 0.5 * (M - 1)
     return i0(beta * sqrt(1 - ((n - alpha) / alpha) ** 2)) / i0(beta)
+
+
+# The Array API's inspection namespace -----------------------------------------------------
+
+_API_KINDS = {"bool": ("bool",), "signed integer": ("int8", "int16", "int32", "int64"),
+              "unsigned integer": ("uint8", "uint16", "uint32", "uint64"),
+              "real floating": ("float32", "float64"),
+              "complex floating": ("complex64", "complex128")}
+_API_KINDS["integral"] = _API_KINDS["signed integer"] + _API_KINDS["unsigned integer"]
+_API_KINDS["numeric"] = (_API_KINDS["integral"] + _API_KINDS["real floating"]
+                         + _API_KINDS["complex floating"])
+
+
+class ArrayNamespaceInfo:
+    """What the Array API standard's `__array_namespace_info__()` returns, as JAX's: dtypes
+    are the same on every device (so `device=` selects nothing), the 64-bit ones only
+    with x64 enabled; the default device None means uncommitted."""
+
+    def capabilities(self):
+        # (boolean masks and data-dependent shapes work eagerly, not under transformations)
+        return {"boolean indexing": False, "data-dependent shapes": False,
+                "max dimensions": 64}
+
+    def default_device(self):
+        return None
+
+    def devices(self):
+        return [None, *(d for client in runtime.backends().values() for d in client.devices())]
+
+    def default_dtypes(self, *, device=None):
+        return {"real floating": dtypes.default_float(),
+                "complex floating": dtypes.default_complex(),
+                "integral": dtypes.default_int(), "indexing": dtypes.default_int()}
+
+    def dtypes(self, *, device=None, kind=None):
+        kinds = ("numeric", "bool") if kind is None else (kind,) if isinstance(kind, str) \
+            else tuple(kind)
+        unknown = [k for k in kinds if k not in _API_KINDS]
+        if unknown:
+            raise ValueError(f"__array_namespace_info__().dtypes: unknown kind {unknown[0]!r}; "
+                             f"kinds are {', '.join(map(repr, _API_KINDS))}")
+        names = [n for k in kinds for n in _API_KINDS[k]]
+        return {n: np.dtype(n) for n in names
+                if dtypes.x64_enabled() or np.dtype(n).itemsize < 8 or n == "complex64"}
+
+
+def __array_namespace_info__():
+    """The Array API's inspection namespace (capabilities, devices, dtypes)."""
+    return ArrayNamespaceInfo()

@@ -27,7 +27,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..core import Tracer, aval_handlers, concrete_or_error, get_aval
 from ..dispatch import eager, scalar_array
-from ..errors import ConcretizationTypeError, user_facing, warn
+from ..errors import ConcretizationTypeError, NonConcreteBooleanIndexError, user_facing, warn
 from ..tree import register_pytree_node_class
 from ._ufuncs import power, true_divide
 from ._util import (array_like, asarray, aval_or_error, broadcast_shapes, broadcast_to_shape,
@@ -159,11 +159,6 @@ def _final_shape(dims, new_axes):
 
 # ---------------------------------------------------------------------------------------
 # Parsing an index (NumPy's rules): every entry classified, lists made index arrays
-
-class NonConcreteBooleanIndexError(IndexError):
-    """A boolean mask index whose values are unknown while tracing (an argument of a jitted
-    or vmapped function): the shape of `x[mask]` would depend on the mask's values."""
-
 
 class InvalidIndexTypeError(IndexError, TypeError):
     """An index of a type or dtype that cannot index (float, complex, str ...): an

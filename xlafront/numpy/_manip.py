@@ -1044,11 +1044,22 @@ def matmul(a, b, precision=None, preferred_element_type=None):
         raise ValueError(f"matmul: contracting dimensions differ: shapes {a_aval.shape} and "
                          f"{b_aval.shape} (size {a_shape[-1]} vs {b_shape[-2]})")
     batch = broadcast_shapes("matmul", a_shape[:-2], b_shape[:-2])
-    a = broadcast_to_shape(a, batch + a_shape[-2:])
-    b = broadcast_to_shape(b, batch + b_shape[-2:])
     nb = len(batch)
-    out = lax.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))),
-                          precision, preferred_element_type)
+    # A lone matrix operand is contracted as it is (as JAX does): broadcasting it to the
+    # other's batch shape would copy it and make XLA run a batched matmul, and its
+    # gradient a sum over the copies.
+    if len(b_shape) == 2:
+        out = lax.dot_general(a, b, (((nb + 1,), (0,)), ((), ())), precision,
+                              preferred_element_type)
+    elif len(a_shape) == 2:  # out: (m, *batch, n), moved to (*batch, m, n)
+        out = lax.dot_general(a, b, (((1,), (nb,)), ((), ())), precision,
+                              preferred_element_type)
+        out = lax.transpose(out, tuple(range(1, nb + 1)) + (0, nb + 1))
+    else:
+        a = broadcast_to_shape(a, batch + a_shape[-2:])
+        b = broadcast_to_shape(b, batch + b_shape[-2:])
+        out = lax.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))),
+                              precision, preferred_element_type)
     if a_vec:
         out = lax.squeeze(out, (nb,))
     if b_vec:

@@ -25,7 +25,6 @@ from ._ufuncs import absolute, conj, equal, mod, not_equal, subtract
 from ._util import (array_like, asarray, aval_or_error, broadcast_shapes, broadcast_to_shape,
                     canonical_axes, canonical_axis, promote_args, promote_dtypes)
 from ._vectorize import vectorize
-from .linalg import vecdot
 
 __all__ = ["append", "apply_along_axis", "apply_over_axes", "array_equiv", "cross", "delete",
            "diff", "dsplit", "ediff1d", "extract", "fill_diagonal", "gradient", "hsplit",
@@ -941,3 +940,22 @@ def array_equiv(a1, a2):
     except ValueError:
         return asarray(False)
     return all_(equal(a1, a2))
+
+
+@eager(static_argnames=("axis", "precision", "preferred_element_type"))
+def vecdot(x1, x2, /, *, axis=-1, precision=None, preferred_element_type=None):
+    """The conjugate dot product sum(conj(x1) * x2) along `axis` (of the same size in both),
+    the other dimensions broadcast."""
+    (x1, x2), _ = promote_dtypes("vecdot", array_like(x1), array_like(x2))
+    a1, a2 = get_aval(x1), get_aval(x2)
+    ax1, ax2 = canonical_axis("vecdot", axis, a1.ndim), canonical_axis("vecdot", axis, a2.ndim)
+    if a1.shape[ax1] != a2.shape[ax2]:
+        raise ValueError(f"vecdot: axes must have the same size, got shapes {a1.shape} and "
+                         f"{a2.shape} with axis={axis}")
+    x1, x2 = moveaxis(conj(x1), ax1, -1), moveaxis(x2, ax2, -1)
+    batch = np.broadcast_shapes(get_aval(x1).shape[:-1], get_aval(x2).shape[:-1])
+    n = a1.shape[ax1]
+    x1, x2 = broadcast_to_shape(x1, batch + (n,)), broadcast_to_shape(x2, batch + (n,))
+    dims = tuple(range(len(batch)))
+    return lax.dot_general(x1, x2, (((len(batch),), (len(batch),)), (dims, dims)), precision,
+                           preferred_element_type)

@@ -347,7 +347,7 @@ isneginf = _isposneginf("isneginf", -np.inf)
 def iscomplex(x):
     """Whether each element has a nonzero imaginary part."""
     i = imag(array_like(x))
-    return lax.ne(i, _const(i, 0))
+    return lax.ne(i, 0)  # (a Python 0 keeps a weak input weak, as in JAX)
 
 
 @eager

@@ -84,10 +84,23 @@ right_shift = _binary("right_shift", lambda x, y: (
     kinds="iu")
 equal = _binary("equal", lax.eq)
 not_equal = _binary("not_equal", lax.ne)
-less = _binary("less", lax.lt)
-less_equal = _binary("less_equal", lax.le)
-greater = _binary("greater", lax.gt)
-greater_equal = _binary("greater_equal", lax.ge)
+
+
+def _ordered(lax_fn):
+    """A comparison that orders complex numbers lexicographically (real part, then
+    imaginary), as NumPy and jax.numpy do; lax's comparisons take real operands only."""
+    def compare(x, y):
+        if dtypes.kind(get_aval(x).dtype) != "c":
+            return lax_fn(x, y)
+        xr, yr = lax.real(x), lax.real(y)
+        return lax.select(lax.eq(xr, yr), lax_fn(lax.imag(x), lax.imag(y)), lax_fn(xr, yr))
+    return compare
+
+
+less = _binary("less", _ordered(lax.lt))
+less_equal = _binary("less_equal", _ordered(lax.le))
+greater = _binary("greater", _ordered(lax.gt))
+greater_equal = _binary("greater_equal", _ordered(lax.ge))
 
 
 def _to_bool(x):
@@ -286,10 +299,11 @@ def _uint_of(x):
 
 
 def _full_like(x, value):
-    """`value` in x's shape; a bool for bool values, else of x's dtype."""
+    """`value` in x's shape; a bool for bool values, else of x's dtype (and weak type)."""
     aval = get_aval(x)
-    scalar = np.array(value, dtypes.bool_ if isinstance(value, bool) else aval.dtype)
-    return lax.broadcast_in_dim(scalar, aval.shape, ())
+    if isinstance(value, bool):
+        return lax.broadcast_in_dim(np.array(value), aval.shape, ())
+    return lax.full_like(x, value)
 
 
 def _bool_error(name):
@@ -307,6 +321,9 @@ def round_(a, decimals=0):
         if decimals < 0 and dtypes.kind(aval.dtype) in "iu":
             return _round_int(a, aval.dtype, 10 ** -decimals)
         return asarray(a)
+    if dtypes.kind(aval.dtype) == "c":  # each part, as NumPy and JAX do
+        a = asarray(a)
+        return lax.complex(round_(lax.real(a), decimals), round_(lax.imag(a), decimals))
     if decimals == 0:
         return lax.round(a, 1)
     factor = np.array(10.0 ** decimals, aval.dtype)
@@ -363,8 +380,16 @@ def angle(z, deg=False):
 
 @eager
 def hypot(x1, x2):
+    """sqrt(x1**2 + x2**2) without overflow or underflow in the squares (as JAX)."""
     x, y = promote_inexact("hypot", x1, x2)
-    return lax.sqrt(lax.add(lax.mul(x, x), lax.mul(y, y)))
+    x, y = lax.abs(x), lax.abs(y)
+    big, small = lax.max(x, y), lax.min(x, y)
+    dtype = get_aval(big).dtype
+    zero, one, inf = (np.array(v, dtype) for v in (0, 1, np.inf))
+    ratio = lax.div(small, lax.select(lax.eq(big, zero), lax.add(big, one), big))
+    out = lax.mul(big, lax.sqrt(lax.add(lax.mul(ratio, ratio), one)))
+    infinite = lax.bitwise_or(lax.eq(x, inf), lax.eq(y, inf))  # inf even with NaN (IEEE)
+    return lax.select(infinite, lax.full_like(out, np.inf), out)
 
 
 @eager

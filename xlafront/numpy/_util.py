@@ -4,6 +4,8 @@ broadcasting, and turning any array-like into something lax accepts (`asarray`, 
 The lowest module of xlafront.numpy; the others import in this order, each only from those
 before it: _util < _ufuncs < _manip < _creation < _reductions < _indexing < __init__.
 """
+import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -11,6 +13,7 @@ import numpy as np
 from .. import dtypes, lax, runtime
 from ..config import config
 from ..core import ShapedArray, Tracer, get_aval
+from ..devices import device_put
 from ..errors import warn
 from ..lax.base import is_array_value, normalize_axes, normalize_axis
 
@@ -75,6 +78,9 @@ def convert(op, x, aval, dtype, weak):
             # As JAX: a Python int is a weak default int (get_aval checked that it fits),
             # which converts to a narrower integer type by wrapping: int8 + 1000 -> -24
             return np.asarray(x, dtypes.default_int()).astype(dtype)
+        if isinstance(x, float) and dtypes.kind(dtype) in "iu":
+            # as XLA's convert (and so JAX under jit): saturating, NaN to 0
+            x = 0 if x != x else int(min(max(x, dtypes.lowest(dtype)), dtypes.highest(dtype)))
         return np.asarray(x, dtype)
     return lax.convert_element_type(x, dtype, weak)
 
@@ -206,6 +212,20 @@ def _check_order(op, order):
                                   f"order={order!r}")
 
 
+def with_device(fun):
+    """Adds the Array API's (and JAX's) `device=` keyword to creation function `fun`: the
+    result is placed, committed, on that device or single-device sharding."""
+    @functools.wraps(fun)
+    def call(*args, device=None, **kwargs):
+        out = fun(*args, **kwargs)
+        return out if device is None else device_put(out, device)
+    sig = inspect.signature(fun)
+    call.__signature__ = sig.replace(parameters=[*sig.parameters.values(), inspect.Parameter(
+        "device", inspect.Parameter.KEYWORD_ONLY, default=None)])
+    return call
+
+
+@with_device
 def asarray(a, dtype=None, order=None, *, copy=None):
     """`a` as an xlafront Array (on the default device), converted to `dtype` if given.
 
@@ -247,7 +267,7 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     except Exception as e:
         raise TypeError(f"asarray: cannot convert {a!r} of type {type(a).__name__} to an "
                         f"array: {e}") from None
-    if host.dtype == object or host.dtype.kind in "USV" and host.dtype not in dtypes.floats:
+    if host.dtype == object or host.dtype.kind in "USV" and host.dtype not in dtypes.all_dtypes:
         raise TypeError(f"asarray: cannot convert {a!r} (NumPy dtype {host.dtype}) to an array "
                         "of numbers")
     target = dtype if dtype is not None else dtypes.canonicalize(host.dtype)
@@ -258,6 +278,7 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     return runtime.device_put(host.astype(target, copy=False), ShapedArray(host.shape, target))
 
 
+@with_device
 def array(object, dtype=None, *args, copy=True, order="K", ndmin=0):  # noqa: A002
     """Like asarray; with `ndmin`, prepends axes up to that rank. (As JAX, passing copy,
     order and ndmin by position is deprecated.)"""

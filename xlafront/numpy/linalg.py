@@ -23,6 +23,7 @@ from ..lax import linalg as lax_linalg
 from ._manip import diagonal as _diagonal_of
 from ._manip import matmul as _matmul
 from ._manip import expand_dims, moveaxis, reshape, where
+from ._manip_more import vecdot
 from ._reductions import amax, amin, any_, count_nonzero, cumprod, prod, sum_
 from ._ufuncs import (absolute, conj, exp, greater, isinf, isnan, less, log, logical_or,
                       multiply, power, real, sign, sqrt)
@@ -808,25 +809,6 @@ def tensordot(x1, x2, /, *, axes=2, precision=None, preferred_element_type=None)
     if len(ax1) != len(ax2):
         raise TypeError(f"tensordot: the axes lists must have the same length, got {axes!r}")
     return lax.dot_general(x1, x2, ((ax1, ax2), ((), ())), precision, preferred_element_type)
-
-
-@eager(static_argnames=("axis", "precision", "preferred_element_type"))
-def vecdot(x1, x2, /, *, axis=-1, precision=None, preferred_element_type=None):
-    """The conjugate dot product sum(conj(x1) * x2) along `axis` (of the same size in both),
-    the other dimensions broadcast."""
-    (x1, x2), _ = promote_dtypes("vecdot", array_like(x1), array_like(x2))
-    a1, a2 = get_aval(x1), get_aval(x2)
-    ax1, ax2 = canonical_axis("vecdot", axis, a1.ndim), canonical_axis("vecdot", axis, a2.ndim)
-    if a1.shape[ax1] != a2.shape[ax2]:
-        raise ValueError(f"vecdot: axes must have the same size, got shapes {a1.shape} and "
-                         f"{a2.shape} with axis={axis}")
-    x1, x2 = moveaxis(conj(x1), ax1, -1), moveaxis(x2, ax2, -1)
-    batch = np.broadcast_shapes(get_aval(x1).shape[:-1], get_aval(x2).shape[:-1])
-    n = a1.shape[ax1]
-    x1, x2 = _broadcast_to(x1, batch + (n,)), _broadcast_to(x2, batch + (n,))
-    dims = tuple(range(len(batch)))
-    return lax.dot_general(x1, x2, (((len(batch),), (len(batch),)), (dims, dims)), precision,
-                           preferred_element_type)
 
 
 @eager

@@ -120,9 +120,9 @@ def _gamma_grad(sample, a, log_space):
         # d log(x) / da = (dx / da) / x; a sample that underflowed to 0 counts as tiny
         samples = lax.exp(samples)
         samples = jnp.where(samples == 0, dtypes.finfo(samples.dtype).tiny, samples)
-        grad = lambda alpha, x: _random_gamma_grad(alpha, x) / x  # noqa: E731
+        grad = lambda alpha, x: lax.random_gamma_grad(alpha, x) / x  # noqa: E731
     else:
-        grad = _random_gamma_grad
+        grad = lax.random_gamma_grad
     if default_backend() == "cpu":
         # one value at a time, as JAX on CPU: XLA's vectorized log and exp round
         # differently from the scalar ones, and these are JAX's bits
@@ -134,101 +134,6 @@ def _gamma_grad(sample, a, log_space):
 
 ad.defjvp2(random_gamma_p, None,
            lambda g, ans, key, a, log_space: g * _gamma_grad(ans, a, log_space))
-
-
-def _random_gamma_grad(a, x):
-    """JAX's lax.random_gamma_grad: -(dF(x; a) / da) / f(x; a) for the Gamma CDF F and
-    density f, by the series (x <= 1 or x <= a) or the continued fraction of the
-    incomplete gamma function (computed in float32 for 16-bit floats)."""
-    dtype = get_aval(a).dtype
-    if dtype.itemsize < 4:
-        return _random_gamma_grad(a.astype(np.float32), x.astype(np.float32)).astype(dtype)
-    is_nan = jnp.isnan(a) | jnp.isnan(x)
-    x_is_zero = x == 0
-    domain_error = (x < 0) | (a <= 0)
-    use_igammac = (x > 1) & (x > a)
-    ax = a * lax.log(x) - x - lax.lgamma(a)
-    underflow = ax < -np.log(dtypes.finfo(dtype).max)
-    ax = lax.exp(ax)
-    enabled = ~(x_is_zero | domain_error | underflow | is_nan)
-    output = jnp.where(use_igammac,
-                       -_igammac_continued_fraction(ax, x, a, enabled & use_igammac, dtype),
-                       _igamma_series(ax, x, a, enabled & ~use_igammac, dtype))
-    output = jnp.where(x_is_zero, 0, output)
-    return jnp.where(domain_error | is_nan, np.nan, output).astype(dtype)
-
-
-def _igamma_series(ax, x, a, enabled, dtype):
-    """The series of the lower incomplete gamma function and its a-derivative, as the
-    sample derivative."""
-    eps = dtypes.finfo(dtype).eps
-
-    def body_fn(vals):
-        enabled, r, c, ans, x, dc_da, dans_da = vals
-        r = r + 1
-        dc_da = dc_da * (x / r) - (c * x) / (r * r)
-        dans_da = dans_da + dc_da
-        c = c * (x / r)
-        ans = ans + c
-        conditional = enabled & (jnp.abs(dc_da / dans_da) > eps)
-        return (conditional, *(jnp.where(enabled, new, old) for new, old in
-                               zip((r, c, ans, x, dc_da, dans_da), vals[1:])))
-
-    ones, zeros = jnp.ones_like(a), jnp.zeros_like(a)
-    vals = lax.while_loop(lambda vals: jnp.any(vals[0]), body_fn,
-                          (enabled, a, ones, ones, x, zeros, zeros))
-    ans, dans_da = vals[3], vals[6]
-    dlogax_da = lax.log(x) - lax.digamma(a + 1)
-    return -(dans_da + ans * dlogax_da) * x / a
-
-
-def _igammac_continued_fraction(ax, x, a, enabled, dtype):
-    """The continued fraction of the upper incomplete gamma function and its a-derivative,
-    as the sample derivative."""
-    eps = dtypes.finfo(dtype).eps
-
-    def body_fn(vals):
-        (enabled, ans, t, y, z, c, pkm1, qkm1, pkm2, qkm2,
-         dpkm2_da, dqkm2_da, dpkm1_da, dqkm1_da, dans_da) = vals
-        c = c + 1
-        y = y + 1
-        z = z + 2
-        yc = y * c
-        pk = pkm1 * z - pkm2 * yc
-        qk = qkm1 * z - qkm2 * yc
-        qk_is_nonzero = qk != 0
-        r = pk / qk
-        t = jnp.where(qk_is_nonzero, jnp.abs((ans - r) / r), 1)
-        ans = jnp.where(qk_is_nonzero, r, ans)
-        dpk_da = dpkm1_da * z - pkm1 - dpkm2_da * yc + pkm2 * c
-        dqk_da = dqkm1_da * z - qkm1 - dqkm2_da * yc + qkm2 * c
-        dans_da_new = jnp.where(qk_is_nonzero, (dpk_da - ans * dqk_da) / qk, dans_da)
-        grad_conditional = jnp.where(qk_is_nonzero, jnp.abs(dans_da_new - dans_da), 1)
-        pkm2, pkm1, qkm2, qkm1 = pkm1, pk, qkm1, qk
-        dpkm2_da, dqkm2_da, dpkm1_da, dqkm1_da = dpkm1_da, dqkm1_da, dpk_da, dqk_da
-        rescale = jnp.abs(pk) > 1 / eps  # keep the convergents in range
-        pkm2, pkm1, qkm2, qkm1, dpkm2_da, dqkm2_da, dpkm1_da, dqkm1_da = (
-            jnp.where(rescale, v * eps, v) for v in
-            (pkm2, pkm1, qkm2, qkm1, dpkm2_da, dqkm2_da, dpkm1_da, dqkm1_da))
-        conditional = enabled & (grad_conditional > eps)
-        new = (ans, t, y, z, c, pkm1, qkm1, pkm2, qkm2, dpkm2_da, dqkm2_da, dpkm1_da,
-               dqkm1_da, dans_da_new)
-        return (conditional, *(v if i == 4 else jnp.where(enabled, v, old)
-                               for i, (v, old) in enumerate(zip(new, vals[1:]))))
-
-    y = 1 - a
-    z = x + y + 1
-    pkm1, qkm1 = x + 1, z * x
-    ans = pkm1 / qkm1
-    zeros = jnp.zeros_like(x)
-    dqkm1_da = -x
-    dans_da = (zeros - ans * dqkm1_da) / qkm1
-    init = (enabled, ans, jnp.ones_like(x), y, z, jnp.zeros_like(x), pkm1, qkm1,
-            jnp.ones_like(x), x, zeros, zeros, zeros, dqkm1_da, dans_da)
-    vals = lax.while_loop(lambda v: (v[5] < 2000) & jnp.any(v[0]), body_fn, init)
-    ans, dans_da = vals[1], vals[14]
-    dlogax_da = lax.log(x) - lax.digamma(a)
-    return -(dans_da + ans * dlogax_da) * x
 
 
 def _gamma_public(name, log_space, doc):

@@ -1,12 +1,15 @@
 """Arrays: xlafront's Array *is* jaxlib's C++ ArrayImpl (executables return it with no
 Python wrapping, and the C++ dispatcher recognises it); its methods are installed by
 xlafront's array_methods through `on_load`. Placement (single-device shardings) and
-host/device transfers."""
+host/device transfers, DLPack export and import."""
+import ctypes
+import enum
+
 import numpy as np
 
-from .. import core
+from .. import core, dtypes
 from ..config import config
-from .client import default_device, on_load, state
+from .client import default_device, get_backend, on_load, state
 
 
 def _make_sharding_class(rt):
@@ -288,3 +291,116 @@ def _assemble_on_host(x):
 
 def block_until_ready(arrays):
     state().jax.batched_block_until_ready(list(arrays))
+
+
+# ---------------------------------------------------------------------------------------
+# DLPack: jaxlib hands a device buffer out as a DLPack capsule, and takes one in, without a
+# copy where the layout allows. Its imported buffers come without a shape and dtype for
+# xlafront (jaxlib looks them up in the jax package), so they are read from the capsule.
+
+class DLDeviceType(enum.IntEnum):
+    """DLPack's device types that XLA's platforms have."""
+    kDLCPU = 1
+    kDLCUDA = 2
+    kDLCUDAHost = 3
+    kDLROCM = 10
+
+
+_DL_PLATFORMS = {DLDeviceType.kDLCPU: "cpu", DLDeviceType.kDLCUDA: "gpu",
+                 DLDeviceType.kDLCUDAHost: "gpu", DLDeviceType.kDLROCM: "gpu"}
+# DLPack's (type code, bits) of the dtypes jaxlib exchanges -> the dtype (the codes by
+# NumPy's kind: bfloat16's is V)
+_DL_CODES = {"i": 0, "u": 1, "f": 2, "V": 4, "c": 5, "b": 6}
+DLPACK_DTYPES = {(_DL_CODES[d.kind], 8 * d.itemsize): d for d in (
+    *dtypes.signed_ints, *dtypes.unsigned_ints, dtypes.float16, dtypes.bfloat16,
+    dtypes.float32, dtypes.float64, *dtypes.complexes, dtypes.bool_)}
+
+
+class _DLTensor(ctypes.Structure):
+    """The head of DLPack's DLManagedTensor (what a "dltensor" capsule points to)."""
+    _fields_ = [("data", ctypes.c_void_p), ("device_type", ctypes.c_int32),
+                ("device_id", ctypes.c_int32), ("ndim", ctypes.c_int32),
+                ("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16),
+                ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("strides", ctypes.POINTER(ctypes.c_int64)), ("byte_offset", ctypes.c_uint64)]
+
+
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.restype, _capsule_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object,
+                                                                       ctypes.c_char_p]
+
+
+def _read_capsule(capsule):
+    """(the ShapedArray, the address of the data) of a not yet consumed DLPack capsule."""
+    head = ctypes.cast(_capsule_pointer(capsule, b"dltensor"), ctypes.POINTER(_DLTensor))[0]
+    dtype = DLPACK_DTYPES.get((head.code, head.bits)) if head.lanes == 1 else None
+    if dtype is None:
+        raise TypeError(f"from_dlpack: DLPack type code {head.code} with {head.bits} bits "
+                        f"(lanes {head.lanes}) is not supported; supported dtypes: "
+                        f"{', '.join(sorted({d.name for d in DLPACK_DTYPES.values()}))}")
+    shape = tuple(head.shape[i] for i in range(head.ndim))
+    return core.ShapedArray(shape, dtype), (head.data or 0) + head.byte_offset
+
+
+def dlpack_device(x):
+    """(DLDeviceType, local hardware id) of the device of single-device Array x."""
+    device = array_device(x)
+    if device is None:
+        raise BufferError(f"__dlpack__: only arrays on one device can be exported; this one "
+                          f"spans {len(array_devices(x))} devices")
+    if device.platform == "cpu":
+        return DLDeviceType.kDLCPU, 0
+    version = device.client.platform_version
+    if "cuda" in version or "rocm" in version:
+        kind = DLDeviceType.kDLROCM if "rocm" in version else DLDeviceType.kDLCUDA
+        return kind, device.local_hardware_id
+    raise BufferError(f"__dlpack__: DLPack has no device type for platform {device.platform}")
+
+
+def dlpack_source_device(dl_device):
+    """The device a DLPack (device type, id) pair names (BufferError for a type XLA lacks)."""
+    dl_type, dl_id = dl_device
+    platform = _DL_PLATFORMS.get(dl_type)
+    if platform is None:
+        raise BufferError(f"DLPack device type {dl_type} is not supported; supported: "
+                          f"{', '.join(t.name for t in _DL_PLATFORMS)}")
+    return get_backend(platform).device_from_local_hardware_id(dl_id)
+
+
+def to_dlpack(x, stream=None):
+    """A DLPack capsule sharing single-device Array x's buffer (no copy)."""
+    return state().jax.buffer_to_dlpack_managed_tensor(x, stream=stream)
+
+
+def from_dlpack(external, copy=None):
+    """The Array over the buffer of `external` (an object with `__dlpack__` and
+    `__dlpack_device__`), on the device holding it: shared without a copy (copy=None, where
+    the layout allows; copy=False raises ValueError where it does not) or copied
+    (copy=True)."""
+    rt = state()
+    dl_type, dl_id = external.__dlpack_device__()
+    device = dlpack_source_device((dl_type, dl_id))
+    stream = None
+    if dl_type != DLDeviceType.kDLCUDAHost:  # (a pinned host buffer takes no stream)
+        try:  # the stream the producer must finish its work on before handing the buffer
+            stream = device.get_stream_for_external_ready_events()
+        except rt.jax.JaxRuntimeError as e:
+            if "UNIMPLEMENTED" not in str(e):  # (CPU devices have no streams)
+                raise
+    capsule = external.__dlpack__(stream=stream)
+    aval, data = _read_capsule(capsule)
+    try:
+        buffer = rt.jax.dlpack_managed_tensor_to_buffer(capsule, device, stream, copy,
+                                                        int(dl_type))
+    except rt.jax.JaxRuntimeError as e:
+        if "is not aligned to" not in str(e):
+            raise
+        reason = str(e)[str(e).index("is not aligned to"):].strip(" .")
+        raise ValueError(f"from_dlpack: the buffer must be copied (its data {reason}), but "
+                         f"copy=False; pass copy=None or copy=True") from None
+    out = rt.xc.ArrayImpl(aval, sharding_for(device), [buffer], committed=True,
+                          _skip_checks=True)
+    if copy and aval.size and out.unsafe_buffer_pointer() == data:
+        out = copy_array(out)  # (jaxlib 0.10 shares an aligned CPU buffer despite copy=True)
+    block_until_ready([out])  # a copy completes before the producer may write its buffer
+    return out

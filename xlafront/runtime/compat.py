@@ -3,15 +3,15 @@ process with jax.
 
 jaxlib's client API is private and moves between releases: a call whose spelling differs
 between the versions pyproject.toml claims gets a small function here that switches on
-`version`. Today the claimed versions (0.10.2 and 0.11.x) agree on every call the runtime
-makes, so nothing switches yet.
+`version`. The claimed versions (0.10.2 to 0.12.x) differ in one call so far: jaxlib 0.12
+dropped `array_result_handler`'s `_skip_checks` keyword.
 """
 import importlib.machinery
 import os
 import sys
 import warnings
 
-SUPPORTED = ((0, 10, 2), (0, 12, 0))  # [lowest tested, first untested)
+SUPPORTED = ((0, 10, 2), (0, 13, 0))  # [lowest tested, first untested)
 version = None  # jaxlib's version as a tuple of ints, once loaded
 
 CONFLICT = (
@@ -36,6 +36,14 @@ def import_jaxlib():
                       f"and < {'.'.join(map(str, SUPPORTED[1]))}; this is jaxlib "
                       f"{jaxlib.version.__version__}", RuntimeWarning, stacklevel=2)
     return _jax, xla_client
+
+
+def array_result_handler(xc, aval, sharding):
+    """jaxlib's handler that wraps an executable's output buffer as a committed Array,
+    without re-checking what the compiler already guarantees."""
+    if version >= (0, 12, 0):
+        return xc.array_result_handler(aval, sharding, True)
+    return xc.array_result_handler(aval, sharding, True, _skip_checks=True)
 
 
 class _RefuseJax:

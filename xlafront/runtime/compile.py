@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from . import persistent_cache, pytree
+from . import compat, persistent_cache, pytree
 from .array import sharding_for
 from .client import state
 
@@ -72,7 +72,7 @@ class Compiled:
         rt = state()
         self.out_shardings = (list(sharding) if isinstance(sharding, (list, tuple))
                               else [sharding] * len(out_avals))
-        self.handlers = [rt.xc.array_result_handler(a, s, True, _skip_checks=True)
+        self.handlers = [compat.array_result_handler(rt.xc, a, s)
                          for a, s in zip(out_avals, self.out_shardings)]
 
     def __call__(self, *arrays):
@@ -96,14 +96,18 @@ def _single_device_options(device):
     return options
 
 
-def compile(module, device, host_callbacks=(), ir_text=None):
+def compile(module, device, host_callbacks=(), ir_text=None, compiler_options=None):
     """Compiles an MLIR module (from lowering.py) for one device, or loads the executable
     from the persistent cache. `host_callbacks` are the Python functions the module's
     callback custom calls name by index; such a program is never stored (a callback lives
     in this process only). `ir_text` (core.stable_text of the program it was lowered from)
-    lets a later process find the executable without lowering (`load_by_ir`)."""
-    return _compile(module, (device,), _single_device_options(device), host_callbacks,
-                    ir_text)
+    lets a later process find the executable without lowering (`load_by_ir`).
+    `compiler_options` ({name: value}) override XLA's debug options, as JAX's do."""
+    options = _single_device_options(device)
+    if compiler_options:
+        options.env_option_overrides = [(k, v) for k, v in compiler_options.items()]
+        ir_text = None  # (the IR index knows the default options only)
+    return _compile(module, (device,), options, host_callbacks, ir_text)
 
 
 def load_by_ir(ir_text, device):

@@ -33,12 +33,11 @@ def lapack_target(routine, dtype):
     float64, complex64, complex128): "lapack_spotrf_ffi". Loads the LAPACK routines (from
     SciPy's LAPACK, as jaxlib does) the first time."""
     global _lapack_ready
-    if not _lapack_ready:
-        with _lock:
-            if not _lapack_ready:
-                from jaxlib.cpu import _lapack
-                _lapack.initialize()
-                _lapack_ready = True
+    with _lock:
+        if not _lapack_ready:
+            from jaxlib.cpu import _lapack
+            _lapack.initialize()
+            _lapack_ready = True
     prefix = {"float32": "s", "float64": "d", "complex64": "c", "complex128": "z"}
     return f"lapack_{prefix[dtype.name]}{routine}"
 

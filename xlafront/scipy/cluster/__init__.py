@@ -1,0 +1,4 @@
+"""jax.scipy.cluster: the vq submodule (vector quantization)."""
+from . import vq
+
+__all__ = ["vq"]
