@@ -10,6 +10,7 @@ description (shown only when the name has no docstring) and a doctest. Names wit
 neither docstring nor description are listed at the end of the page, so the gaps stay
 visible."""
 import argparse
+import enum
 import importlib
 import inspect
 import os
@@ -69,6 +70,15 @@ def docstring(obj):
 
 
 def signature(obj):
+    """obj's call signature; for a class only when xlafront defines how it is made, since
+    the inherited constructors (Enum, tuple, exceptions) print differently per Python."""
+    if inspect.isclass(obj):
+        maker = next((c for c in obj.__mro__ if c is not object and
+                      ("__init__" in vars(c) or "__new__" in vars(c))), object)
+        if not maker.__module__.startswith("xlafront") or issubclass(obj, enum.Enum):
+            return ""
+    elif not inspect.isroutine(obj):  # e.g. a type alias such as tuple[int, ...]
+        return ""
     try:
         return str(inspect.signature(obj))
     except (TypeError, ValueError, NotImplementedError):  # placeholders refuse introspection
