@@ -25,7 +25,9 @@ This is not a test module (pytest collects test_*.py only); the test modules imp
 tables from here and from conftest, never from each other.
 """
 import functools
+import importlib
 import math
+import pkgutil
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional
@@ -35,20 +37,19 @@ import numpy as onp
 import xlafront as xf
 import xlafront.numpy as np
 from xlafront import lax
-# submodules that load on first use make primitives too: loaded before the snapshot below
-import xlafront.custom_batching  # noqa: F401,E402
-import xlafront.random  # noqa: F401,E402
-import xlafront.numpy.fft, xlafront.numpy.linalg  # noqa: F401,E402,E401
+# modules that load on first use make primitives too: all load before the snapshot below
+for _module in pkgutil.walk_packages(xf.__path__, "xlafront."):
+    if _module.name not in ("xlafront.demo", "xlafront.__main__"):
+        importlib.import_module(_module.name)
 
 from conftest import LOW_PRECISION, args_of, bfloat16, rand, upcast
 
 # Every primitive the library makes, as {name: Primitive}, read from the core registry.
 # The registry also keeps the primitives tests make for themselves (test_ad's
 # `_bad_primitive`, `_cos_with_wrong_jvp` ...), which must not be held to the rules. The
-# library makes all of its primitives while `import xlafront` runs (above; conftest, which
-# pytest imports before any test module, has imported it already), and every test module
-# imports this module before it defines anything, so the registry as it stands at this
-# point holds the library's primitives only: that snapshot is the list the registry tests
+# library makes all of its primitives while its modules load (all of them, above), and
+# every test module imports this module before it defines anything, so the registry as it
+# stands at this point holds the library's primitives only: that snapshot is the list the registry tests
 # check. (A test module that makes a primitive must import op_records before doing so.)
 _LIBRARY_PRIMITIVES = tuple(xf.core.all_primitives())
 

@@ -48,7 +48,8 @@ LAZY_OK = {
     "difflib": "1 ms of `import xlafront`; only the message of a pytree metadata mismatch "
                "diffs the two trees",
     "opt_einsum": "7 ms of `import xlafront`; only einsum (its contraction order) needs it",
-    "hashlib": "3 ms of `import xlafront` (OpenSSL); only needed to fingerprint a program",
+    "_blake2": "hashlib's BLAKE2 (hashlib itself loads OpenSSL, 3 ms of the first eager "
+               "call); only needed to fingerprint a program",
 }
 
 # The only modules that may import jaxlib at all (its private API changes between releases).

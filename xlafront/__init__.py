@@ -29,8 +29,7 @@ from .api import (  # noqa: F401
     transfer_guard_device_to_device, transfer_guard_device_to_host,
     transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap, pmap)
 from .api import ad_refs as ad  # noqa: F401  (JAX's `jax.ad` namespace of Ref helpers)
-from . import distributed, dtypes, errors, runtime  # noqa: F401
-from .callback import pure_callback  # noqa: F401
+from . import dtypes, errors, runtime  # noqa: F401
 from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
                                  custom_vjp, remat)
@@ -42,7 +41,8 @@ from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noq
 
 # Submodules most programs never touch load on first use (each costs import time).
 _LAZY_SUBMODULES = ("custom_batching", "debug", "experimental", "flatten_util", "stages",
-                    "typing", "alias", "nn", "random", "ops", "image", "dlpack", "scipy")
+                    "typing", "alias", "nn", "random", "ops", "image", "dlpack", "scipy",
+                    "distributed")
 
 
 def __getattr__(name):
@@ -52,8 +52,10 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "install_as_jax":
         return importlib.import_module(f"{__name__}.alias").install_as_jax
+    if name == "pure_callback":
+        return importlib.import_module(f"{__name__}.callback").pure_callback
     raise AttributeError(f"module 'xlafront' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted({*globals(), "Device", "install_as_jax", *_LAZY_SUBMODULES})
+    return sorted({*globals(), "Device", "install_as_jax", "pure_callback", *_LAZY_SUBMODULES})

@@ -39,10 +39,8 @@ def _unop(name):
 
 
 def _forward(name):
-    fn = getattr(xnp, name)
-
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
+    def method(self, *args, **kwargs):  # (looked up per call: some load on first use)
+        return getattr(xnp, name)(self, *args, **kwargs)
     method.__name__ = name
     return method
 

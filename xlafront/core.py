@@ -324,8 +324,8 @@ def _stable_value(v):
         a = np.asarray(v)
         data = a.tobytes()
         if len(data) > 64:  # large constants by digest
-            import hashlib
-            data = hashlib.sha256(data).digest()
+            from _blake2 import blake2b  # (hashlib's, without loading OpenSSL)
+            data = blake2b(data, digest_size=32).digest()
         return f"array:{a.dtype.name}{a.shape}:{data.hex()}"
     if t is ShapedArray:
         return "aval:" + v.str_long()
@@ -362,9 +362,9 @@ def jaxpr_fingerprint(jaxpr):
                           [(atom(v), v.aval) for v in eqn.outvars],
                           sorted((k, param_key(v)) for k, v in eqn.params.items())))
         parts.append([atom(x) for x in jaxpr.outvars])
-        import hashlib
-        digest = _fingerprints[jaxpr] = "jaxpr:" + hashlib.sha1(
-            repr(parts).encode()).hexdigest()
+        from _blake2 import blake2b
+        digest = _fingerprints[jaxpr] = "jaxpr:" + blake2b(
+            repr(parts).encode(), digest_size=20).hexdigest()
     return digest
 
 

@@ -31,7 +31,6 @@ from .interpreters import lowering as L
 from .interpreters import partial_eval as pe
 from .jit import (Compiled, Lowered, _donated_leaves, _leaf_names, _source, _split_args,
                   leaf_avals, trace_flat)
-from .lax.parallel import axis_index_p
 from .runtime import array as rarray
 from .runtime import client as rclient
 from .runtime.compile import compile_replicated, cpp_jit, fast_path
@@ -105,7 +104,7 @@ def _first_device_only(body, consts, first_ct, ct_axes, axis_name):
     """(`body`, a transposed pmap body, with its unmapped cotangent inputs, from
     `first_ct` on, zeroed on every device but the first; its consts)."""
     def masked(*args):
-        first = lax.eq(core.bind(axis_index_p, axis_name=(axis_name,)), np.int32(0))
+        first = lax.eq(core.bind(lax.axis_index_p, axis_name=(axis_name,)), np.int32(0))
         args = list(args)
         for i, axis in enumerate(ct_axes):
             if axis is None:

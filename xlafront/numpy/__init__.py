@@ -10,8 +10,9 @@ modules import in one order, each only from those before it:
 _util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < _more_ufuncs <
 _manip_more < _creation_more < _statistics < _polynomial < this package (linalg, fft,
 _einsum and _signal sit beside them: linalg takes vecdot from _manip_more, _polynomial
-eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _einsum, _signal,
-_statistics and _polynomial load on first use (`__getattr__` below).
+eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _vectorize,
+_manip_more, _creation_more, _einsum, _signal, _statistics and _polynomial load on first
+use (`__getattr__` below).
 """
 import importlib
 
@@ -53,25 +54,11 @@ from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, ar
                       signbit, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc)
 from ._ufuncs import absolute as abs  # noqa: A004
 from ._ufuncs import divmod_ as divmod  # noqa: A004
-from ._vectorize import vectorize
 from ._more_ufuncs import (astype, bitwise_count, fmax, fmin, frexp, frompyfunc, gcd, i0,
                            iscomplex, isdtype, isneginf, isposinf, isreal, isrealobj, lcm,
                            ldexp, log10, log2, logaddexp2, modf, nan_to_num, sinc, spacing,
                            ufunc)
 from ._more_ufuncs import ufuncs as _ufunc_objects
-from ._manip_more import (append, apply_along_axis, apply_over_axes, array_equiv, cross, delete,
-                          diff, dsplit, ediff1d, extract, fill_diagonal, gradient, hsplit,
-                          insert, interp, lexsort, mask_indices, matvec, packbits, partition,
-                          piecewise, place, put, put_along_axis, ravel_multi_index, resize,
-                          rollaxis, rot90, sort_complex, trapezoid, trim_zeros, unpackbits,
-                          unravel_index, unstack, unwrap, vecdot, vecmat, vsplit)
-from ._creation_more import __array_namespace_info__  # noqa: F401  (the Array API's)
-from ._creation_more import (bartlett, blackman, block, c_, copy, diag, diag_indices,
-                            diag_indices_from, diagflat, from_dlpack, frombuffer, fromfile,
-                            fromfunction, fromiter, fromstring, geomspace, hamming, hanning,
-                            index_exp, indices, ix_, kaiser, load, logspace, meshgrid, mgrid,
-                            ogrid, r_, s_, save, savez, tril_indices, tril_indices_from,
-                            triu_indices, triu_indices_from, vander)
 from ._ufuncs import (arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh,
                       arctan as atan, arctan2 as atan2, arctanh as atanh,
                       left_shift as bitwise_left_shift, power as pow,
@@ -245,6 +232,21 @@ __all__ += [
 # Loaded on first use: most programs never call these, and each module costs import time.
 _LAZY_SUBMODULES = ("linalg", "fft")
 _LAZY_NAMES = {name: module for module, names in (
+    ("_vectorize", ("vectorize",)),
+    ("_manip_more", ("append", "apply_along_axis", "apply_over_axes", "array_equiv",
+        "cross", "delete", "diff", "dsplit", "ediff1d", "extract", "fill_diagonal",
+        "gradient", "hsplit", "insert", "interp", "lexsort", "mask_indices", "matvec",
+        "packbits", "partition", "piecewise", "place", "put", "put_along_axis",
+        "ravel_multi_index", "resize", "rollaxis", "rot90", "sort_complex", "trapezoid",
+        "trim_zeros", "unpackbits", "unravel_index", "unstack", "unwrap", "vecdot",
+        "vecmat", "vsplit")),
+    ("_creation_more", ("__array_namespace_info__",
+        "bartlett", "blackman", "block", "c_", "copy", "diag", "diag_indices",
+        "diag_indices_from", "diagflat", "from_dlpack", "frombuffer", "fromfile",
+        "fromfunction", "fromiter", "fromstring", "geomspace", "hamming", "hanning",
+        "index_exp", "indices", "ix_", "kaiser", "load", "logspace", "meshgrid", "mgrid",
+        "ogrid", "r_", "s_", "save", "savez", "tril_indices", "tril_indices_from",
+        "triu_indices", "triu_indices_from", "vander")),
     ("_einsum", ("einsum", "einsum_path", "kron")),
     ("_signal", ("convolve", "correlate")),
     ("_statistics", (

@@ -226,5 +226,5 @@ def _cumulative(name, lax_fn):
     return eager(named(name)(reduce), static_argnames=("axis", "dtype"))
 
 
-cumsum = _cumulative("cumsum", lax.cumsum)
-cumprod = _cumulative("cumprod", lax.cumprod)
+cumsum = _cumulative("cumsum", lambda x, axis: lax.cumsum(x, axis))  # (lax.cumulative loads
+cumprod = _cumulative("cumprod", lambda x, axis: lax.cumprod(x, axis))  # on first use)

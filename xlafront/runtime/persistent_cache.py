@@ -5,9 +5,10 @@ On by default in the user cache directory (`config.compilation_cache_dir`, from
 XLAFRONT_CACHE_DIR or XDG_CACHE_HOME); `XLAFRONT_CACHE_DIR=` or
 `config.update("compilation_cache_dir", None)` turns it off.
 
-- An entry is one file, `<key>.xla`. The key is a SHA-256 over everything that changes the
-  executable: the StableHLO module (without debug locations), the compile options, jaxlib's
-  version, the platform and its version, the device kind and ids, XLA_FLAGS.
+- An entry is one file, `<key>.xla`. The key is a BLAKE2b-256 digest of everything that
+  changes the executable: the StableHLO module (without debug locations), the compile
+  options, jaxlib's version, the platform and its version, the device kind and ids,
+  XLA_FLAGS.
 - A file is a header (magic, the key's digest, the payload's length and CRC-32), then the
   executable as jaxlib serializes it. A corrupt, truncated or foreign file is ignored with
   a warning (once per process) and rewritten by the next compile.
@@ -59,10 +60,10 @@ def reset():
 
 
 def cache_key(module_text, devices, options):
-    """Hex SHA-256 of everything that changes the compiled executable."""
-    import hashlib
+    """Hex BLAKE2b-256 of everything that changes the compiled executable."""
+    from _blake2 import blake2b  # (hashlib's; hashlib itself loads OpenSSL: 3 ms)
     client = devices[0].client
-    h = hashlib.sha256()
+    h = blake2b(digest_size=32)
     for part in (MAGIC, module_text, options.SerializeAsString(),
                  repr(compat.version), client.platform, client.platform_version,
                  repr([(d.id, d.device_kind) for d in devices]),
@@ -78,15 +79,16 @@ def _code_version():
     rules change with them, so an IR text's StableHLO may too."""
     global _code_digest
     if _code_digest is None:
-        import hashlib
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        h = hashlib.sha256()
-        for root, dirs, files in sorted(os.walk(package)):
-            dirs.sort()
-            for name in sorted(f for f in files if f.endswith(".py")):
-                st = os.stat(os.path.join(root, name))
-                h.update(f"{os.path.relpath(os.path.join(root, name), package)}:"
-                         f"{st.st_size}:{st.st_mtime_ns}\n".encode())
+        from _blake2 import blake2b
+        h = blake2b(digest_size=32)
+        pending = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+        while pending:
+            for entry in sorted(os.scandir(pending.pop()), key=lambda e: e.name):
+                if entry.is_dir() and entry.name != "__pycache__":
+                    pending.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    st = entry.stat()
+                    h.update(f"{entry.path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
         _code_digest = h.hexdigest()
     return _code_digest
 
