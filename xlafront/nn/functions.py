@@ -337,7 +337,9 @@ def _softmax_body(x, axis, where, initial, x_max_of=lambda m: m):
     x_max = _masked_max(x, axis, where, initial)
     x_safe = x if where is None else jnp.where(where, x, initial)
     unnormalized = jnp.exp(x_safe - x_max_of(x_max))
-    result = unnormalized / jnp.sum(unnormalized, axis, where=where, keepdims=True)
+    # times the reciprocal of the sum (what XLA makes of JAX's division by the broadcast
+    # sum): the reciprocal and its derivative are computed once per row, not per element
+    result = unnormalized * (1 / jnp.sum(unnormalized, axis, where=where, keepdims=True))
     if where is not None:
         result = jnp.where(where, result, 0)
     return result
