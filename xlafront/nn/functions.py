@@ -481,7 +481,10 @@ def _attention_xla(query, key, value, bias, mask, is_causal, scale, q_seqlen, kv
     logits = lax.dot_general(grouped, key, (((4,), (3,)), ((0, 2), (0, 2))),
                              preferred_element_type=logits_dtype)
     logits = lax.reshape(lax.transpose(logits, (0, 1, 3, 2, 4)), (B, N, T, S))
-    logits = logits * jnp.asarray(scale, logits_dtype)
+    # (a Python or NumPy scale stays a literal of the program, not a captured array)
+    static_scale = isinstance(scale, (int, float, np.generic, np.ndarray))
+    logits = logits * (np.asarray(scale, logits_dtype) if static_scale
+                       else jnp.asarray(scale, logits_dtype))
     if bias is not None:
         logits = (logits + bias).astype(logits_dtype)
     combined = _attention_mask((B, N, T, S), mask, is_causal, q_seqlen, kv_seqlen, window)
@@ -489,10 +492,11 @@ def _attention_xla(query, key, value, bias, mask, is_causal, scale, q_seqlen, kv
         logits = jnp.where(combined, logits, _large_negative(logits_dtype))
     logits = logits.astype(dtypes.float32)  # the softmax always runs in float32, as JAX's
     probs = softmax(logits, axis=-1).astype(k_dtype)
-    # encoded[b, k, g, t, h] = sum_s probs[b, k, g, t, s] value[b, s, k, h]
-    encoded = lax.dot_general(lax.reshape(probs, (B, K, G, T, S)), value,
-                              (((4,), (1,)), ((0, 1), (0, 2))))
-    encoded = lax.reshape(lax.transpose(encoded, (0, 3, 1, 2, 4)), (B, T, N, H))
+    # encoded[b, k, h, g, t] = sum_s value[b, s, k, h] probs[b, k, g, t, s]: value on the
+    # left, as JAX's einsum has it (its derivatives then compile to the same dots)
+    encoded = lax.dot_general(value, lax.reshape(probs, (B, K, G, T, S)),
+                              (((1,), (4,)), ((0, 2), (0, 1))))
+    encoded = lax.reshape(lax.transpose(encoded, (0, 4, 1, 3, 2)), (B, T, N, H))
     if q_seqlen is not None:  # padding queries give zeros
         keep = jnp.arange(T)[None, :, None, None] < q_seqlen[:, None, None, None]
         encoded = encoded * keep.astype(get_aval(encoded).dtype)
