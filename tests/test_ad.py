@@ -140,6 +140,15 @@ def test_check_grads_known_functions(x64):
     check_grads(lambda x: np.exp(x), (x,), order=1, modes=("lin",))
 
 
+def test_check_grads_comparison_accepts_equal_infinities():
+    # (its comparison itself: finite differences of infinite outputs are NaN anyway)
+    from xlafront.test_util import _check_close
+    want = onp.array([onp.inf, -onp.inf, onp.nan, 1.0])
+    _check_close(want.copy(), want, 1e-6, 1e-6, "output", "")
+    with pytest.raises(AssertionError, match="output"):
+        _check_close(-want, want, 1e-6, 1e-6, "output", "")
+
+
 def test_check_grads_float32_defaults():
     x = onp.linspace(-1.0, 1.0, 5).astype(onp.float32)
     check_grads(lambda x: np.tanh(x) * np.exp(x), (x,), order=2)

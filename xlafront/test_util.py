@@ -153,8 +153,9 @@ def _check_close(actual, expected, atol, rtol, what, err_msg):
         got, want = _wide(a), _wide(e)
         nan_mismatch = np.isnan(got) != np.isnan(want)
         with np.errstate(invalid="ignore"):
-            err = np.where(np.isnan(got) & np.isnan(want), 0.0, np.abs(got - want))
-            bad = nan_mismatch | ~(err <= at + rt * np.abs(want))
+            same = (got == want) | (np.isnan(got) & np.isnan(want))  # equal infinities too
+            err = np.where(same, 0.0, np.abs(got - want))
+            bad = nan_mismatch | ~(same | (err <= at + rt * np.abs(want)))
         if np.any(bad):
             idx = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(err, nan=np.inf), -1)),
                                    bad.shape) if bad.ndim else ()

@@ -498,14 +498,20 @@ def broadcast_like(arr, like_arr):
 
 def broadcast_shapes(*shapes):
     """The shape NumPy broadcasting gives `shapes`, or ValueError."""
-    shapes = [concrete_shape(s, "broadcast_shapes") for s in shapes]
+    return broadcast_shapes_for("broadcast_shapes",
+                                *[concrete_shape(s, "broadcast_shapes") for s in shapes])
+
+
+def broadcast_shapes_for(op, *shapes):
+    """broadcast_shapes of shapes known to be tuples of ints, its error naming the
+    operation `op` that asked."""
     ndim = builtins.max((len(s) for s in shapes), default=0)
     result = []
-    for dims in zip(*[(1,) * (ndim - len(s)) + s for s in shapes]):
+    for dims in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes]):
         sizes = {d for d in dims if d != 1}
         if len(sizes) > 1:
-            raise ValueError(f"broadcast_shapes: incompatible shapes for broadcasting: "
-                             f"{', '.join(str(s) for s in shapes)}")
+            raise ValueError(f"{op}: incompatible shapes for broadcasting: "
+                             f"{', '.join(str(tuple(s)) for s in shapes)}")
         result.append(sizes.pop() if sizes else 1)
     return tuple(result)
 

@@ -23,6 +23,7 @@ from .. import dtypes as _dtypes
 from ..core import get_aval as _get_aval
 from ..devices import Array as _Array
 from ..dtypes import finfo, iinfo, issubdtype, result_type
+from ..lax.shape import broadcast_shapes
 from ._creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
                         ones, ones_like, zeros, zeros_like)
 from ._indexing import argwhere, flatnonzero, nonzero, take, take_along_axis
@@ -65,7 +66,6 @@ from ._ufuncs import (arccos as acos, arccosh as acosh, arcsin as asin, arcsinh 
                       right_shift as bitwise_right_shift)
 from ._ufuncs import round_ as round  # noqa: A004
 from ._util import array, asarray
-from ._util import broadcast_shapes as _broadcast_shapes
 
 # As in JAX, these binary functions (and negative) are `ufunc` objects, with .reduce,
 # .accumulate, .outer and .at; calling one costs what calling the function does.
@@ -146,10 +146,6 @@ def promote_types(a, b):
 def can_cast(from_, to, casting="safe"):
     """NumPy's can_cast; `from_` may be an array (as the Array API allows)."""
     return _onp.can_cast(_dtypes.dtype_of(from_), _dtypes.dtype_of(to), casting)
-
-
-def broadcast_shapes(*shapes):
-    return _broadcast_shapes("broadcast_shapes", *shapes)
 
 
 def iscomplexobj(x):

@@ -255,54 +255,29 @@ def spacing(x):
     return _where(lax.eq(out, _const(x, 0)), copysign(subnormal, x), out)
 
 
-# Cephes' Chebyshev coefficients of exp(-x) I0(x) on [0, 8] and of exp(-x) sqrt(x) I0(x) on
-# (8, inf), as NumPy's i0 uses them
-_I0_A = (-4.41534164647933937950e-18, 3.33079451882223809783e-17, -2.43127984654795469359e-16,
-         1.71539128555513303061e-15, -1.16853328779934516808e-14, 7.67618549860493561688e-14,
-         -4.85644678311192946090e-13, 2.95505266312963983461e-12, -1.72682629144155570723e-11,
-         9.67580903537323691224e-11, -5.18979560163526290666e-10, 2.65982372468238665035e-09,
-         -1.30002500998624804212e-08, 6.04699502254191894932e-08, -2.67079385394061173391e-07,
-         1.11738753912010371815e-06, -4.41673835845875056359e-06, 1.64484480707288970893e-05,
-         -5.75419501008210370398e-05, 1.88502885095841655729e-04, -5.76375574538582365885e-04,
-         1.63947561694133579842e-03, -4.32430999505057594430e-03, 1.05464603945949983183e-02,
-         -2.37374148058994688156e-02, 4.93052842396707084878e-02, -9.49010970480476444210e-02,
-         1.71620901522208775349e-01, -3.04682672343198398683e-01, 6.76795274409476084995e-01)
-_I0_B = (-7.23318048787475395456e-18, -4.83050448594418207126e-18, 4.46562142029675999901e-17,
-         3.46122286769746109310e-17, -2.82762398051658348494e-16, -3.42548561967721913462e-16,
-         1.77256013305652638360e-15, 3.81168066935262242075e-15, -9.55484669882830764870e-15,
-         -4.15056934728722208663e-14, 1.54008621752140982691e-14, 3.85277838274214270114e-13,
-         7.18012445138366623367e-13, -1.79417853150680611778e-12, -1.32158118404477131188e-11,
-         -3.14991652796324136454e-11, 1.18891471078464383424e-11, 4.94060238822496958910e-10,
-         3.39623202570838634515e-09, 2.26666899049817806459e-08, 2.04891858946906374183e-07,
-         2.89137052083475648297e-06, 6.88975834691682398426e-05, 3.36911647825569408990e-03,
-         8.04490411014108831608e-01)
-
-
-def _chebyshev(x, coefficients):
-    """Clenshaw's sum of the series, as Cephes' chbevl."""
-    b0, b1, b2 = _const(x, coefficients[0]), _const(x, 0), _const(x, 0)
-    for c in coefficients[1:]:
-        b2, b1 = b1, b0
-        b0 = lax.add(lax.sub(lax.mul(x, b1), b2), _const(x, c))
-    return lax.mul(lax.sub(b0, b2), _const(x, 0.5))
-
-
 @eager
 def i0(x):
-    """The modified Bessel function of the first kind, order 0 (Cephes' approximations)."""
+    """The modified Bessel function of the first kind, order 0: exp(|x|) i0e(|x|), as JAX."""
     x = _inexact_arg("i0", x)
     if dtypes.kind(get_aval(x).dtype) != "f":
         raise ValueError(f"Unsupported input type to i0: {get_aval(x).dtype.name}")
     dtype = get_aval(x).dtype
     if dtype in (dtypes.float16, dtypes.bfloat16) or dtype in dtypes.float8_dtypes:
         return lax.convert_element_type(i0(lax.convert_element_type(x, dtypes.float32)), dtype)
-    a = lax.abs(x)
-    small = lax.le(a, _const(a, 8))
-    safe_big = _where(small, _const(a, 8), a)
-    inner = _chebyshev(lax.sub(lax.mul(a, _const(a, 0.5)), _const(a, 2)), _I0_A)
-    outer = lax.div(_chebyshev(lax.sub(lax.div(_const(a, 32), safe_big), _const(a, 2)), _I0_B),
-                    lax.sqrt(safe_big))
-    return lax.mul(lax.exp(a), _where(small, inner, outer))
+    return _i0(x)
+
+
+@custom_jvp
+def _i0(x):
+    return lax.mul(lax.exp(lax.abs(x)), lax.bessel_i0e(x))
+
+
+@_i0.defjvp
+def _i0_jvp(primals, tangents):
+    # i0' = i1 = exp(|x|) i1e(x): smooth at 0, where differentiating |x| is not (JAX's
+    # rule zeroes the derivative at 0, which makes its second derivative 0 there, not 1/2)
+    (x,), (t,) = primals, tangents
+    return _i0(x), lax.mul(t, lax.mul(lax.exp(lax.abs(x)), lax.bessel_i1e(x)))
 
 
 # NaN and infinity tests and replacement --------------------------------------------------

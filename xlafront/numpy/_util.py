@@ -16,6 +16,7 @@ from ..core import ShapedArray, Tracer, get_aval
 from ..devices import device_put
 from ..errors import warn
 from ..lax.base import is_array_value, normalize_axes, normalize_axis
+from ..lax.shape import broadcast_shapes_for as broadcast_shapes
 
 __all__ = ["array", "asarray"]
 
@@ -36,22 +37,10 @@ def aval_or_error(op, x):
     try:
         return get_aval(x)
     except TypeError:
-        raise TypeError(f"{op}: expected an array-like argument, got {x!r} of type "
-                        f"{type(x).__name__}; xlafront.numpy accepts Arrays, NumPy arrays, "
-                        "Python scalars and (nested) lists of them") from None
-
-
-def broadcast_shapes(op, *shapes):
-    """NumPy's broadcast of `shapes`, or ValueError naming the operation and the shapes."""
-    ndim = max((len(s) for s in shapes), default=0)
-    result = []
-    for dims in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes]):
-        sizes = {d for d in dims if d != 1}
-        if len(sizes) > 1:
-            raise ValueError(f"{op}: incompatible shapes for broadcasting: "
-                             f"{', '.join(str(tuple(s)) for s in shapes)}")
-        result.append(sizes.pop() if sizes else 1)
-    return tuple(result)
+        hint = ("; convert a list or tuple with np.asarray first, as JAX requires"
+                if isinstance(x, (list, tuple)) else "")
+        raise TypeError(f"{op}: expected an array or a scalar, got {x!r} of type "
+                        f"{type(x).__name__}{hint}") from None
 
 
 def broadcast_to_shape(x, shape):
