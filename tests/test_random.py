@@ -428,11 +428,9 @@ RANDOM123 = [
 @pytest.mark.parametrize("key,counter,expected", RANDOM123)
 def test_threefry_random123_vectors(key, counter, expected):
     args = [onp.uint32(v) for v in (*key, *counter)]
-    ways = {"primitive": prng.threefry2x32,  # the CPU lowering: groups of rounds in a loop
-            "jit": xf.jit(prng.threefry2x32),
-            # the unrolled cipher, the lowering on other platforms
-            "unrolled": lambda *a: prng._threefry_fun(*a, rolled=False),
-            "unrolled jit": xf.jit(lambda *a: prng._threefry_fun(*a, rolled=False))}
+    ways = {"primitive": prng.threefry2x32, "jit": xf.jit(prng.threefry2x32),
+            # the cipher written with lax ops (its lowering), traced as plain ops
+            "lax ops": prng._threefry_fun, "lax ops jit": xf.jit(prng._threefry_fun)}
     for name, fn in ways.items():
         assert [int(v) for v in fn(*args)] == list(expected), name
     assert [int(v) for v in _threefry_reference(*args)] == list(expected)
@@ -443,7 +441,7 @@ def test_threefry_matches_reference_with_broadcasting_and_vmap():
     u32 = lambda *s: rng.integers(0, 2 ** 32, s, dtype=onp.uint32)  # noqa: E731
     k1, k2, x1, x2 = u32(4, 1), u32(4, 1), u32(1, 5), u32(4, 5)
     want = _threefry_reference(k1, k2, x1, x2)
-    for fn in (prng.threefry2x32, lambda *a: prng._threefry_fun(*a, rolled=False)):
+    for fn in (prng.threefry2x32, prng._threefry_fun):
         got = fn(k1, k2, x1, x2)
         for g, w in zip(got, want):
             onp.testing.assert_array_equal(onp.asarray(g), w)
