@@ -17,7 +17,7 @@ PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 
 # Modules (or packages: a prefix followed by ".") in layer order, lowest first.
 LAYERS = [
-    ["xlafront.config", "xlafront.errors"],
+    ["xlafront.config", "xlafront.errors", "xlafront.lazy"],
     ["xlafront.dtypes"],
     ["xlafront.pretty", "xlafront.core"],
     ["xlafront.runtime.", "xlafront.runtime", "xlafront.tree", "xlafront.tree_util"],

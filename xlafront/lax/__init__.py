@@ -9,11 +9,10 @@ elementwise, special, shape, reductions, slicing, dot, sort, cumulative, paralle
 control_flow. Names that would shadow Python builtins inside them (abs_, max_, slice_ ...)
 are exported here under JAX's names. The modules an eager NumPy program does not need
 (special, control_flow, convolution, windowed_reductions, cumulative, misc, solves,
-parallel, linalg) load on the first use of one of their names (`__getattr__` below), which
+parallel, linalg) load on the first use of one of their names (`lazy_attributes`), which
 keeps `import xlafront` cheap.
 """
-import importlib
-
+from ..lazy import lazy_attributes as _lazy_attributes
 from .elementwise import (abs_p, acos, acos_p, acosh, acosh_p, add, add_p, and_p, asin, asin_p,
                           asinh, asinh_p, atan, atan2, atan2_p, atan_p, atanh, atanh_p,
                           binary_prims, bitcast_convert_type, bitcast_convert_type_p,
@@ -167,15 +166,4 @@ _LAZY_NAMES = {name: module for module, names in (
 ) for name in names}
 
 
-def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
-        globals()[name] = value  # (later lookups skip this function)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY_SUBMODULES, *_LAZY_NAMES})
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY_SUBMODULES, _LAZY_NAMES)

@@ -12,14 +12,13 @@ _manip_more < _creation_more < _statistics < _polynomial < this package (linalg,
 _einsum and _signal sit beside them: linalg takes vecdot from _manip_more, _polynomial
 eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _vectorize,
 _manip_more, _creation_more, _einsum, _signal, _statistics and _polynomial load on first
-use (`__getattr__` below).
+use (`lazy_attributes`).
 """
-import importlib
-
 import ml_dtypes as _ml_dtypes
 import numpy as _onp
 
 from .. import dtypes as _dtypes
+from ..lazy import lazy_attributes as _lazy_attributes
 from ..core import get_aval as _get_aval
 from ..devices import Array as _Array
 from ..dtypes import finfo, iinfo, issubdtype, result_type
@@ -257,18 +256,7 @@ _LAZY_NAMES = {name: module for module, names in (
 ) for name in names}
 
 
-def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
-        globals()[name] = value  # (later lookups skip this function)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY_SUBMODULES, *_LAZY_NAMES})
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY_SUBMODULES, _LAZY_NAMES)
 
 
 bool = bool_  # noqa: A001 (JAX's jnp.bool; last, so this module's code sees the builtin)

@@ -16,7 +16,7 @@ from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from ..lax.base import primitive
 from ..vmap import vmap
-from ._keys import (_U32, _check_safe_casts, _check_shape, _dtype, _key_data, _param,
+from ._keys import (_U32, _check_shape, _dtype, _key_data, _param,
                     _sample_shape, _sampler_args, _split, _unstack)
 from ._samplers import (_exponential, _normal, _rademacher, _uniform)
 
@@ -168,11 +168,7 @@ def _loggamma(key, a, shape, dtype):
 @api_boundary
 def beta(key, a, b, shape=None, dtype=None):
     """Beta(a, b) values."""
-    data, _ = _key_data("beta", key)
-    dtype = _dtype("beta", dtype, "f")
-    a, b = _param(a), _param(b)
-    _check_safe_casts("beta", dtype, a, b)
-    shape = _sample_shape("beta", shape, a, b)
+    data, dtype, shape, (a, b) = _sampler_args("beta", key, shape, dtype, a, b)
     return _beta(data, a, b, shape, dtype)
 
 
