@@ -20,6 +20,7 @@ from ..core import get_aval
 from ..custom_derivatives import custom_jvp
 from ..dispatch import eager
 from ..lax import linalg as lax_linalg
+from ..lax.linalg_base import _H, _T
 from ._manip import diagonal as _diagonal_of
 from ._manip import matmul as _matmul
 from ._manip import expand_dims, moveaxis, reshape, where
@@ -83,15 +84,6 @@ def _square(op, aval):
     if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
         raise ValueError(f"{op}: the argument must be a square matrix or a batch of them, of "
                          f"shape [..., n, n]; got shape {aval.shape}")
-
-
-def _T(x):
-    nd = get_aval(x).ndim
-    return lax.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
-
-
-def _H(x):
-    return conj(_T(x))
 
 
 def _mm(a, b):
