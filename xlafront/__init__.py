@@ -6,8 +6,6 @@
     f = xf.jit(lambda a, b: np.tanh(a @ b) + 1)
     f(np.ones((2, 3)), np.ones((3, 2)))
 """
-import importlib
-
 from . import array_methods, lax, numpy, tree, tree_util  # noqa: F401  (xf.tree: JAX's jax.tree aliases)
 from .api import (  # noqa: F401
     Array, NamedSharding, P, Ref, ShapeDtypeStruct, Shard, __version__, allow_f16_reductions,
@@ -34,6 +32,7 @@ from .config import config  # noqa: F401
 from .custom_derivatives import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
                                  custom_vjp, remat)
 from .core import ClosedJaxpr, Jaxpr, ShapedArray  # noqa: F401
+from .lazy import lazy_attributes as _lazy_attributes
 from .errors import (ConcretizationTypeError, TracerArrayConversionError,  # noqa: F401
                      TracerBoolConversionError, TracerIntegerConversionError,
                      UnexpectedTracerError)
@@ -45,17 +44,15 @@ _LAZY_SUBMODULES = ("custom_batching", "debug", "experimental", "flatten_util", 
                     "distributed")
 
 
+_lazy_getattr, _lazy_dir = _lazy_attributes(
+    __name__, _LAZY_SUBMODULES, {"install_as_jax": "alias", "pure_callback": "callback"})
+
+
 def __getattr__(name):
     if name == "Device":  # jaxlib's class: loaded with the runtime, on first use
         return runtime.support.device_class()
-    if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name == "install_as_jax":
-        return importlib.import_module(f"{__name__}.alias").install_as_jax
-    if name == "pure_callback":
-        return importlib.import_module(f"{__name__}.callback").pure_callback
-    raise AttributeError(f"module 'xlafront' has no attribute {name!r}")
+    return _lazy_getattr(name)
 
 
 def __dir__():
-    return sorted({*globals(), "Device", "install_as_jax", "pure_callback", *_LAZY_SUBMODULES})
+    return sorted({*_lazy_dir(), "Device"})
