@@ -48,6 +48,9 @@ LAZY_OK = {
     "difflib": "1 ms of `import xlafront`; only the message of a pytree metadata mismatch "
                "diffs the two trees",
     "opt_einsum": "7 ms of `import xlafront`; only einsum (its contraction order) needs it",
+    "dataclasses": "1 ms of `import xlafront` (with copy, which it imports); only "
+                   "tree.register_dataclass and tree.static need it",
+    "zlib": "0.2 ms of `import xlafront`; only the persistent cache's entry checksums use it",
     "_blake2": "hashlib's BLAKE2 (hashlib itself loads OpenSSL, 3 ms of the first eager "
                "call); only needed to fingerprint a program",
 }

@@ -13,7 +13,6 @@ on first use so that `import xlafront` does not load jaxlib.
 """
 import builtins
 import collections
-import dataclasses
 import functools
 import operator
 import textwrap
@@ -98,6 +97,7 @@ def register_dataclass(nodetype, data_fields=None, meta_fields=None, drop_fields
     `nodetype(**fields)`. For a dataclass both lists may be left out: fields marked
     `field(metadata=dict(static=True))` (see `static`) are meta, the others data. The lists
     must then cover exactly the fields with init=True, less `drop_fields`."""
+    import dataclasses
     if data_fields is None or meta_fields is None:
         if (data_fields is None) != (meta_fields is None):
             raise TypeError("register_dataclass: data_fields and meta_fields must both be "
@@ -140,6 +140,7 @@ def register_static(cls):
 def static(**kwargs):
     """`dataclasses.field(**kwargs)` marked static (metadata `static=True`), for a field that
     `register_dataclass` makes a meta field."""
+    import dataclasses
     metadata = {"static": True, **(kwargs.pop("metadata", {}) or {})}
     return dataclasses.field(metadata=metadata, **kwargs)
 

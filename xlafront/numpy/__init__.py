@@ -10,7 +10,7 @@ modules import in one order, each only from those before it:
 _util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < _more_ufuncs <
 _manip_more < _creation_more < _statistics < _polynomial < this package (linalg, fft,
 _einsum and _signal sit beside them: linalg takes vecdot from _manip_more, _polynomial
-eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _vectorize,
+eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _setops,
 _manip_more, _creation_more, _einsum, _signal, _statistics and _polynomial load on first
 use (`lazy_attributes`).
 """
@@ -25,7 +25,7 @@ from ..dtypes import finfo, iinfo, issubdtype, result_type
 from ..lax.shape import broadcast_shapes
 from ._creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
                         ones, ones_like, zeros, zeros_like)
-from ._indexing import argwhere, flatnonzero, nonzero, take, take_along_axis
+from ._indexing import argwhere, flatnonzero, nonzero, take, take_along_axis, where
 from ._manip import (argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
                      broadcast_arrays, broadcast_to, choose, clip, column_stack, concat,
                      concatenate, diagonal, dot, dstack, expand_dims, flip, fliplr, flipud,
@@ -40,8 +40,6 @@ from ._reductions import any_ as any  # noqa: A004
 from ._reductions import max_ as max  # noqa: A004
 from ._reductions import min_ as min  # noqa: A004
 from ._reductions import sum_ as sum  # noqa: A004
-from ._setops import (compress, intersect1d, isin, ptp, setdiff1d, setxor1d, trace, union1d,
-                      unique, unique_all, unique_counts, unique_inverse, unique_values, where)
 from ._ufuncs import (absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
                       arctanh, around, bitwise_and, bitwise_invert, bitwise_not, bitwise_or,
                       bitwise_xor, cbrt, ceil, conj, conjugate, copysign, cos, cosh, deg2rad,
@@ -228,6 +226,8 @@ __all__ += [
 _LAZY_SUBMODULES = ("linalg", "fft")
 _LAZY_NAMES = {name: module for module, names in (
     ("_vectorize", ("vectorize",)),
+    ("_setops", ("compress", "intersect1d", "isin", "ptp", "setdiff1d", "setxor1d", "trace",
+        "union1d", "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values")),
     ("_manip_more", ("append", "apply_along_axis", "apply_over_axes", "array_equiv",
         "cross", "delete", "diff", "dsplit", "ediff1d", "extract", "fill_diagonal",
         "gradient", "hsplit", "insert", "interp", "lexsort", "mask_indices", "matvec",

@@ -27,13 +27,15 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..core import Tracer, aval_handlers, concrete_or_error, get_aval
 from ..dispatch import eager, scalar_array
-from ..errors import ConcretizationTypeError, NonConcreteBooleanIndexError, user_facing, warn
+from ..errors import (ConcretizationTypeError, NonConcreteBooleanIndexError, api_boundary,
+                      user_facing, warn)
 from ..tree import register_pytree_node_class
+from ._manip import where as _where3
 from ._ufuncs import power, true_divide
 from ._util import (array_like, asarray, aval_or_error, broadcast_shapes, broadcast_to_shape,
                     canonical_axis, contains_arrays, convert, named, promote_dtypes)
 
-__all__ = ["argwhere", "flatnonzero", "getitem", "nonzero", "take", "take_along_axis",
+__all__ = ["argwhere", "flatnonzero", "getitem", "nonzero", "take", "take_along_axis", "where",
            "InvalidIndexTypeError", "NonConcreteBooleanIndexError"]
 
 
@@ -1224,7 +1226,23 @@ def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
 
 
 # ---------------------------------------------------------------------------------------
-# nonzero, flatnonzero, argwhere: data-dependent sizes (concrete arrays, or `size=`)
+# nonzero, flatnonzero, argwhere, where(condition): data-dependent sizes (concrete arrays,
+# or `size=`)
+
+@api_boundary
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """x where condition is true, else y (broadcast together). With the condition alone,
+    the indices of its nonzero elements (as nonzero, with its `size` and `fill_value`)."""
+    if x is None and y is None:
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise TypeError("where: pass both x and y, or neither (where(condition) is "
+                        "nonzero(condition))")
+    if size is not None or fill_value is not None:
+        raise ValueError("where: size and fill_value are only for the one-argument form "
+                         "where(condition); got them with x and y")
+    return _where3(condition, x, y)
+
 
 def nonzero(a, *, size=None, fill_value=None):
     """The indices of the nonzero elements of `a`, one integer array per dimension, as

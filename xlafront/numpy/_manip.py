@@ -799,7 +799,7 @@ def _pad_func(array, widths, func, kwargs):
 
 @eager
 def where(condition, x, y):
-    """x where condition is true, else y. (The public `where`, in _setops, adds the
+    """x where condition is true, else y. (The public `where`, in _indexing, adds the
     one-argument form, nonzero.)"""
     condition = _arr("where", condition)[0]
     x, y = promote_args("where", x, y)

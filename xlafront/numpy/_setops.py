@@ -1,5 +1,5 @@
 """Functions whose result size can depend on the values, and the reductions built on the
-others: where (its one-argument form is nonzero), unique, compress; ptp and trace.
+others: unique, compress and the set operations; ptp and trace. Loaded on first use.
 
 As in JAX, a value-dependent size needs the input concrete (known while tracing), or a
 static `size=` (the first `size` results, padded with `fill_value`) under jit and vmap.
@@ -24,22 +24,7 @@ from ._util import (array_like, aval_or_error, broadcast_to_shape, canonical_axi
 
 __all__ = ["compress", "intersect1d", "isin", "ptp", "setdiff1d", "setxor1d", "trace",
            "union1d", "unique", "unique_all", "unique_counts", "unique_inverse",
-           "unique_values", "where"]
-
-
-@api_boundary
-def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
-    """x where condition is true, else y (broadcast together). With the condition alone,
-    the indices of its nonzero elements (as nonzero, with its `size` and `fill_value`)."""
-    if x is None and y is None:
-        return nonzero(condition, size=size, fill_value=fill_value)
-    if x is None or y is None:
-        raise TypeError("where: pass both x and y, or neither (where(condition) is "
-                        "nonzero(condition))")
-    if size is not None or fill_value is not None:
-        raise ValueError("where: size and fill_value are only for the one-argument form "
-                         "where(condition); got them with x and y")
-    return _where3(condition, x, y)
+           "unique_values"]
 
 
 @eager(static_argnames=("axis", "keepdims"))

@@ -1,12 +1,12 @@
 """The runtime's state: jaxlib loaded on first use, its C++ global switches, the backends
 (CPU, and CUDA through its PJRT plugin) and their devices."""
 import collections
-import threading
+import _thread
 
 from ..config import TRACE_OPTIONS, config, trace_context
 from . import compat, plugins
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _rt = None  # the loaded runtime state, see _load()
 _on_load = []  # hooks run once jaxlib is loaded
 

@@ -8,11 +8,11 @@ routines themselves imports SciPy (about 0.2 s), so that waits for the first pro
 calls one (`lapack_target`), as JAX's `prepare_lapack_call` does.
 """
 import importlib
-import threading
+import _thread
 
 from . import client, plugins
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _lapack_ready = False
 _gpu_registered = False
 

@@ -23,9 +23,8 @@ XLAFRONT_CACHE_DIR or XDG_CACHE_HOME); `XLAFRONT_CACHE_DIR=` or
 import collections
 import os
 import struct
-import threading
+import _thread
 import time
-import zlib
 
 from ..config import config
 from ..errors import warn
@@ -37,7 +36,7 @@ SUFFIX = ".xla"
 INDEX_SUFFIX = ".idx"  # stable IR text's key -> the StableHLO key of its executable
 
 stats = collections.Counter()  # hits, misses, writes, bad_entries, errors: for tests, benchmarks
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _totals = {}  # directory -> bytes of entries as this process last counted them
 _unwritable = set()  # directories a write failed in (until clear_caches)
 _warned = set()
@@ -201,6 +200,7 @@ def _read(path, key):
     if digest != bytes.fromhex(key):
         _bad_entry(path, "it belongs to another program")
         return None
+    import zlib  # (0.2 ms of `import xlafront`: loaded with the first entry read)
     if length != len(payload) or zlib.crc32(payload) != crc:
         _bad_entry(path, "truncated or corrupt")
         return None
@@ -221,9 +221,10 @@ def _write(where, path, key, payload=None, raw=False):
     elif len(payload) < config.read("persistent_cache_min_entry_size_bytes"):
         return
     else:
+        import zlib
         data = b"".join((MAGIC, _HEADER.pack(bytes.fromhex(key), len(payload),
                                              zlib.crc32(payload)), payload))
-    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    temporary = f"{path}.{os.getpid()}.{_thread.get_ident()}.tmp"
     try:
         os.makedirs(where, exist_ok=True)
         with open(temporary, "wb") as f:

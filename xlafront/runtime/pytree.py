@@ -1,10 +1,10 @@
 """Pytrees' engine: jaxlib's C++ registry, which jit's C++ dispatcher shares. Node types
 registered before jaxlib loads wait in `_pending` and are applied when it does."""
-import threading
+import _thread
 
 from . import client
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 _pending = []  # ("node", type, flatten, unflatten, with_keys) or ("dataclass", type, data, meta)
 _registry = None  # the C++ registry once every registration is applied, else None
 # Every node type the registry has or will have: a duplicate is refused when it is made, as
