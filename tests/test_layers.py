@@ -28,7 +28,7 @@ LAYERS = [
     ["xlafront.numpy.", "xlafront.numpy"],
     ["xlafront.array_methods"],
     ["xlafront.autodiff", "xlafront.vmap", "xlafront.callback"],
-    ["xlafront.random.", "xlafront.random", "xlafront.nn.", "xlafront.nn", "xlafront.pmap",
+    ["xlafront.random.", "xlafront.random", "xlafront.nn.", "xlafront.nn", "xlafront.pxla",
      "xlafront.scipy.", "xlafront.scipy", "xlafront.ops", "xlafront.image", "xlafront.dlpack"],
     ["xlafront.test_util", "xlafront.api", "xlafront.debug", "xlafront.experimental",
      "xlafront.stages", "xlafront.flatten_util", "xlafront.custom_batching", "xlafront.typing",

@@ -25,7 +25,7 @@ from .api import (  # noqa: F401
     process_indices, remove_size_one_mesh_axis_from_type, reshard, set_mesh, shard_map, smap,
     softmax_custom_jvp, thread_guard, threefry_partitionable, transfer_guard,
     transfer_guard_device_to_device, transfer_guard_device_to_host,
-    transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap, pmap)
+    transfer_guard_host_to_device, typeof, value_and_grad, vjp, vmap)
 from .api import ad_refs as ad  # noqa: F401  (JAX's `jax.ad` namespace of Ref helpers)
 from . import dtypes, errors, runtime  # noqa: F401
 from .config import config  # noqa: F401
@@ -45,7 +45,8 @@ _LAZY_SUBMODULES = ("custom_batching", "debug", "experimental", "flatten_util", 
 
 
 _lazy_getattr, _lazy_dir = _lazy_attributes(
-    __name__, _LAZY_SUBMODULES, {"install_as_jax": "alias", "pure_callback": "callback"})
+    __name__, _LAZY_SUBMODULES,
+    {"install_as_jax": "alias", "pure_callback": "callback", "pmap": "pxla"})
 
 
 def __getattr__(name):

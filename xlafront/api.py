@@ -1,7 +1,8 @@
 """JAX's top-level API: re-exports of the transformations, device helpers, option states
 and smaller functions from where they live (jit.py, autodiff.py, vmap.py, devices.py,
 custom_derivatives.py, config.py, numpy/_indexing.py), and the names of features xlafront
-does not have yet (unsupported.py)."""
+does not have yet (unsupported.py). `pmap` (pxla.py) is not here: `xf.pmap` loads it on
+first use."""
 from . import dtypes
 from .autodiff import (fwd_and_bwd, grad, hessian, jacfwd, jacobian, jacrev, jvp,  # noqa: F401
                        linear_transpose, linearize, value_and_grad, vjp)
@@ -30,7 +31,6 @@ from .unsupported import (NamedSharding, P, Ref, Shard, ad_refs, empty_ref, free
                           freeze, make_mesh, make_user_context, memory, new_ref, reshard,
                           set_mesh, shard_map, smap)
 from .vmap import vmap  # noqa: F401
-from .pmap import pmap  # noqa: F401
 
 __version__ = VERSION
 float0 = dtypes.float0  # the dtype of the tangents of integer and boolean values
@@ -51,7 +51,7 @@ __all__ = [
     "make_array_from_process_local_data", "make_array_from_single_device_arrays",
     "make_jaxpr", "make_mesh", "make_user_context", "memory", "named_call", "named_scope",
     "new_ref", "no_execution", "no_tracing", "numpy_dtype_promotion", "numpy_rank_promotion",
-    "pmap", "print_environment_info", "process_count", "process_index", "process_indices",
+    "print_environment_info", "process_count", "process_index", "process_indices",
     "remove_size_one_mesh_axis_from_type", "reshard", "set_mesh", "shard_map", "smap",
     "softmax_custom_jvp", "thread_guard", "threefry_partitionable", "transfer_guard",
     "transfer_guard_device_to_device", "transfer_guard_device_to_host",

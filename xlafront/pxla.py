@@ -1,4 +1,5 @@
-"""pmap: a function run once per device, all devices at once, as one SPMD program.
+"""pmap: a function run once per device, all devices at once, as one SPMD program. (This
+module is named as JAX's pxla: `xf.pmap` loads it on first use.)
 
 `pmap(f)(x)` traces f once per argument signature on the per-device types (the mapped axis
 removed), with the axis named for collectives, and compiles one program for n replicas
