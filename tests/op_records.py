@@ -1475,13 +1475,13 @@ LINEAR = {
 
 
 # =======================================================================================
-# fft, convolutions, windowed reductions (xlafront/lax/fft.py, convolution.py and
+# fft, convolutions, windowed reductions (xlafront/lax/fourier.py, convolution.py and
 # windowed_reductions.py) and the NumPy functions over them (numpy/fft.py, _signal.py,
 # _einsum.py). References: numpy.fft, and the direct loops below.
 # =======================================================================================
 import xlafront.numpy.fft as np_fft  # noqa: E402
 from xlafront.lax.convolution import conv_general_dilated  # noqa: E402
-from xlafront.lax.fft import fft as lax_fft  # noqa: E402
+from xlafront.lax import fft as lax_fft  # noqa: E402
 from xlafront.lax.windowed_reductions import (reduce_window,  # noqa: E402
                                               select_and_gather_add_p,
                                               select_and_scatter_add_p)

@@ -9,8 +9,8 @@ import xlafront as xf
 import xlafront.numpy as np
 import xlafront.numpy.fft as jfft
 from xlafront.interpreters import lowering
-from xlafront.lax.fft import FftType, fft_p
-from xlafront.lax.fft import fft as lax_fft
+from xlafront.lax import FftType, fft_p
+from xlafront.lax import fft as lax_fft
 from xlafront.test_util import check_grads
 
 from conftest import assert_close, rng_for

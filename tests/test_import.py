@@ -26,3 +26,25 @@ def test_import_defers_jaxlib_client():
                 "assert not loaded, loaded\n"
                 "print('ok')")
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_loading_every_module_leaves_the_public_functions():
+    # Importing a submodule sets the package attribute of its name: a module named as one
+    # of the package's functions (lax/dot.py beside lax.dot) would replace the function
+    # once it loads, lazily or directly.
+    proc = _run("import importlib, pkgutil, types, xlafront as xf\n"
+                "from xlafront import lax\n"
+                "for m in pkgutil.walk_packages(xf.__path__, 'xlafront.'):\n"
+                "    if not m.name.startswith('xlafront.demo'):\n"
+                "        importlib.import_module(m.name)\n"
+                "bad = [f'{p.__name__}.{n}' for p in (xf, lax, xf.numpy, xf.random, xf.nn)\n"
+                "       for n in getattr(p, '__all__', dir(p)) if not n.startswith('_')\n"
+                "       and isinstance(getattr(p, n), types.ModuleType)\n"
+                "       and getattr(p, n).__name__ != f'{p.__name__}.{n}']\n"
+                "shadowed = [f'lax.{n}' for n in ('dot', 'fft', 'sort')\n"
+                "            if isinstance(getattr(lax, n), types.ModuleType)]\n"
+                "shadowed += [f'xf.{n}' for n in ('jit', 'vmap', 'pmap', 'grad')\n"
+                "             if isinstance(getattr(xf, n), types.ModuleType)]\n"
+                "assert not bad and not shadowed, (bad, shadowed)\n"
+                "print('ok')")
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -5,12 +5,13 @@
 Array(3., dtype=float32, weak_type=True)
 
 The modules, each importing only those before it: base (primitive(), shared checks),
-elementwise, special, shape, reductions, slicing, dot, sort, cumulative, parallel,
+elementwise, special, shape, reductions, slicing, matmul, sort, cumulative, parallel,
 control_flow. Names that would shadow Python builtins inside them (abs_, max_, slice_ ...)
 are exported here under JAX's names. The modules an eager NumPy program does not need
-(special, control_flow, convolution, windowed_reductions, cumulative, misc, solves,
-parallel, linalg) load on the first use of one of their names (`lazy_attributes`), which
-keeps `import xlafront` cheap.
+(special, control_flow, convolution, windowed_reductions, cumulative, matmul, fourier,
+misc, solves, parallel, linalg) load on the first use of one of their names
+(`lazy_attributes`), which keeps `import xlafront` cheap. (No module is named as one of
+its functions: loading it would replace the function `lax.dot` by the module.)
 """
 from ..lazy import lazy_attributes as _lazy_attributes
 from .elementwise import (abs_p, acos, acos_p, acosh, acosh_p, add, add_p, and_p, asin, asin_p,
@@ -52,10 +53,6 @@ from .slicing import slice_ as slice
 from .slicing import (dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_index_in_dim,
                       dynamic_update_slice_in_dim, index_in_dim, index_take, scatter_sub,
                       scatter_sub_p, split, split_p, unstack, unstack_p)
-from .dot import (DotAlgorithm, DotAlgorithmPreset, DotDimensionNumbers, Precision,
-                  PrecisionLike, RaggedDotDimensionNumbers, batch_matmul, dot, dot_general,
-                  dot_general_p, ragged_dot, ragged_dot_general)
-from .fft import FftType, fft, fft_p  # (eager: the name `fft` is also its module's)
 from .sort import (approx_max_k, approx_min_k, approx_top_k_p, sort, sort_key_val, sort_p,
                    top_k, top_k_p)
 from ..custom_derivatives import stop_gradient, stop_gradient_p
@@ -158,6 +155,10 @@ _LAZY_NAMES = {name: module for module, names in (
         "reduce_precision_p", "rng_bit_generator", "rng_bit_generator_p", "rng_uniform",
         "rng_uniform_p", "scatter_apply", "sharding_constraint_p", "stage", "stage_p",
         "with_sharding_constraint")),
+    ("matmul", ("DotAlgorithm", "DotAlgorithmPreset", "DotDimensionNumbers", "Precision",
+        "PrecisionLike", "RaggedDotDimensionNumbers", "batch_matmul", "dot", "dot_general",
+        "dot_general_p", "ragged_dot", "ragged_dot_general")),
+    ("fourier", ("FftType", "fft", "fft_p")),
     ("solves", ("custom_linear_solve", "custom_root", "linear_solve_p")),
     ("parallel", ("all_gather", "all_gather_p", "all_to_all", "all_to_all_p", "axis_index",
         "axis_index_p", "axis_size", "pbroadcast", "pmax", "pmax_p", "pmean", "pmin", "pmin_p",

@@ -13,7 +13,7 @@ from ..dispatch import eager
 from ..interpreters import ad, batching
 from ..interpreters import lowering as L
 from .base import check_same_dtypes, ints, out, primitive
-from .dot import DotAlgorithm, DotAlgorithmPreset, Precision, _precision_names, dot_general
+from .matmul import DotAlgorithm, DotAlgorithmPreset, Precision, _precision_names, dot_general
 from .elementwise import _real_dtype, add, complex_, convert_element_type, imag, real, sub
 from .shape import full, reshape, rev, transpose
 

@@ -10,7 +10,7 @@ from ..interpreters import batching
 from ..interpreters import lowering as L
 from ..runtime import lapack
 from .base import primitive
-from .dot import Precision, dot_general
+from .matmul import Precision, dot_general
 from .elementwise import add, conj, convert_element_type, div, eq, ge, select, sub
 from .reductions import reduce_sum
 from .shape import (broadcast_in_dim, broadcasted_iota, expand_dims, full, pad, reshape,

@@ -9,8 +9,8 @@ from .. import dtypes, lax
 from ..core import get_aval
 from ..devices import device_put
 from ..dispatch import eager
-from ..lax.fft import FftType
-from ..lax.fft import fft as _lax_fft
+from ..lax.fourier import FftType
+from ..lax.fourier import fft as _lax_fft
 from ._manip import moveaxis, roll
 from ._util import asarray, aval_or_error, canonical_axes, canonical_axis
 

@@ -9,7 +9,7 @@ from .. import dtypes, lax
 from .. import numpy as jnp
 from ..dispatch import eager
 from ..errors import warn
-from ..lax.fft import _complex_of
+from ..lax.fourier import _complex_of
 from ..numpy._util import canonical_axes, canonical_axis, check_arraylike, promote_dtypes
 from ..vmap import vmap
 

@@ -1,5 +1,6 @@
 """fft: XLA's fast Fourier transforms over the trailing len(fft_lengths) dimensions
-(stablehlo.fft), one linear primitive for the four kinds, with JAX's transpose rules."""
+(stablehlo.fft), one linear primitive for the four kinds, with JAX's transpose rules. (JAX's
+lax/fft.py; renamed so that the module, loaded on first use, never shadows `lax.fft`.)"""
 import enum
 import math
 

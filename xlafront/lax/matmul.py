@@ -1,7 +1,8 @@
 """dot_general, the generalized matrix product (and dot, its vector/matrix form), with its
 rules: bilinear, transposed as JAX does, batched by turning the vmapped dimension into a
 batch or free dimension of the product; the precision and algorithm choices (Precision,
-DotAlgorithm, DotAlgorithmPreset); batch_matmul and ragged_dot(_general), compositions."""
+DotAlgorithm, DotAlgorithmPreset); batch_matmul and ragged_dot(_general), compositions.
+(JAX keeps these in lax.py; not "dot.py", which would share its name with `lax.dot`.)"""
 import enum
 from typing import Any, NamedTuple, Sequence, Union
 
