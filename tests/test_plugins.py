@@ -101,7 +101,7 @@ def test_make_client_checks_the_version_before_loading(clean_env, tmp_path):
     clean_env.syspath_prepend(str(tmp_path))
     xc = FakeXC()
     with pytest.raises(RuntimeError, match="jax-cuda12-pjrt 0.1.0"):
-        plugins.make_client(xc, "gpu")
+        plugins.make_client(lambda: xc, "gpu")
     assert xc.calls == []
 
 
@@ -109,11 +109,11 @@ def test_make_client_loads_and_starts_the_cuda_plugin(clean_env, tmp_path):
     fake_cuda_plugin(tmp_path, "13", ".".join(map(str, compat.version)))
     clean_env.syspath_prepend(str(tmp_path))
     xc = FakeXC()
-    assert plugins.make_client(xc, "gpu") == "<make_c_api_client>"
+    assert plugins.make_client(lambda: xc, "gpu") == "<make_c_api_client>"
     assert xc.calls == ["pjrt_plugin_loaded", "load_pjrt_plugin_dynamically",
                         "pjrt_plugin_initialized", "initialize_pjrt_plugin",
                         "generate_pjrt_gpu_plugin_options", "make_c_api_client"]
-    assert plugins.make_client(FakeXC(), "tpu") is None  # no libtpu here
+    assert plugins.make_client(FakeXC, "tpu") is None  # no libtpu here
 
 
 def test_gpu_memory_variables_reach_the_client_options(monkeypatch):

@@ -13,8 +13,6 @@ from .client import default_device, get_backend, on_load, state
 
 
 def _make_sharding_class(rt):
-    xc = rt.xc
-
     class DeviceSharding(rt.jax.SingleDeviceSharding):
         """A single-device placement, in the form jaxlib's transfer and dispatch code reads."""
         memory_kind = None
@@ -25,7 +23,7 @@ def _make_sharding_class(rt):
             self.device = device
 
         def _to_xla_hlo_sharding(self, ndim):
-            return xc.HloSharding.replicate()
+            return rt.hlo.HloSharding.replicate()
 
         @property
         def device_set(self):
@@ -39,7 +37,7 @@ def _make_sharding_class(rt):
 
 
 def _make_pmap_sharding_class(rt):
-    xc = rt.xc
+    hlo_ = rt.hlo
 
     class PmapSharding(rt.jax.GSPMDSharding):
         """How pmap lays an array over devices: cut into equal blocks along `axis`, block i
@@ -51,15 +49,15 @@ def _make_pmap_sharding_class(rt):
 
         def __init__(self, devices, axis, ndim, replicas=1):
             if axis is None:
-                hlo = xc.HloSharding.replicate()
+                hlo = hlo_.HloSharding.replicate()
             else:
                 dims = [1] * ndim
                 dims[axis] = len(devices) // replicas
                 subgroups = []
                 if replicas > 1:
                     dims.append(replicas)
-                    subgroups = [xc.OpSharding.Type.REPLICATED]
-                hlo = xc.HloSharding.iota_tile(dims, subgroup_types=subgroups)
+                    subgroups = [hlo_.OpSharding.Type.REPLICATED]
+                hlo = hlo_.HloSharding.iota_tile(dims, subgroup_types=subgroups)
             super().__init__(tuple(devices), hlo)
             self._device_assignment = tuple(devices)
             self.axis, self.ndim, self.replicas = axis, ndim, replicas
@@ -140,7 +138,7 @@ def device_put(value, aval, device=None, committed=None):
     rt = state()
     dev = device if device is not None else default_device()
     host = np.asarray(value, dtype=aval.dtype)
-    return rt.xc.batched_device_put(
+    return rt.jax.batched_device_put(
         aval, sharding_for(dev), [host], [dev],
         device is not None if committed is None else committed,
         enable_x64=bool(config.read("enable_x64")))
@@ -161,7 +159,7 @@ def copy_to_device(array, device, committed=False):
         [array], [rt.jax.DeviceList((device,))], [sharding_for(device)],
         [rt.jax.ArrayCopySemantics.ALWAYS_COPY])[0]
     if committed:  # the copy comes back uncommitted; rewrap its buffer
-        out = rt.xc.ArrayImpl(out.aval, out.sharding, [out], committed=True, _skip_checks=True)
+        out = rt.jax.ArrayImpl(out.aval, out.sharding, [out], committed=True, _skip_checks=True)
     return out
 
 
@@ -226,7 +224,7 @@ def _whole_copy(x):
 def put_shards(aval, sharding, blocks, devices):
     """The Array of type `aval` laid out by `sharding` from host `blocks`, blocks[i] copied
     to devices[i] (this process's devices of the sharding)."""
-    return state().xc.batched_device_put(aval, sharding, list(blocks), list(devices), True,
+    return state().jax.batched_device_put(aval, sharding, list(blocks), list(devices), True,
                                          enable_x64=bool(config.read("enable_x64")))
 
 
@@ -398,7 +396,7 @@ def from_dlpack(external, copy=None):
         reason = str(e)[str(e).index("is not aligned to"):].strip(" .")
         raise ValueError(f"from_dlpack: the buffer must be copied (its data {reason}), but "
                          f"copy=False; pass copy=None or copy=True") from None
-    out = rt.xc.ArrayImpl(aval, sharding_for(device), [buffer], committed=True,
+    out = rt.jax.ArrayImpl(aval, sharding_for(device), [buffer], committed=True,
                           _skip_checks=True)
     if copy and aval.size and out.unsafe_buffer_pointer() == data:
         out = copy_array(out)  # (jaxlib 0.10 shares an aligned CPU buffer despite copy=True)

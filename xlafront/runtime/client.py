@@ -1,6 +1,7 @@
 """The runtime's state: jaxlib loaded on first use, its C++ global switches, the backends
 (CPU, and CUDA through its PJRT plugin) and their devices."""
 import collections
+import functools
 import _thread
 
 from ..config import TRACE_OPTIONS, config, trace_context
@@ -37,7 +38,10 @@ def on_load(hook):
 
 
 class _Runtime:
-    """Everything that exists once jaxlib is loaded."""
+    """Everything that exists once jaxlib is loaded: `jax` is jaxlib's extension module;
+    `xc` (xla_client) and `hlo` load on first use."""
+    xc = functools.cached_property(lambda self: compat.xla_client())
+    hlo = functools.cached_property(lambda self: compat.hlo())
 
 
 def _load():
@@ -45,9 +49,9 @@ def _load():
     with _lock:
         if _rt is not None:
             return _rt
-        jax_, xla_client = compat.import_jaxlib()
+        jax_ = compat.import_jaxlib()
         rt = _Runtime()
-        rt.jax, rt.xc = jax_, xla_client
+        rt.jax = jax_
         # The C++ side reads these on every transfer and every jit call.
         rt.x64 = jax_.config.Config("x64", bool(config.read("enable_x64")), include_in_jit_key=True)
         rt.disable_jit = jax_.config.Config("disable_jit", bool(config.read("disable_jit")))
@@ -82,7 +86,7 @@ def backends():
             for platform in wanted:
                 try:
                     client = (_make_cpu_client(rt) if platform == "cpu"
-                              else plugins.make_client(rt.xc, platform))
+                              else plugins.make_client(lambda: rt.xc, platform))
                 except Exception as e:  # a broken accelerator must not stop CPU use
                     if explicit:
                         raise
@@ -182,7 +186,9 @@ def _make_cpu_client(rt):
             collectives=rt.jax.make_gloo_tcp_collectives(distributed_client=distributed.client),
             get_local_topology_timeout_minutes=minutes,
             get_global_topology_timeout_minutes=minutes)
-    return rt.xc.make_cpu_client(**options)
+    # (xla_client.make_cpu_client's call, without its custom-call registry: xlafront
+    # registers its CPU kernels with the extension directly, see lapack.py)
+    return rt.jax.get_tfrt_cpu_client(asynchronous=True, **options)
 
 
 def start_distributed(coordinator_address, num_processes, process_id, timeout,

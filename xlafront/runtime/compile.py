@@ -72,7 +72,7 @@ class Compiled:
         rt = state()
         self.out_shardings = (list(sharding) if isinstance(sharding, (list, tuple))
                               else [sharding] * len(out_avals))
-        self.handlers = [compat.array_result_handler(rt.xc, a, s)
+        self.handlers = [compat.array_result_handler(rt.jax, a, s)
                          for a, s in zip(out_avals, self.out_shardings)]
 
     def __call__(self, *arrays):
@@ -90,9 +90,9 @@ class Compiled:
 
 def _single_device_options(device):
     rt = state()
-    options = rt.xc.CompileOptions()
+    options = rt.jax.CompileOptions()
     # without a device assignment XLA compiles for device 0, whatever DeviceList says
-    options.device_assignment = rt.xc.DeviceAssignment.create(np.array([[device.id]]))
+    options.device_assignment = rt.jax.DeviceAssignment.create(np.array([[device.id]]))
     return options
 
 
@@ -113,7 +113,7 @@ def compile(module, device, host_callbacks=(), ir_text=None, compiler_options=No
 def load_by_ir(ir_text, device):
     """The executable an earlier process compiled for the program with this stable text on
     this device, from the persistent cache, or None."""
-    return persistent_cache.load_by_ir(ir_text, state().xc.DeviceList((device,)),
+    return persistent_cache.load_by_ir(ir_text, state().jax.DeviceList((device,)),
                                        _single_device_options(device))
 
 
@@ -122,17 +122,17 @@ def compile_replicated(module, devices, host_callbacks=()):
     len(devices), replica i on devices[i] (the devices of every process, in multi-process
     runs), or loads it from the persistent cache, whose key holds both."""
     rt = state()
-    options = rt.xc.CompileOptions()
+    options = rt.jax.CompileOptions()
     options.num_replicas = len(devices)
     options.num_partitions = 1
-    options.device_assignment = rt.xc.DeviceAssignment.create(
+    options.device_assignment = rt.jax.DeviceAssignment.create(
         np.array([[d.id] for d in devices], np.int32))
     return _compile(module, tuple(devices), options, host_callbacks)
 
 
 def _compile(module, devices, options, host_callbacks, ir_text=None):
     client = devices[0].client
-    device_list = state().xc.DeviceList(devices)
+    device_list = state().jax.DeviceList(devices)
     if host_callbacks:
         return client.compile_and_load(module, device_list, options, list(host_callbacks))
     return persistent_cache.compile_or_load(

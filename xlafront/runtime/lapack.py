@@ -20,9 +20,9 @@ _gpu_registered = False
 def register_cpu_kernels(rt):
     """Registers jaxlib's LAPACK kernels for the CPU client (an `on_load` hook)."""
     from jaxlib.cpu import _lapack
-    for name, handler in _lapack.registrations().items():
-        rt.xc.register_custom_call_target(name, handler, platform="cpu",
-                                          api_version=int(name.endswith("_ffi")))
+    for name, handler in _lapack.registrations().items():  # ("Host": XLA's CPU platform)
+        rt.jax.register_custom_call_target(name, handler, "Host",
+                                           api_version=int(name.endswith("_ffi")))
 
 
 client.on_load(register_cpu_kernels)

@@ -135,10 +135,9 @@ def _register_cuda_kernels(xc, c_api, cuda):
         xc.register_custom_call_target(name, value, platform="CUDA", api_version=1)
 
 
-def make_client(xc, platform):
-    """A started client for `platform`, or None when its plugin is not installed."""
-    if platform == "cpu":
-        return xc.make_cpu_client()
+def make_client(get_xla_client, platform):
+    """A started client for accelerator `platform`, or None when its plugin is not
+    installed. `get_xla_client()` gives jaxlib's xla_client, loaded once a plugin is found."""
     jaxlib_version = ".".join(map(str, compat.version))
     if platform == "gpu":
         found = cuda_plugin()
@@ -147,6 +146,7 @@ def make_client(xc, platform):
         library, dist_name, version = found
         check_plugin_version(dist_name, version, jaxlib_version)
         _preload_nvidia_libraries()
+        xc = get_xla_client()
         if not xc.pjrt_plugin_loaded("cuda"):
             c_api = xc.load_pjrt_plugin_dynamically("cuda", library)
             _register_cuda_kernels(xc, c_api, dist_name.split("-")[1][4:])
@@ -159,6 +159,7 @@ def make_client(xc, platform):
             return None
         library, version = found
         check_plugin_version("libtpu", version, jaxlib_version)
+        xc = get_xla_client()
         if not xc.pjrt_plugin_loaded("tpu"):
             xc.load_pjrt_plugin_dynamically("tpu", library)
         if not xc.pjrt_plugin_initialized("tpu"):

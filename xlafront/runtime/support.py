@@ -15,7 +15,7 @@ PLATFORMS = ("cpu", "gpu", "tpu")
 
 def device_class():
     """jaxlib's Device, the base class of every device (JAX's `jax.Device`)."""
-    return state().xc.Device
+    return state().jax.Device
 
 
 def runtime_error_class():
