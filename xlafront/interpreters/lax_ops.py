@@ -4,7 +4,7 @@ interpreters, so they cannot import it: lax fills this table when it loads
 (`lax/__init__.py`), and ad.py / batching.py call `lax_ops.add(...)` etc.
 
 Inside lax, modules import only the modules before them (base, elementwise, special, shape,
-reductions, slicing, dot, sort, cumulative); the few rules that need a later operation
+reductions, slicing, matmul, sorting, cumulative); the few rules that need a later operation
 call it here too: `full` and `broadcast_in_dim` (elementwise and special rules, before
 shape), `reduce_sum` (shape's transposes), `slice` (the pad and concatenate transposes and
 reduce_prod's jvp, before slicing)."""

@@ -5,13 +5,13 @@
 Array(3., dtype=float32, weak_type=True)
 
 The modules, each importing only those before it: base (primitive(), shared checks),
-elementwise, special, shape, reductions, slicing, matmul, sort, cumulative, parallel,
+elementwise, special, shape, reductions, slicing, matmul, sorting, cumulative, parallel,
 control_flow. Names that would shadow Python builtins inside them (abs_, max_, slice_ ...)
-are exported here under JAX's names. The modules an eager NumPy program does not need
-(special, control_flow, convolution, windowed_reductions, cumulative, matmul, fourier,
-misc, solves, parallel, linalg) load on the first use of one of their names
-(`lazy_attributes`), which keeps `import xlafront` cheap. (No module is named as one of
-its functions: loading it would replace the function `lax.dot` by the module.)
+are exported here under JAX's names. All but base, elementwise, shape and reductions load
+on the first use of one of their names (`lazy_attributes`), which keeps `import xlafront`
+cheap; the NumPy wrappers call lax's functions through this package (`lax.gather(...)`)
+for that reason. No module is named as one of its functions (sorting.py, not sort.py):
+loading it would replace the function `lax.sort` by the module.
 """
 from ..lazy import lazy_attributes as _lazy_attributes
 from .elementwise import (abs_p, acos, acos_p, acosh, acosh_p, add, add_p, and_p, asin, asin_p,
@@ -44,17 +44,6 @@ from .reductions import (argmax, argmax_p, argmin, argmin_p, reduce_and, reduce_
                          reduce_or_p, reduce_prod, reduce_prod_p, reduce_sum, reduce_sum_p,
                          reduce_xor, reduce_xor_p)
 from .reductions import reduce, reduce_p
-from .slicing import (GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers,
-                      dynamic_slice, dynamic_slice_p, dynamic_update_slice,
-                      dynamic_update_slice_p, gather, gather_p, scatter, scatter_add,
-                      scatter_add_p, scatter_max, scatter_max_p, scatter_min, scatter_min_p,
-                      scatter_mul, scatter_mul_p, scatter_p, slice_in_dim, slice_p)
-from .slicing import slice_ as slice
-from .slicing import (dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_index_in_dim,
-                      dynamic_update_slice_in_dim, index_in_dim, index_take, scatter_sub,
-                      scatter_sub_p, split, split_p, unstack, unstack_p)
-from .sort import (approx_max_k, approx_min_k, approx_top_k_p, sort, sort_key_val, sort_p,
-                   top_k, top_k_p)
 from ..custom_derivatives import stop_gradient, stop_gradient_p
 from ..interpreters import lax_ops as _lax_ops
 
@@ -124,9 +113,13 @@ __all__ = [
 
 
 # The operations the interpreters (and lax modules before the defining one) call by hook.
+def _slice(*args, **kwargs):  # (slicing.py loads on first use)
+    return __getattr__("slice")(*args, **kwargs)
+
+
 _lax_ops.register(add=add, broadcast_in_dim=broadcast_in_dim, reduce_sum=reduce_sum,
                   transpose=transpose, convert_element_type=convert_element_type, full=full,
-                  slice=slice)
+                  slice=_slice)
 
 
 # Modules most programs never touch load on first use of one of their names (import time).
@@ -159,12 +152,25 @@ _LAZY_NAMES = {name: module for module, names in (
         "PrecisionLike", "RaggedDotDimensionNumbers", "batch_matmul", "dot", "dot_general",
         "dot_general_p", "ragged_dot", "ragged_dot_general")),
     ("fourier", ("FftType", "fft", "fft_p")),
+    ("slicing", ("GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers",
+        "dynamic_index_in_dim", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_slice_p",
+        "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim",
+        "dynamic_update_slice_p", "gather", "gather_p", "index_in_dim", "index_take",
+        "scatter", "scatter_add", "scatter_add_p", "scatter_max", "scatter_max_p",
+        "scatter_min", "scatter_min_p", "scatter_mul", "scatter_mul_p", "scatter_p",
+        "scatter_sub", "scatter_sub_p", "slice_in_dim", "slice_p", "split",
+        "split_p", "unstack", "unstack_p")),
+    ("sorting", ("approx_max_k", "approx_min_k", "approx_top_k_p", "sort", "sort_key_val",
+        "sort_p", "top_k", "top_k_p")),
     ("solves", ("custom_linear_solve", "custom_root", "linear_solve_p")),
     ("parallel", ("all_gather", "all_gather_p", "all_to_all", "all_to_all_p", "axis_index",
         "axis_index_p", "axis_size", "pbroadcast", "pmax", "pmax_p", "pmean", "pmin", "pmin_p",
         "ppermute", "ppermute_p", "pshuffle", "psum", "psum_p", "psum_scatter", "pswapaxes",
         "reduce_scatter_p")),
 ) for name in names}
+
+
+_LAZY_NAMES["slice"] = "slicing:slice_"  # (named slice_ there: no shadowed builtin)
 
 
 __getattr__, __dir__ = _lazy_attributes(__name__, _LAZY_SUBMODULES, _LAZY_NAMES)

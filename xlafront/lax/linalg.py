@@ -39,7 +39,7 @@ from .reductions import argmax, reduce_max, reduce_sum
 from .shape import (broadcast_in_dim, broadcasted_iota, concatenate, expand_dims, full, reshape,
                     squeeze, transpose)
 from .slicing import dynamic_slice, dynamic_update_slice, slice_
-from .sort import sort_key_val
+from .sorting import sort_key_val
 
 __all__ = ["EigImplementation", "EighImplementation", "SvdAlgorithm", "cholesky",
            "cholesky_p", "cholesky_update", "cholesky_update_p", "eig", "eig_p", "eigh",

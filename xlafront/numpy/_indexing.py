@@ -890,8 +890,9 @@ class _IndexUpdateRef:
 
 _combine = {"set": None, "add": lax.add, "subtract": lax.sub, "multiply": lax.mul,
             "min": lax.min, "max": lax.max}
-_scatter_fns = {"set": lax.scatter, "add": lax.scatter_add, "subtract": lax.scatter_add,
-                "multiply": lax.scatter_mul, "min": lax.scatter_min, "max": lax.scatter_max}
+# (names: lax's slicing module loads on first use)
+_scatter_fns = {"set": "scatter", "add": "scatter_add", "subtract": "scatter_add",
+                "multiply": "scatter_mul", "min": "scatter_min", "max": "scatter_max"}
 
 
 def _warn_unsafe_cast(x, values):
@@ -995,7 +996,7 @@ def _scatter_update(kind, x, idx, values, *, indices_are_sorted=False, unique_in
                   unique_indices=unique_indices or plan.unique, mode=smode)
     if kind == "subtract":
         y = lax.neg(y)
-    out = _scatter_fns[kind](xp, indices, y, sdnums, **params)
+    out = getattr(lax, _scatter_fns[kind])(xp, indices, y, sdnums, **params)
     if plan.scalar_bool_dims:
         out = lax.squeeze(out, plan.scalar_bool_dims)
     out_aval = get_aval(out)
