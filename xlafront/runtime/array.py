@@ -225,7 +225,7 @@ def put_shards(aval, sharding, blocks, devices):
     """The Array of type `aval` laid out by `sharding` from host `blocks`, blocks[i] copied
     to devices[i] (this process's devices of the sharding)."""
     return state().jax.batched_device_put(aval, sharding, list(blocks), list(devices), True,
-                                         enable_x64=bool(config.read("enable_x64")))
+                                          enable_x64=bool(config.read("enable_x64")))
 
 
 def rewrap(x, aval, sharding):
@@ -397,7 +397,7 @@ def from_dlpack(external, copy=None):
         raise ValueError(f"from_dlpack: the buffer must be copied (its data {reason}), but "
                          f"copy=False; pass copy=None or copy=True") from None
     out = rt.jax.ArrayImpl(aval, sharding_for(device), [buffer], committed=True,
-                          _skip_checks=True)
+                           _skip_checks=True)
     if copy and aval.size and out.unsafe_buffer_pointer() == data:
         out = copy_array(out)  # (jaxlib 0.10 shares an aligned CPU buffer despite copy=True)
     block_until_ready([out])  # a copy completes before the producer may write its buffer
