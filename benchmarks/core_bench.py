@@ -11,7 +11,8 @@ Times are medians over repeats, after warm-up, measured with time.perf_counter; 
 run alternates three rounds of the two processes and keeps each row's smallest median.
 The eager rows take device arrays made before timing (f32[3], or the f32[1000] `x`, `y`
 and bool[1000] `c` of `eager_inputs`). The fresh-process rows run each snippet once
-untimed first, so that the bytecode caches exist, then time it in new processes.
+untimed first, so that the bytecode caches exist, then time it in new processes (the
+median of each round's processes; the smallest over the rounds, as for the other rows).
 """
 import argparse
 import json
@@ -360,7 +361,7 @@ def main():
     if jx:
         jobs += [("jx_import", jax_python, IMPORT_SNIPPET.format(mod="jax.numpy")),
                  ("jx_first_op", jax_python, FIRST_OP_SNIPPET.format(mod="jax.numpy"))]
-    fresh = fresh_process_times(jobs, import_runs)
+    fresh = combine([fresh_process_times(jobs, import_runs) for _ in range(rounds)])
     xf["import"], xf["first_op"] = fresh["xf_import"], fresh["xf_first_op"]
     if jx:
         jx["import"], jx["first_op"] = fresh["jx_import"], fresh["jx_first_op"]
@@ -375,7 +376,7 @@ def main():
           f"medians of {cfg['repeats']} x {cfg['n_call']} calls / {cfg['repeats']} x "
           f"{cfg['n_eager']} eager ops / {cfg['lower_repeats']} lowerings (best of "
           f"{rounds} alternating round{'s' * (rounds > 1)}); {import_runs} fresh processes "
-          f"per import row\n")
+          f"per import row and round\n")
     print_table(ROWS, xf, jx)
     print(f"\n(total {time.perf_counter() - start:.0f} s)")
 
