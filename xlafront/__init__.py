@@ -13,7 +13,7 @@ from .api import (  # noqa: F401
     checking_leaks, clear_caches, closure_convert, copy_to_host_async, custom_gradient,
     debug_infs, debug_key_reuse, debug_nans, default_backend, default_device,
     default_matmul_precision, default_prng_impl, device_count, device_get, device_put, devices,
-    disable_jit, ds, effects_barrier, empty_ref, enable_checks, enable_custom_prng, enable_x64,
+    disable_jit, effects_barrier, empty_ref, enable_checks, enable_custom_prng, enable_x64,
     ensure_compile_time_eval, eval_shape, explain_cache_misses, float0, free_ref, freeze,
     fwd_and_bwd, grad, hessian, host_count, host_id, host_ids, jacfwd, jacobian, jacrev,
     jax2tf_associative_scan_reductions, jit, jvp, legacy_prng_key, linear_transpose,
@@ -46,7 +46,8 @@ _LAZY_SUBMODULES = ("custom_batching", "debug", "experimental", "flatten_util", 
 
 _lazy_getattr, _lazy_dir = _lazy_attributes(
     __name__, _LAZY_SUBMODULES,
-    {"install_as_jax": "alias", "pure_callback": "callback", "pmap": "pxla"})
+    {"install_as_jax": "alias", "pure_callback": "callback", "pmap": "pxla",
+     "ds": "numpy._indexing"})
 
 
 def __getattr__(name):

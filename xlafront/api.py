@@ -1,8 +1,8 @@
 """JAX's top-level API: re-exports of the transformations, device helpers, option states
 and smaller functions from where they live (jit.py, autodiff.py, vmap.py, devices.py,
-custom_derivatives.py, config.py, numpy/_indexing.py), and the names of features xlafront
-does not have yet (unsupported.py). `pmap` (pxla.py) is not here: `xf.pmap` loads it on
-first use."""
+custom_derivatives.py, config.py), and the names of features xlafront does not have yet
+(unsupported.py). Not here: `pmap` (pxla.py) and `ds` (numpy/_indexing.py), which
+`xlafront` loads on first use."""
 from . import dtypes
 from .autodiff import (fwd_and_bwd, grad, hessian, jacfwd, jacobian, jacrev, jvp,  # noqa: F401
                        linear_transpose, linearize, value_and_grad, vjp)
@@ -25,7 +25,6 @@ from .devices import (Array, block_until_ready, copy_to_host_async,  # noqa: F40
                       print_environment_info, process_count, process_index, process_indices)
 from .jit import (ShapeDtypeStruct, ensure_compile_time_eval, eval_shape, jit,  # noqa: F401
                   make_jaxpr, named_call, named_scope, typeof)
-from .numpy._indexing import Slice, ds  # noqa: F401
 from .runtime import clear_caches  # noqa: F401
 from .unsupported import (NamedSharding, P, Ref, Shard, ad_refs, empty_ref, free_ref,  # noqa: F401
                           freeze, make_mesh, make_user_context, memory, new_ref, reshard,
@@ -42,7 +41,7 @@ __all__ = [
     "closure_convert", "copy_to_host_async", "custom_gradient", "debug_infs", "debug_key_reuse",
     "debug_nans", "default_backend", "default_device", "default_matmul_precision",
     "default_prng_impl", "device_count", "device_get", "device_put", "devices", "disable_jit",
-    "ds", "effects_barrier", "empty_ref", "enable_checks", "enable_custom_prng", "enable_x64",
+    "effects_barrier", "empty_ref", "enable_checks", "enable_custom_prng", "enable_x64",
     "ensure_compile_time_eval", "eval_shape", "explain_cache_misses", "float0", "free_ref",
     "freeze", "fwd_and_bwd", "grad", "hessian", "host_count", "host_id", "host_ids", "jacfwd",
     "jacobian", "jacrev", "jax2tf_associative_scan_reductions", "jit", "jvp",

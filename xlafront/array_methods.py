@@ -11,7 +11,6 @@ from . import numpy as xnp
 from .core import ShapedArray, Tracer
 from .dispatch import eager
 from .jit import jit
-from .numpy._indexing import _IndexUpdateHelper, getitem
 
 
 _NOT_OPERANDS = (str, bytes, dict, set)
@@ -208,7 +207,11 @@ def _setitem(self, index, value):
 
 
 def _at(self):
-    return _IndexUpdateHelper(self)
+    return xnp._indexing._IndexUpdateHelper(self)
+
+
+def _getitem(self, idx):  # (xnp._indexing loads on first use)
+    return xnp._indexing.getitem(self, idx)
 
 
 _shared = {
@@ -232,7 +235,7 @@ _shared = {
     "__invert__": _unop("bitwise_not"),
     "__divmod__": lambda self, other: (xnp.floor_divide(self, other), xnp.remainder(self, other)),
     "__rdivmod__": lambda self, other: (xnp.floor_divide(other, self), xnp.remainder(other, self)),
-    "__getitem__": getitem, "__setitem__": _setitem,
+    "__getitem__": _getitem, "__setitem__": _setitem,
     "at": property(_at),
     "T": property(lambda self: xnp.transpose(self)),
     "mT": property(lambda self: xnp.matrix_transpose(self)),

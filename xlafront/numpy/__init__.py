@@ -10,9 +10,9 @@ modules import in one order, each only from those before it:
 _util < _ufuncs < _manip < _creation < _reductions < _indexing < _setops < _more_ufuncs <
 _manip_more < _creation_more < _statistics < _polynomial < this package (linalg, fft,
 _einsum and _signal sit beside them: linalg takes vecdot from _manip_more, _polynomial
-eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _setops,
+eigvals and lstsq from linalg and convolve from _signal). linalg, fft, _indexing, _setops,
 _manip_more, _creation_more, _einsum, _signal, _statistics and _polynomial load on first
-use (`lazy_attributes`).
+use (`lazy_attributes`; Array's `x[idx]` and `x.at` reach _indexing through it).
 """
 import ml_dtypes as _ml_dtypes
 import numpy as _onp
@@ -25,7 +25,6 @@ from ..dtypes import finfo, iinfo, issubdtype, result_type
 from ..lax.shape import broadcast_shapes
 from ._creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
                         ones, ones_like, zeros, zeros_like)
-from ._indexing import argwhere, flatnonzero, nonzero, take, take_along_axis, where
 from ._manip import (argpartition, argsort, array_split, atleast_1d, atleast_2d, atleast_3d,
                      broadcast_arrays, broadcast_to, choose, clip, column_stack, concat,
                      concatenate, diagonal, dot, dstack, expand_dims, flip, fliplr, flipud,
@@ -223,9 +222,10 @@ __all__ += [
 ]
 
 # Loaded on first use: most programs never call these, and each module costs import time.
-_LAZY_SUBMODULES = ("linalg", "fft")
+_LAZY_SUBMODULES = ("linalg", "fft", "_indexing")
 _LAZY_NAMES = {name: module for module, names in (
     ("_vectorize", ("vectorize",)),
+    ("_indexing", ("argwhere", "flatnonzero", "nonzero", "take", "take_along_axis", "where")),
     ("_setops", ("compress", "intersect1d", "isin", "ptp", "setdiff1d", "setxor1d", "trace",
         "union1d", "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values")),
     ("_manip_more", ("append", "apply_along_axis", "apply_over_axes", "array_equiv",

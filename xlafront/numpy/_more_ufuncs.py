@@ -16,7 +16,6 @@ from ..devices import device_put
 from ..dispatch import eager
 from ..errors import api_boundary, warn
 from ..jit import eval_shape
-from ._indexing import _scatter_update, getitem
 from ._manip import moveaxis, ravel, reshape
 from ._manip import where as _where
 from ._reductions import (all_, any_, cumprod, cumsum, max_, min_, prod, sum_)
@@ -611,7 +610,7 @@ def _at_via_scan(uf, a, indices, *args):
     indices = [array_like(i) if arr else i for i, arr in zip(indices, is_array)]
     shape = np.broadcast_shapes(*[get_aval(i).shape for i, arr in zip(indices, is_array) if arr])
     if not shape:  # a single place: nothing repeats
-        return _scatter_update("set", a, tuple(indices), uf(getitem(a, tuple(indices)), *args))
+        return a.at[tuple(indices)].set(uf(a[tuple(indices)], *args))
     count = math.prod(shape)
     flat = [reshape(broadcast_to_shape(asarray(i), shape), (count,)) if arr else i
             for i, arr in zip(indices, is_array)]
@@ -621,7 +620,7 @@ def _at_via_scan(uf, a, indices, *args):
 
     def step(x, k):
         idx = tuple(_row(i, k) if arr else i for i, arr in zip(flat, is_array))
-        return _scatter_update("set", x, idx, uf(getitem(x, idx), *[_row(v, k) for v in args])), None
+        return x.at[idx].set(uf(x[idx], *[_row(v, k) for v in args])), None
 
     out, _ = lax.scan(step, a, lax.iota(dtypes.int32, count))
     return out
@@ -684,7 +683,7 @@ def _logical_reduce(reduction, name):
 
 def _at_update(kind):
     def at(a, indices, b):
-        return _scatter_update(kind, asarray(array_like(a)), indices, b)
+        return getattr(asarray(array_like(a)).at[indices], kind)(b)
     return at
 
 
