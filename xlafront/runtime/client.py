@@ -38,10 +38,9 @@ def on_load(hook):
 
 
 class _Runtime:
-    """Everything that exists once jaxlib is loaded: `jax` is jaxlib's extension module;
-    `xc` (xla_client) and `hlo` load on first use."""
+    """Everything that exists once jaxlib is loaded: `jax` is jaxlib's extension module,
+    `hlo` its HLO bindings; `xc` (xla_client) loads on first use."""
     xc = functools.cached_property(lambda self: compat.xla_client())
-    hlo = functools.cached_property(lambda self: compat.hlo())
 
 
 def _load():
@@ -49,9 +48,9 @@ def _load():
     with _lock:
         if _rt is not None:
             return _rt
-        jax_ = compat.import_jaxlib()
+        jax_, hlo = compat.import_jaxlib()
         rt = _Runtime()
-        rt.jax = jax_
+        rt.jax, rt.hlo = jax_, hlo
         # The C++ side reads these on every transfer and every jit call.
         rt.x64 = jax_.config.Config("x64", bool(config.read("enable_x64")), include_in_jit_key=True)
         rt.disable_jit = jax_.config.Config("disable_jit", bool(config.read("disable_jit")))

@@ -22,33 +22,28 @@ CONFLICT = (
 
 
 def import_jaxlib():
-    """jaxlib's C++ extension module, with jaxlib's log level set as JAX sets it. (Not its
-    Python layer, xla_client: with the logging module it imports, that costs 3 ms of the
-    first eager call, and only plugins need it; see `xla_client`.)"""
+    """(jaxlib's C++ extension module, its HLO bindings, which the extension loads anyway),
+    with jaxlib's log level set as JAX sets it. Not its Python layer, xla_client: with the
+    logging module it imports, that costs 3 ms of the first eager call, and only plugins
+    need it; see `xla_client`."""
     global version
     import jaxlib.utils
     import jaxlib.version
     if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
         jaxlib.utils.absl_set_min_log_level(1)  # hide the client's INFO lines, as JAX does
-    from jaxlib import _jax
+    from jaxlib import _hlo, _jax
     version = tuple(int(p) for p in jaxlib.version.__version__.split(".")[:3])
     if not SUPPORTED[0] <= version < SUPPORTED[1]:
         warnings.warn(f"xlafront is tested with jaxlib >= {'.'.join(map(str, SUPPORTED[0]))} "
                       f"and < {'.'.join(map(str, SUPPORTED[1]))}; this is jaxlib "
                       f"{jaxlib.version.__version__}", RuntimeWarning, stacklevel=2)
-    return _jax
+    return _jax, _hlo
 
 
 def xla_client():
     """jaxlib's Python layer (plugin loading, the custom-call registry of plugins)."""
     from jaxlib import xla_client
     return xla_client
-
-
-def hlo():
-    """jaxlib's HLO bindings (HloSharding, OpSharding)."""
-    from jaxlib import _hlo
-    return _hlo
 
 
 def array_result_handler(jax_, aval, sharding):
